@@ -1,0 +1,250 @@
+"""The one chokepoint through which every ioctl, open, mmap and close of a media node goes.
+
+Two things hook in here and nowhere else:
+
+* **tracing**: every ioctl can be recorded as a :class:`TraceEntry` (name, decoded
+  argument summary, result or errno, duration) for the UI's ioctl log and NDJSON export;
+* **the virtual backend**: an fd that a :class:`Backend` registered is served by that
+  backend instead of the kernel, so device objects, streaming and the UI run unchanged
+  on virtual devices.
+
+Errors stay raw ``OSError`` at this level (with their errno); the device objects above
+turn them into :mod:`core.errors` with an explanation.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import mmap
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.abi.ioctl import ioctl_name
+
+OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+class Backend(Protocol):
+    """What a virtual device set implements to stand in for the kernel."""
+
+    def owns_path(self, path: str) -> bool:
+        """True when ``path`` names one of this backend's nodes."""
+
+    def open(self, path: str, flags: int) -> int:
+        """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
+
+    def ioctl(self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | None) -> int:
+        """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
+
+    def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
+        """Map a buffer plane by its mmap cookie."""
+
+    def close(self, fd: int) -> None:
+        """Release the file handle (and its queue ownership), then close the fd."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One ioctl as mediatui issued it: what a person needs to replay or report it."""
+
+    time: float  # wall clock, seconds since the epoch
+    fd: int
+    path: str | None
+    ioctl: str
+    request: int
+    summary: str  # decoded argument after the call (or before, on failure)
+    result: int | None
+    errno: int | None
+    duration_ns: int
+
+    @property
+    def ok(self) -> bool:
+        return self.errno is None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values for NDJSON export."""
+        return {
+            "time": self.time,
+            "fd": self.fd,
+            "path": self.path,
+            "ioctl": self.ioctl,
+            "request": f"{self.request:#010x}",
+            "arg": self.summary,
+            "result": self.result,
+            "errno": self.errno,
+            "errno_name": _errno_name(self.errno),
+            "duration_us": round(self.duration_ns / 1000, 1),
+        }
+
+
+def _errno_name(err: int | None) -> str | None:
+    import errno as errno_mod
+
+    return None if err is None else errno_mod.errorcode.get(err, str(err))
+
+
+Tracer = Callable[[TraceEntry], None]
+Summarizer = Callable[[object], str]
+
+_lock = threading.Lock()
+_tracers: list[Tracer] = []
+_backends: list[Backend] = []
+_virtual_fds: dict[int, Backend] = {}
+_paths: dict[int, str] = {}
+_summarizers: dict[type, Summarizer] = {}
+
+
+def add_tracer(tracer: Tracer) -> None:
+    """Call ``tracer`` after every ioctl (from the thread that issued it)."""
+    with _lock:
+        _tracers.append(tracer)
+
+
+def remove_tracer(tracer: Tracer) -> None:
+    with _lock:
+        if tracer in _tracers:
+            _tracers.remove(tracer)
+
+
+def register_summarizer(argtype: type, summarize: Summarizer) -> None:
+    """Teach the tracer how to describe an argument struct in one line."""
+    _summarizers[argtype] = summarize
+
+
+def install_backend(backend: Backend) -> None:
+    """Serve the backend's paths from now on (demo mode, fast tests)."""
+    with _lock:
+        if backend not in _backends:
+            _backends.append(backend)
+
+
+def uninstall_backend(backend: Backend) -> None:
+    with _lock:
+        if backend in _backends:
+            _backends.remove(backend)
+        for fd in [fd for fd, b in _virtual_fds.items() if b is backend]:
+            del _virtual_fds[fd]
+
+
+def backend_for_path(path: str) -> Backend | None:
+    with _lock:
+        for backend in _backends:
+            if backend.owns_path(path):
+                return backend
+    return None
+
+
+def is_virtual(fd: int) -> bool:
+    return fd in _virtual_fds
+
+
+def path_of(fd: int) -> str | None:
+    """The node path an fd was opened from (for traces and error messages)."""
+    return _paths.get(fd)
+
+
+def open_node(path: str, flags: int = OPEN_FLAGS) -> int:
+    """Open a media node, real or virtual; raises ``OSError`` like ``os.open``."""
+    backend = backend_for_path(path)
+    if backend is not None:
+        fd = backend.open(path, flags)
+        with _lock:
+            _virtual_fds[fd] = backend
+    else:
+        fd = os.open(path, flags)
+    _paths[fd] = path
+    return fd
+
+
+def close_fd(fd: int) -> None:
+    """Close an fd from :func:`open_node`; the virtual backend releases its file handle."""
+    _paths.pop(fd, None)
+    with _lock:
+        backend = _virtual_fds.pop(fd, None)
+    if backend is not None:
+        backend.close(fd)
+    else:
+        os.close(fd)
+
+
+def mmap_fd(fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
+    """``mmap(MAP_SHARED)`` a buffer plane by its cookie, real or virtual."""
+    backend = _virtual_fds.get(fd)
+    if backend is not None:
+        return backend.mmap(fd, length, prot, offset)
+    return mmap.mmap(fd, length, mmap.MAP_SHARED, prot, offset=offset)
+
+
+def summarize(arg: object) -> str:
+    """One line describing an ioctl argument, for traces."""
+    if arg is None:
+        return ""
+    summarizer = _summarizers.get(type(arg))
+    if summarizer is not None:
+        try:
+            return summarizer(arg)
+        except Exception as exc:  # a trace must never break an ioctl
+            return f"<{type(arg).__name__}: {exc}>"
+    if isinstance(arg, ctypes._SimpleCData):
+        return str(arg.value)
+    if isinstance(arg, ctypes.Structure):
+        parts = []
+        for name, *_ in arg._fields_:
+            if name.startswith("reserved"):
+                continue
+            value = getattr(arg, name)
+            if isinstance(value, int | bytes):
+                parts.append(f"{name}={value!r}" if isinstance(value, bytes) else f"{name}={value}")
+        return " ".join(parts)
+    return type(arg).__name__
+
+
+def ioctl(fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | None = None) -> int:
+    """Issue one ioctl, through the virtual backend when the fd is virtual.
+
+    ``arg`` is filled in place.  Raises ``OSError`` with the kernel's errno.
+    """
+    backend = _virtual_fds.get(fd)
+    start = time.perf_counter_ns()
+    try:
+        if backend is not None:
+            result = backend.ioctl(fd, request, arg)
+        elif arg is None:
+            result = fcntl.ioctl(fd, request, 0)
+        else:
+            result = fcntl.ioctl(fd, request, arg, True)
+    except OSError as exc:
+        if _tracers:
+            _trace(fd, request, arg, None, exc.errno, time.perf_counter_ns() - start)
+        raise
+    if _tracers:
+        _trace(fd, request, arg, result, None, time.perf_counter_ns() - start)
+    return result
+
+
+def _trace(
+    fd: int,
+    request: int,
+    arg: object,
+    result: int | None,
+    err: int | None,
+    duration_ns: int,
+) -> None:
+    entry = TraceEntry(
+        time=time.time(),
+        fd=fd,
+        path=_paths.get(fd),
+        ioctl=ioctl_name(request),
+        request=request,
+        summary=summarize(arg),
+        result=result,
+        errno=err,
+        duration_ns=duration_ns,
+    )
+    for tracer in list(_tracers):
+        tracer(entry)

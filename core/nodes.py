@@ -1,0 +1,194 @@
+"""What one device node is: its kind and its identity (driver, card, bus_info).
+
+udev's ``ID_V4L_CAPABILITIES`` misses mem2mem and metadata nodes, so the kind of a V4L2
+node comes from our own VIDIOC_QUERYCAP (``device_caps`` when the driver sets
+V4L2_CAP_DEVICE_CAPS).  DVB nodes have no QUERYCAP: their kind is in their name and
+their driver in sysfs.  Discovery (which nodes exist, how they group) builds on this.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+
+from core import ioctl as chokepoint
+from core.abi import media as media_abi
+from core.abi import v4l2
+
+V4L2_PREFIXES = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev")
+DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
+
+_DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """A device node as a person identifies it."""
+
+    path: str
+    subsystem: str  # "video4linux", "dvb" or "media"
+    kind: str  # e.g. "video-capture", "video-m2m", "dvb-demux", "media", "v4l-subdev"
+    name: str = ""  # sysfs name (V4L2) or "dvbA.typeN"
+    driver: str = ""
+    card: str = ""
+    bus_info: str = ""
+    capabilities: int = 0
+    device_caps: int = 0
+    error: str | None = None  # why identity could not be read (permissions, gone)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "path": self.path,
+            "subsystem": self.subsystem,
+            "kind": self.kind,
+            "name": self.name,
+            "driver": self.driver,
+            "card": self.card,
+            "bus_info": self.bus_info,
+        }
+        if self.subsystem == "video4linux" and self.device_caps:
+            out["capabilities"] = f"{self.capabilities:#010x}"
+            out["device_caps"] = f"{self.device_caps:#010x}"
+        if self.error:
+            out["error"] = self.error
+        if self.extra:
+            out.update(self.extra)
+        return out
+
+
+def v4l2_kind(device_caps: int) -> str:
+    """The node's main function from its device caps, most specific first."""
+    c = v4l2
+    if device_caps & (c.V4L2_CAP_VIDEO_M2M | c.V4L2_CAP_VIDEO_M2M_MPLANE):
+        return "video-m2m"
+    if device_caps & (c.V4L2_CAP_VIDEO_CAPTURE | c.V4L2_CAP_VIDEO_CAPTURE_MPLANE):
+        return "video-capture"
+    if device_caps & (c.V4L2_CAP_VIDEO_OUTPUT | c.V4L2_CAP_VIDEO_OUTPUT_MPLANE):
+        return "video-output"
+    if device_caps & c.V4L2_CAP_META_CAPTURE:
+        return "meta-capture"
+    if device_caps & c.V4L2_CAP_META_OUTPUT:
+        return "meta-output"
+    if device_caps & (c.V4L2_CAP_VBI_CAPTURE | c.V4L2_CAP_SLICED_VBI_CAPTURE):
+        return "vbi-capture"
+    if device_caps & (c.V4L2_CAP_VBI_OUTPUT | c.V4L2_CAP_SLICED_VBI_OUTPUT):
+        return "vbi-output"
+    if device_caps & c.V4L2_CAP_SDR_CAPTURE:
+        return "sdr-capture"
+    if device_caps & c.V4L2_CAP_SDR_OUTPUT:
+        return "sdr-output"
+    if device_caps & c.V4L2_CAP_TOUCH:
+        return "touch"
+    if device_caps & (c.V4L2_CAP_RADIO | c.V4L2_CAP_MODULATOR | c.V4L2_CAP_TUNER):
+        return "radio"
+    return "v4l2"
+
+
+def _sysfs_name(path: str) -> str:
+    base = os.path.basename(os.path.realpath(path))
+    try:
+        with open(f"/sys/class/video4linux/{base}/name") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _dvb_driver(adapter: str, devtype: str, num: str) -> str:
+    link = f"/sys/class/dvb/dvb{adapter}.{devtype}{num}/device/driver"
+    try:
+        return os.path.basename(os.readlink(link))
+    except OSError:
+        return ""
+
+
+def querycap(fd: int) -> v4l2.v4l2_capability:
+    """VIDIOC_QUERYCAP on an open fd (raw OSError on failure)."""
+    cap = v4l2.v4l2_capability()
+    chokepoint.ioctl(fd, v4l2.VIDIOC_QUERYCAP, cap)
+    return cap
+
+
+def describe_node(path: str) -> NodeInfo:
+    """Identify one node.  Never raises for a node that cannot be opened: the reason
+    goes into ``error`` so a listing still shows it."""
+    dvb = _DVB_PATH.search(path)
+    if dvb:
+        adapter, devtype, num = dvb.groups()
+        return NodeInfo(
+            path=path,
+            subsystem="dvb",
+            kind=f"dvb-{devtype}",
+            name=f"dvb{adapter}.{devtype}{num}",
+            driver=_dvb_driver(adapter, devtype, num),
+            extra={"adapter": adapter},
+        )
+    base = os.path.basename(path)
+    if base.startswith("media"):
+        return _describe_media(path)
+    if base.startswith("v4l-subdev"):
+        return NodeInfo(path, "video4linux", "v4l-subdev", name=_sysfs_name(path))
+    name = _sysfs_name(path)
+    try:
+        fd = chokepoint.open_node(path)
+    except OSError as exc:
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+    try:
+        cap = querycap(fd)
+    except OSError as exc:
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+    finally:
+        chokepoint.close_fd(fd)
+    device_caps = cap.device_caps if cap.capabilities & v4l2.V4L2_CAP_DEVICE_CAPS else cap.capabilities
+    return NodeInfo(
+        path=path,
+        subsystem="video4linux",
+        kind=v4l2_kind(device_caps),
+        name=name,
+        driver=v4l2.cstr(cap.driver),
+        card=v4l2.cstr(cap.card),
+        bus_info=v4l2.cstr(cap.bus_info),
+        capabilities=cap.capabilities,
+        device_caps=device_caps,
+    )
+
+
+def _describe_media(path: str) -> NodeInfo:
+    try:
+        fd = chokepoint.open_node(path)
+    except OSError as exc:
+        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+    try:
+        info = media_abi.media_device_info()
+        chokepoint.ioctl(fd, media_abi.MEDIA_IOC_DEVICE_INFO, info)
+    except OSError as exc:
+        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+    finally:
+        chokepoint.close_fd(fd)
+    return NodeInfo(
+        path=path,
+        subsystem="media",
+        kind="media",
+        name=v4l2.cstr(info.model),
+        driver=v4l2.cstr(info.driver),
+        card=v4l2.cstr(info.model),
+        bus_info=v4l2.cstr(info.bus_info),
+    )
+
+
+def _node_sort_key(path: str) -> tuple[str, int, str]:
+    m = re.match(r"(.*?)(\d+)$", path)
+    return (m.group(1), int(m.group(2)), path) if m else (path, -1, path)
+
+
+def scan_dev(dev: str = "/dev") -> list[str]:
+    """Media node paths found by name under /dev (no udev needed), sorted naturally."""
+    paths: list[str] = []
+    for prefix in (*V4L2_PREFIXES, "media"):
+        paths += [
+            p for p in glob.glob(f"{dev}/{prefix}*") if re.fullmatch(rf".*/{prefix}\d+", p)
+        ]
+    paths += [p for p in glob.glob(f"{dev}/dvb/adapter*/*") if _DVB_PATH.search(p)]
+    return sorted(set(paths), key=_node_sort_key)

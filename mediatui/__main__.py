@@ -1,0 +1,5 @@
+"""``python -m mediatui``."""
+
+from mediatui.cli import main
+
+raise SystemExit(main())
