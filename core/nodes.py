@@ -141,7 +141,8 @@ def describe_node(path: str) -> NodeInfo:
         return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
     finally:
         chokepoint.close_fd(fd)
-    device_caps = cap.device_caps if cap.capabilities & v4l2.V4L2_CAP_DEVICE_CAPS else cap.capabilities
+    has_device_caps = cap.capabilities & v4l2.V4L2_CAP_DEVICE_CAPS
+    device_caps = cap.device_caps if has_device_caps else cap.capabilities
     return NodeInfo(
         path=path,
         subsystem="video4linux",
