@@ -1,0 +1,418 @@
+"""DVB nodes: the demux and dvr with the DVB mmap API, and the frontend that feeds them.
+
+The DVB mmap API differs from V4L2 in ways that trip people up, and the objects here
+make them explicit: there is no STREAMON (the first DMX_QBUF starts the queue),
+DMX_STOP does not stop the vb2 queue (DMX_REQBUFS(0) stays EBUSY until close), the
+size is clamped by the kernel and not rounded to TS packets, and a kernel without
+CONFIG_DVB_MMAP answers ENOTTY, EINVAL or EOPNOTSUPP, which all mean "no mmap API".
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import mmap
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from core import ioctl as chokepoint
+from core.abi import dvb as d
+from core.dmabuf import DmabufOrigin, ExportedBuffer
+from core.errors import MediaError, media_error
+from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
+from core.video import EXPORT_FLAGS_ALLOWED
+
+DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
+DVB_V2_MAX_SIZE = 4096 * 188  # dvb_vb2.c clamps DMX_REQBUFS size to this
+TS_PACKET = 188
+_API_ABSENT = (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP)
+
+
+@dataclass(frozen=True, slots=True)
+class DvbAllocation:
+    """DMX_REQBUFS: what was asked and what the kernel granted (count and size)."""
+
+    requested_count: int
+    requested_size: int
+    count: int
+    size: int
+
+    @property
+    def size_clamped(self) -> bool:
+        return self.size < self.requested_size
+
+    @property
+    def whole_packets(self) -> bool:
+        return self.size % TS_PACKET == 0
+
+
+@dataclass(frozen=True, slots=True)
+class DvbBufferDone:
+    """One DMX_DQBUF result."""
+
+    index: int
+    bytesused: int
+    offset: int
+    length: int
+    flags: int
+    count: int
+
+
+class _DvbQueueNode:
+    """What demux and dvr share: open, the mmap queue, export, close."""
+
+    kind = "dvb"
+
+    def __init__(self, path: str, flags: int = chokepoint.OPEN_FLAGS) -> None:
+        self.path = path
+        self._fd = -1
+        try:
+            self._fd = chokepoint.open_node(path, flags)
+        except OSError as exc:
+            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+        self.queue = Queue(path, DVB_QUEUE)
+        self.started = False  # True after the first DMX_QBUF
+        self.api_absent: bool | None = None
+
+    @property
+    def fd(self) -> int:
+        if self._fd < 0:
+            raise ValueError(f"{self.path} is closed")
+        return self._fd
+
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd < 0:
+            return
+        try:
+            self.queue.release(exports=True)
+        finally:
+            chokepoint.close_fd(fd)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
+        try:
+            return chokepoint.ioctl(self.fd, request, arg)
+        except OSError as exc:
+            if name == "DMX_REQBUFS" and exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
+                self.api_absent = True
+            raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
+
+    def queue_state(self) -> QueueState:
+        return self.queue.freeze()
+
+    # --- the mmap API -----------------------------------------------------------------
+
+    def has_mmap_api(self) -> bool:
+        """Probe with DMX_QUERYBUF on index 0 of a queue with no buffers: a kernel with
+        the API answers EINVAL (no such buffer), one without ENOTTY/EOPNOTSUPP.  Early
+        kernels answered EINVAL for a missing API too, so EINVAL from DMX_REQBUFS with a
+        sane request also counts as absent (see request_buffers)."""
+        if self.api_absent is not None:
+            return not self.api_absent
+        probe = d.dmx_buffer(index=0)
+        try:
+            chokepoint.ioctl(self.fd, d.DMX_QUERYBUF, probe)
+            present = True
+        except OSError as exc:
+            present = exc.errno not in (errno.ENOTTY, errno.EOPNOTSUPP)
+        self.api_absent = not present
+        return present
+
+    def request_buffers(self, count: int, size: int) -> DvbAllocation:
+        req = d.dmx_requestbuffers(count=count, size=size)
+        if count == 0:
+            for buf in self.queue.buffers.values():
+                for plane in buf.planes:
+                    if plane.mapping is not None:
+                        close_mapping(plane.mapping)
+                        plane.mapping = None
+        try:
+            chokepoint.ioctl(self.fd, d.DMX_REQBUFS, req)
+        except OSError as exc:
+            facts = {"count": count, "size": size, "streaming": self.started,
+                     "api_absent": exc.errno in _API_ABSENT and not self.queue.buffers
+                     and exc.errno != errno.EINVAL}
+            if exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
+                self.api_absent = True
+            raise media_error(exc, ioctl="DMX_REQBUFS", path=self.path, facts=facts) from None
+        self.api_absent = False
+        with self.queue.lock:
+            self.queue.buffers.clear()
+            self.queue.requested, self.queue.granted = count, req.count
+            self.queue.memory = 1 if req.count else None  # always MMAP (vmalloc)
+        for index in range(req.count):
+            self.query_buffer(index)
+        return DvbAllocation(count, size, req.count, req.size)
+
+    def query_buffer(self, index: int) -> BufferState:
+        buf = d.dmx_buffer(index=index)
+        self._ioctl(d.DMX_QUERYBUF, buf, "DMX_QUERYBUF", index=index,
+                    num_buffers=len(self.queue.buffers))
+        with self.queue.lock:
+            entry = self.queue.buffers.get(index)
+            if entry is None:
+                entry = self.queue.buffers[index] = Buffer(index, [Plane()])
+            plane = entry.planes[0]
+            plane.length, plane.mem_offset = buf.length, buf.offset
+            return entry.freeze()
+
+    def map_buffer(self, index: int) -> mmap.mmap:
+        entry = self.queue.buffers.get(index)
+        if entry is None:
+            raise media_error(errno.EINVAL, ioctl="DMX_QUERYBUF", path=self.path,
+                              facts={"index": index})
+        plane = entry.planes[0]
+        if plane.mapping is None or plane.mapping.closed:
+            try:
+                plane.mapping = chokepoint.mmap_fd(self.fd, plane.length, mmap.PROT_READ,
+                                                    plane.mem_offset or 0)
+            except OSError as exc:
+                raise media_error(exc, ioctl="mmap", path=self.path) from None
+        return plane.mapping
+
+    def export_buffer(self, index: int, flags: int = os.O_CLOEXEC | os.O_RDONLY) -> ExportedBuffer:
+        exp = d.dmx_exportbuffer(index=index, flags=flags)
+        self._ioctl(
+            d.DMX_EXPBUF, exp, "DMX_EXPBUF",
+            index=index, flags=flags, num_buffers=len(self.queue.buffers),
+            no_buffers=not self.queue.buffers,
+            bad_flags=bool(flags & ~EXPORT_FLAGS_ALLOWED),
+            bad_index=bool(self.queue.buffers) and index not in self.queue.buffers,
+        )
+        exported = ExportedBuffer(exp.fd, DmabufOrigin("export", self.path, "dvb", index, 0),
+                                  flags)
+        entry = self.queue.buffers.get(index)
+        if entry is not None:
+            entry.planes[0].exports.append(exported)
+        return exported
+
+    def exports(self) -> list[ExportedBuffer]:
+        return [e for e in self.queue.exports() if not e.closed]
+
+    def close_exports(self) -> int:
+        closed = sum(1 for e in self.queue.exports() if not e.closed)
+        for exported in self.queue.exports():
+            exported.close()
+        for buf in self.queue.buffers.values():
+            buf.planes[0].exports.clear()
+        return closed
+
+    def queue_buffer(self, index: int) -> None:
+        """DMX_QBUF; the first one starts the queue streaming."""
+        entry = self.queue.buffers.get(index)
+        buf = d.dmx_buffer(index=index)
+        self._ioctl(d.DMX_QBUF, buf, "DMX_QBUF", index=index,
+                    state=entry.status.value if entry else None)
+        self.started = True
+        with self.queue.lock:
+            self.queue.streaming = True
+            self.queue.set_status(index, BufferStatus.QUEUED)
+
+    def dequeue_buffer(self) -> DvbBufferDone:
+        """DMX_DQBUF (non-blocking: raises WouldBlock when no buffer is full yet)."""
+        buf = d.dmx_buffer()
+        self._ioctl(d.DMX_DQBUF, buf, "DMX_DQBUF", not_streaming=not self.started)
+        done = DvbBufferDone(buf.index, buf.bytesused, buf.offset, buf.length, buf.flags,
+                             buf.count)
+        with self.queue.lock:
+            entry = self.queue.buffers.get(buf.index)
+            if entry is not None:
+                entry.status = BufferStatus.DEQUEUED
+                entry.flags = buf.flags
+                entry.sequence = buf.count
+                entry.timestamp = time.monotonic()
+                entry.planes[0].bytesused = buf.bytesused
+        return done
+
+
+class DemuxDevice(_DvbQueueNode):
+    """``/dev/dvb/adapterN/demuxM``: every open gets its own filter and queue."""
+
+    kind = "dvb-demux"
+
+    def set_pes_filter(
+        self,
+        pid: int,
+        *,
+        output: int | None = None,
+        pes_type: int | None = None,
+        start: bool = True,
+    ) -> None:
+        """A TS filter on ``pid`` whose packets arrive on this fd (DMX_OUT_TSDEMUX_TAP)."""
+        params = d.dmx_pes_filter_params(
+            pid=pid,
+            input=d.DMX_IN_FRONTEND,
+            output=d.DMX_OUT_TSDEMUX_TAP if output is None else output,
+            pes_type=d.DMX_PES_OTHER if pes_type is None else pes_type,
+            flags=d.DMX_IMMEDIATE_START if start else 0,
+        )
+        self._ioctl(d.DMX_SET_PES_FILTER, params, "DMX_SET_PES_FILTER", pid=pid)
+
+    def set_section_filter(self, pid: int, table_id: int | None = None, *,
+                           crc: bool = True, start: bool = True) -> None:
+        params = d.dmx_sct_filter_params(pid=pid, timeout=0)
+        if table_id is not None:
+            params.filter.filter[0] = table_id
+            params.filter.mask[0] = 0xFF
+        params.flags = (d.DMX_CHECK_CRC if crc else 0) | (d.DMX_IMMEDIATE_START if start else 0)
+        self._ioctl(d.DMX_SET_FILTER, params, "DMX_SET_FILTER", pid=pid)
+
+    def set_buffer_size(self, size: int) -> None:
+        self._ioctl(d.DMX_SET_BUFFER_SIZE, ctypes.c_ulong(size), "DMX_SET_BUFFER_SIZE")
+
+    def start(self) -> None:
+        self._ioctl(d.DMX_START, None, "DMX_START")
+
+    def stop(self) -> None:
+        """DMX_STOP stops the filter, not the vb2 queue (see the module docstring)."""
+        self._ioctl(d.DMX_STOP, None, "DMX_STOP")
+
+
+class DvrDevice(_DvbQueueNode):
+    """``/dev/dvb/adapterN/dvrM``: mmap needs O_RDWR; one reader at a time."""
+
+    kind = "dvb-dvr"
+
+
+@dataclass(frozen=True, slots=True)
+class FrontendInfo:
+    name: str
+    type: int
+    frequency_min: int
+    frequency_max: int
+    frequency_stepsize: int
+    caps: int
+    delivery_systems: tuple[int, ...]
+
+
+class FrontendDevice:
+    """``/dev/dvb/adapterN/frontendM``: info, status and tuning."""
+
+    kind = "dvb-frontend"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd = -1
+        try:
+            self._fd = chokepoint.open_node(path)
+        except OSError as exc:
+            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+
+    @property
+    def fd(self) -> int:
+        if self._fd < 0:
+            raise ValueError(f"{self.path} is closed")
+        return self._fd
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            chokepoint.close_fd(fd)
+
+    def __enter__(self) -> FrontendDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ioctl(self, request: int, arg: Any, name: str) -> int:
+        try:
+            return chokepoint.ioctl(self.fd, request, arg)
+        except OSError as exc:
+            raise media_error(exc, ioctl=name, path=self.path) from None
+
+    def info(self) -> FrontendInfo:
+        info = d.dvb_frontend_info()
+        self._ioctl(d.FE_GET_INFO, info, "FE_GET_INFO")
+        return FrontendInfo(
+            name=info.name.decode(errors="replace").rstrip("\0"),
+            type=info.type,
+            frequency_min=info.frequency_min,
+            frequency_max=info.frequency_max,
+            frequency_stepsize=info.frequency_stepsize,
+            caps=info.caps,
+            delivery_systems=self.delivery_systems(),
+        )
+
+    def _properties(self, request: int, name: str, items: list[tuple[int, int]]) -> list[Any]:
+        props = (d.dtv_property * len(items))()
+        for prop, (cmd, data) in zip(props, items, strict=True):
+            prop.cmd = cmd
+            prop.u.data = data
+        arg = d.dtv_properties(num=len(items), props=props)
+        self._ioctl(request, arg, name)
+        return list(props)
+
+    def delivery_systems(self) -> tuple[int, ...]:
+        try:
+            (prop,) = self._properties(d.FE_GET_PROPERTY, "FE_GET_PROPERTY",
+                                       [(d.DTV_ENUM_DELSYS, 0)])
+        except MediaError:
+            return ()
+        return tuple(prop.u.buffer.data[i] for i in range(prop.u.buffer.len))
+
+    def read_status(self) -> int:
+        status = ctypes.c_uint(0)
+        self._ioctl(d.FE_READ_STATUS, status, "FE_READ_STATUS")
+        return status.value
+
+    def tune_dvbt(self, frequency: int = 474_000_000, bandwidth: int = 8_000_000) -> None:
+        """DVB-T with everything else on AUTO: enough for vidtv and most tuners."""
+        self._properties(
+            d.FE_SET_PROPERTY,
+            "FE_SET_PROPERTY",
+            [
+                (d.DTV_CLEAR, 0),
+                (d.DTV_DELIVERY_SYSTEM, d.SYS_DVBT),
+                (d.DTV_FREQUENCY, frequency),
+                (d.DTV_BANDWIDTH_HZ, bandwidth),
+                (d.DTV_MODULATION, d.QAM_AUTO),
+                (d.DTV_INVERSION, d.INVERSION_AUTO),
+                (d.DTV_CODE_RATE_HP, d.FEC_AUTO),
+                (d.DTV_CODE_RATE_LP, d.FEC_AUTO),
+                (d.DTV_GUARD_INTERVAL, d.GUARD_INTERVAL_AUTO),
+                (d.DTV_TRANSMISSION_MODE, d.TRANSMISSION_MODE_AUTO),
+                (d.DTV_HIERARCHY, d.HIERARCHY_AUTO),
+                (d.DTV_TUNE, 0),
+            ],
+        )
+
+    def wait_for_lock(self, timeout: float = 5.0, interval: float = 0.05) -> int:
+        """Poll FE_READ_STATUS until FE_HAS_LOCK; returns the last status."""
+        deadline = time.monotonic() + timeout
+        status = self.read_status()
+        while not status & d.FE_HAS_LOCK and time.monotonic() < deadline:
+            time.sleep(interval)
+            status = self.read_status()
+        if not status & d.FE_HAS_LOCK:
+            raise MediaError(
+                path=self.path, ioctl="FE_READ_STATUS", errno=None,
+                title="No lock",
+                explanation=f"The frontend did not lock within {timeout:.1f} s "
+                f"(status {', '.join(d.fe_status_names(status)) or 'none'}): check the "
+                "frequency and delivery system.",
+            )
+        return status
+
+
+__all__ = [
+    "DVB_V2_MAX_SIZE",
+    "DemuxDevice",
+    "DvbAllocation",
+    "DvbBufferDone",
+    "DvrDevice",
+    "FrontendDevice",
+    "FrontendInfo",
+]

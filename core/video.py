@@ -1,0 +1,914 @@
+"""``VideoDevice``: a V4L2 video node, its formats and its buffer queues.
+
+Every ioctl goes through :mod:`core.ioctl`; every failure becomes a
+:class:`core.errors.MediaError` that carries the facts of the call (queue state,
+index, plane, flags…) so the explanation names the cause that applies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import mmap
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core import ioctl as chokepoint
+from core.abi import v4l2 as v
+from core.dmabuf import Dmabuf, DmabufOrigin, ExportedBuffer, dmabuf_size
+from core.errors import MediaError, media_error
+from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
+
+EXPORT_FLAGS_ALLOWED = os.O_CLOEXEC | os.O_ACCMODE
+MEMORY_TYPES = (v.V4L2_MEMORY_MMAP, v.V4L2_MEMORY_USERPTR, v.V4L2_MEMORY_DMABUF)
+
+_QUEUE_TYPES = (
+    (v.V4L2_CAP_VIDEO_M2M, v.V4L2_BUF_TYPE_VIDEO_OUTPUT),
+    (v.V4L2_CAP_VIDEO_M2M, v.V4L2_BUF_TYPE_VIDEO_CAPTURE),
+    (v.V4L2_CAP_VIDEO_M2M_MPLANE, v.V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE),
+    (v.V4L2_CAP_VIDEO_M2M_MPLANE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
+    (v.V4L2_CAP_VIDEO_CAPTURE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE),
+    (v.V4L2_CAP_VIDEO_CAPTURE_MPLANE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
+    (v.V4L2_CAP_VIDEO_OUTPUT, v.V4L2_BUF_TYPE_VIDEO_OUTPUT),
+    (v.V4L2_CAP_VIDEO_OUTPUT_MPLANE, v.V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE),
+    (v.V4L2_CAP_META_CAPTURE, v.V4L2_BUF_TYPE_META_CAPTURE),
+    (v.V4L2_CAP_META_OUTPUT, v.V4L2_BUF_TYPE_META_OUTPUT),
+    (v.V4L2_CAP_VBI_CAPTURE, v.V4L2_BUF_TYPE_VBI_CAPTURE),
+    (v.V4L2_CAP_VBI_OUTPUT, v.V4L2_BUF_TYPE_VBI_OUTPUT),
+    (v.V4L2_CAP_SDR_CAPTURE, v.V4L2_BUF_TYPE_SDR_CAPTURE),
+    (v.V4L2_CAP_SDR_OUTPUT, v.V4L2_BUF_TYPE_SDR_OUTPUT),
+)
+
+
+buf_type_name = v.buf_type_name
+
+
+def memory_name(memory: int | None) -> str:
+    return "none" if memory is None else v.memory_name(memory)
+
+
+def parse_buf_type(name: str | int) -> int:
+    """``"video-capture-mplane"`` (or its number) to ``V4L2_BUF_TYPE_*``."""
+    if isinstance(name, int):
+        return name
+    for value, known in v.BUF_TYPE_NAMES.items():
+        if known == name:
+            return value
+    raise ValueError(f"unknown buffer type {name!r}")
+
+
+def parse_memory(name: str | int) -> int:
+    if isinstance(name, int):
+        return name
+    for value, known in v.MEMORY_NAMES.items():
+        if known == name.lower():
+            return value
+    raise ValueError(f"unknown memory type {name!r}")
+
+
+# --- frozen public values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    driver: str
+    card: str
+    bus_info: str
+    version: int
+    capabilities: int
+    device_caps: int
+
+    @property
+    def version_str(self) -> str:
+        return f"{self.version >> 16}.{(self.version >> 8) & 0xFF}.{self.version & 0xFF}"
+
+    @property
+    def buf_types(self) -> tuple[int, ...]:
+        """The buffer types this node's device caps say it streams (mem2mem: both)."""
+        types: list[int] = []
+        for cap, buf_type in _QUEUE_TYPES:
+            if self.device_caps & cap and buf_type not in types:
+                types.append(buf_type)
+        return tuple(types)
+
+
+@dataclass(frozen=True, slots=True)
+class FormatDesc:
+    index: int
+    buf_type: int
+    pixelformat: int
+    fourcc: str
+    description: str
+    flags: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrameSize:
+    """A discrete size, or a stepwise/continuous range (min/max/step)."""
+
+    kind: str  # "discrete", "stepwise" or "continuous"
+    width: int
+    height: int
+    max_width: int = 0
+    max_height: int = 0
+    step_width: int = 0
+    step_height: int = 0
+
+    def __str__(self) -> str:
+        if self.kind == "discrete":
+            return f"{self.width}x{self.height}"
+        return (
+            f"{self.width}x{self.height}-{self.max_width}x{self.max_height}"
+            f" step {self.step_width}x{self.step_height}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FrameInterval:
+    kind: str
+    numerator: int
+    denominator: int
+    max_numerator: int = 0
+    max_denominator: int = 0
+
+    @property
+    def fps(self) -> float:
+        return self.denominator / self.numerator if self.numerator else 0.0
+
+    def __str__(self) -> str:
+        if self.kind == "discrete":
+            return f"{self.numerator}/{self.denominator} s ({self.fps:.3f} fps)"
+        return f"{self.numerator}/{self.denominator}-{self.max_numerator}/{self.max_denominator} s"
+
+
+@dataclass(frozen=True, slots=True)
+class PlaneFormat:
+    bytesperline: int
+    sizeimage: int
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    buf_type: int
+    width: int
+    height: int
+    pixelformat: int
+    fourcc: str
+    field: int
+    colorspace: int
+    planes: tuple[PlaneFormat, ...]
+
+    @property
+    def num_planes(self) -> int:
+        return len(self.planes)
+
+    def __str__(self) -> str:
+        sizes = "+".join(str(p.sizeimage) for p in self.planes)
+        return f"{self.width}x{self.height} {self.fourcc} ({self.num_planes} plane(s), {sizes} B)"
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The outcome of REQBUFS/CREATE_BUFS: the count negotiation made visible."""
+
+    buf_type: int
+    memory: int
+    requested: int
+    granted: int
+    first_index: int
+    capabilities: int
+    min_buffers: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueProbe:
+    """What one buffer type supports, found without changing anything."""
+
+    buf_type: int
+    memory_types: tuple[int, ...]
+    capabilities: int
+    max_num_buffers: int | None
+    orphaned_bufs: bool
+    expbuf: bool
+    min_buffers: int | None
+    method: str  # "CREATE_BUFS(0)" or "REQBUFS(0)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "buf_type": buf_type_name(self.buf_type),
+            "memory": [memory_name(m) for m in self.memory_types],
+            "capabilities": v.decode_flags(self.capabilities, v.BufCap),
+            "max_num_buffers": self.max_num_buffers,
+            "orphaned_bufs": self.orphaned_bufs,
+            "expbuf": self.expbuf,
+            "min_buffers": self.min_buffers,
+            "method": self.method,
+        }
+
+
+def _timeperframe(parm: Any, buf_type: int) -> Any:
+    side = parm.parm.output if v.is_output(buf_type) else parm.parm.capture
+    return side.timeperframe
+
+
+def _timestamp(tv: Any) -> float | None:
+    if tv.tv_sec == 0 and tv.tv_usec == 0:
+        return None
+    return tv.tv_sec + tv.tv_usec / 1e6
+
+
+def status_from_flags(flags: int) -> BufferStatus:
+    """vb2's state as QUERYBUF reports it through the flags."""
+    if flags & v.V4L2_BUF_FLAG_QUEUED:
+        return BufferStatus.QUEUED
+    if flags & v.V4L2_BUF_FLAG_DONE:
+        return BufferStatus.ERROR if flags & v.V4L2_BUF_FLAG_ERROR else BufferStatus.DONE
+    if flags & v.V4L2_BUF_FLAG_PREPARED:
+        return BufferStatus.PREPARED
+    return BufferStatus.DEQUEUED
+
+
+class VideoDevice:
+    """An open V4L2 video node (O_RDWR | O_NONBLOCK | O_CLOEXEC)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd = -1
+        try:
+            self._fd = chokepoint.open_node(path)
+        except OSError as exc:
+            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+        self.queues: dict[int, Queue] = {}
+        self._cap: Capability | None = None
+        # Reused for DQBUF so the streaming hot path does not allocate per frame.
+        self._planes = (v.v4l2_plane * v.VIDEO_MAX_PLANES)()
+
+    # --- lifetime ---------------------------------------------------------------------
+
+    @property
+    def fd(self) -> int:
+        if self._fd < 0:
+            raise ValueError(f"{self.path} is closed")
+        return self._fd
+
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
+    def close(self) -> None:
+        """Unmap, close the exports this object made, close the node.  Idempotent."""
+        fd, self._fd = self._fd, -1
+        if fd < 0:
+            return
+        try:
+            for queue in self.queues.values():
+                queue.release(exports=True)
+        finally:
+            chokepoint.close_fd(fd)
+
+    def __enter__(self) -> VideoDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<VideoDevice {self.path} {'closed' if self.closed else f'fd={self._fd}'}>"
+
+    # --- ioctl plumbing -----------------------------------------------------------------
+
+    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
+        try:
+            return chokepoint.ioctl(self.fd, request, arg)
+        except OSError as exc:
+            raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
+
+    def queue(self, buf_type: int) -> Queue:
+        queue = self.queues.get(buf_type)
+        if queue is None:
+            queue = self.queues[buf_type] = Queue(self.path, buf_type)
+        return queue
+
+    def queue_state(self, buf_type: int) -> QueueState:
+        return self.queue(buf_type).freeze()
+
+    # --- identity and formats -----------------------------------------------------------
+
+    def capability(self) -> Capability:
+        if self._cap is None:
+            cap = v.v4l2_capability()
+            self._ioctl(v.VIDIOC_QUERYCAP, cap, "VIDIOC_QUERYCAP")
+            device_caps = (
+                cap.device_caps if cap.capabilities & v.V4L2_CAP_DEVICE_CAPS else cap.capabilities
+            )
+            self._cap = Capability(
+                driver=v.cstr(cap.driver),
+                card=v.cstr(cap.card),
+                bus_info=v.cstr(cap.bus_info),
+                version=cap.version,
+                capabilities=cap.capabilities,
+                device_caps=device_caps,
+            )
+        return self._cap
+
+    def formats(self, buf_type: int) -> list[FormatDesc]:
+        out: list[FormatDesc] = []
+        for index in range(256):
+            desc = v.v4l2_fmtdesc(index=index, type=buf_type)
+            try:
+                chokepoint.ioctl(self.fd, v.VIDIOC_ENUM_FMT, desc)
+            except OSError:
+                break  # EINVAL ends the enumeration
+            out.append(
+                FormatDesc(
+                    index=index,
+                    buf_type=buf_type,
+                    pixelformat=desc.pixelformat,
+                    fourcc=v.fourcc_str(desc.pixelformat),
+                    description=v.cstr(desc.description),
+                    flags=desc.flags,
+                )
+            )
+        return out
+
+    def frame_sizes(self, pixelformat: int) -> list[FrameSize]:
+        out: list[FrameSize] = []
+        for index in range(1024):
+            fs = v.v4l2_frmsizeenum(index=index, pixel_format=pixelformat)
+            try:
+                chokepoint.ioctl(self.fd, v.VIDIOC_ENUM_FRAMESIZES, fs)
+            except OSError:
+                break
+            if fs.type == v.V4L2_FRMSIZE_TYPE_DISCRETE:
+                out.append(FrameSize("discrete", fs.discrete.width, fs.discrete.height))
+                continue
+            sw = fs.stepwise
+            kind = "continuous" if fs.type == v.V4L2_FRMSIZE_TYPE_CONTINUOUS else "stepwise"
+            out.append(
+                FrameSize(kind, sw.min_width, sw.min_height, sw.max_width, sw.max_height,
+                          sw.step_width, sw.step_height)
+            )
+            break  # stepwise/continuous has exactly one entry
+        return out
+
+    def frame_intervals(self, pixelformat: int, width: int, height: int) -> list[FrameInterval]:
+        out: list[FrameInterval] = []
+        for index in range(1024):
+            fi = v.v4l2_frmivalenum(index=index, pixel_format=pixelformat, width=width,
+                                    height=height)
+            try:
+                chokepoint.ioctl(self.fd, v.VIDIOC_ENUM_FRAMEINTERVALS, fi)
+            except OSError:
+                break
+            if fi.type == v.V4L2_FRMIVAL_TYPE_DISCRETE:
+                d = fi.discrete
+                out.append(FrameInterval("discrete", d.numerator, d.denominator))
+                continue
+            sw = fi.stepwise
+            out.append(
+                FrameInterval("stepwise", sw.min.numerator, sw.min.denominator,
+                              sw.max.numerator, sw.max.denominator)
+            )
+            break
+        return out
+
+    def _format_from(self, fmt: Any) -> Format:
+        if v.is_multiplanar(fmt.type):
+            mp = fmt.fmt.pix_mp
+            planes = tuple(
+                PlaneFormat(mp.plane_fmt[i].bytesperline, mp.plane_fmt[i].sizeimage)
+                for i in range(mp.num_planes)
+            )
+            return Format(fmt.type, mp.width, mp.height, mp.pixelformat,
+                          v.fourcc_str(mp.pixelformat), mp.field, mp.colorspace, planes)
+        pix = fmt.fmt.pix
+        if fmt.type in (v.V4L2_BUF_TYPE_META_CAPTURE, v.V4L2_BUF_TYPE_META_OUTPUT):
+            meta = fmt.fmt.meta
+            return Format(fmt.type, 0, 0, meta.dataformat, v.fourcc_str(meta.dataformat), 0, 0,
+                          (PlaneFormat(0, meta.buffersize),))
+        return Format(fmt.type, pix.width, pix.height, pix.pixelformat,
+                      v.fourcc_str(pix.pixelformat), pix.field, pix.colorspace,
+                      (PlaneFormat(pix.bytesperline, pix.sizeimage),))
+
+    def _raw_format(self, buf_type: int) -> Any:
+        fmt = v.v4l2_format(type=buf_type)
+        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT", buf_type=buf_type_name(buf_type))
+        return fmt
+
+    def get_format(self, buf_type: int) -> Format:
+        return self._format_from(self._raw_format(buf_type))
+
+    def set_format(
+        self,
+        buf_type: int,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        pixelformat: int | str | None = None,
+        try_only: bool = False,
+    ) -> Format:
+        """S_FMT (or TRY_FMT) changing only what is given; the driver may adjust it."""
+        fmt = self._raw_format(buf_type)
+        if isinstance(pixelformat, str):
+            pixelformat = v.fourcc(pixelformat)
+        target = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
+        if width is not None:
+            target.width = width
+        if height is not None:
+            target.height = height
+        if pixelformat is not None:
+            target.pixelformat = pixelformat
+        if v.is_multiplanar(buf_type):
+            for i in range(v.VIDEO_MAX_PLANES):
+                target.plane_fmt[i].sizeimage = 0
+                target.plane_fmt[i].bytesperline = 0
+        else:
+            target.bytesperline = 0
+            target.sizeimage = 0
+        request, name = (
+            (v.VIDIOC_TRY_FMT, "VIDIOC_TRY_FMT") if try_only else (v.VIDIOC_S_FMT, "VIDIOC_S_FMT")
+        )
+        self._ioctl(request, fmt, name, buf_type=buf_type_name(buf_type),
+                    streaming=self.queue(buf_type).streaming)
+        return self._format_from(fmt)
+
+    def get_frame_interval(self, buf_type: int) -> tuple[int, int] | None:
+        """The current time per frame (numerator, denominator), None if not supported."""
+        parm = v.v4l2_streamparm(type=buf_type)
+        try:
+            chokepoint.ioctl(self.fd, v.VIDIOC_G_PARM, parm)
+        except OSError:
+            return None
+        tpf = _timeperframe(parm, buf_type)
+        return (tpf.numerator, tpf.denominator)
+
+    def set_frame_rate(self, buf_type: int, fps: float) -> tuple[int, int]:
+        """S_PARM: ask for ``fps`` frames per second; returns what the driver chose."""
+        parm = v.v4l2_streamparm(type=buf_type)
+        tpf = _timeperframe(parm, buf_type)
+        tpf.numerator, tpf.denominator = 1000, round(fps * 1000)
+        self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", buf_type=buf_type_name(buf_type))
+        return (tpf.numerator, tpf.denominator)
+
+    def get_control(self, cid: int) -> int | None:
+        ctrl = v.v4l2_control(id=cid)
+        try:
+            chokepoint.ioctl(self.fd, v.VIDIOC_G_CTRL, ctrl)
+        except OSError:
+            return None
+        return ctrl.value
+
+    def min_buffers(self, buf_type: int) -> int | None:
+        cid = (
+            v.V4L2_CID_MIN_BUFFERS_FOR_OUTPUT
+            if v.is_output(buf_type)
+            else v.V4L2_CID_MIN_BUFFERS_FOR_CAPTURE
+        )
+        return self.get_control(cid)
+
+    # --- probe --------------------------------------------------------------------------
+
+    def probe(self, buf_types: Iterable[int] | None = None) -> list[QueueProbe]:
+        """Per buffer type: memory types, capabilities, EXPBUF — changing nothing.
+
+        CREATE_BUFS with count 0 only validates and reports (it never returns EBUSY);
+        REQBUFS(0) is used only when CREATE_BUFS is missing and this handle holds no
+        buffers on that queue, the one case where it frees nothing.
+        """
+        types = tuple(buf_types) if buf_types is not None else self.capability().buf_types
+        if not self.capability().device_caps & v.V4L2_CAP_STREAMING:
+            return []
+        expbuf = self._probe_expbuf()
+        out = []
+        for buf_type in types:
+            supported: list[int] = []
+            caps = 0
+            method = "CREATE_BUFS(0)"
+            for memory in MEMORY_TYPES:
+                ok, caps_m, used = self._probe_memory(buf_type, memory)
+                method = used
+                caps |= caps_m
+                if ok:
+                    supported.append(memory)
+            if caps and not method.startswith("REQBUFS"):
+                # The capability bits are authoritative where the kernel sets them.
+                supported = [
+                    m for m in MEMORY_TYPES if caps & _MEMORY_CAP[m]
+                ] or supported
+            max_num = None
+            if caps & v.V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS:
+                max_num = None  # reported by CREATE_BUFS on kernels >= 6.8 (not in this ABI)
+            out.append(
+                QueueProbe(
+                    buf_type=buf_type,
+                    memory_types=tuple(supported),
+                    capabilities=caps,
+                    max_num_buffers=max_num if max_num is not None else v.VIDEO_MAX_FRAME,
+                    orphaned_bufs=bool(caps & v.V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS),
+                    expbuf=expbuf and v.V4L2_MEMORY_MMAP in supported,
+                    min_buffers=self.min_buffers(buf_type),
+                    method=method,
+                )
+            )
+        return out
+
+    def _probe_memory(self, buf_type: int, memory: int) -> tuple[bool, int, str]:
+        create = v.v4l2_create_buffers(count=0, memory=memory)
+        create.format.type = buf_type
+        try:
+            chokepoint.ioctl(self.fd, v.VIDIOC_CREATE_BUFS, create)
+            return True, create.capabilities, "CREATE_BUFS(0)"
+        except OSError as exc:
+            if exc.errno != _ENOTTY:
+                return False, create.capabilities, "CREATE_BUFS(0)"
+        if self.queue(buf_type).buffers:
+            return False, 0, "unknown (own buffers allocated)"
+        req = v.v4l2_requestbuffers(count=0, type=buf_type, memory=memory)
+        try:
+            chokepoint.ioctl(self.fd, v.VIDIOC_REQBUFS, req)
+            return True, req.capabilities, "REQBUFS(0)"
+        except OSError:
+            return False, req.capabilities, "REQBUFS(0)"
+
+    def _probe_expbuf(self) -> bool:
+        """A zeroed EXPBUF: ENOTTY means no handler; anything else means it exists."""
+        try:
+            chokepoint.ioctl(self.fd, v.VIDIOC_EXPBUF, v.v4l2_exportbuffer())
+        except OSError as exc:
+            return exc.errno != _ENOTTY
+        return True
+
+    # --- allocation ---------------------------------------------------------------------
+
+    def request_buffers(self, buf_type: int, memory: int, count: int) -> Allocation:
+        """VIDIOC_REQBUFS: the driver may grant more or fewer than ``count``; 0 frees."""
+        queue = self.queue(buf_type)
+        if count == 0:
+            queue.release(exports=False)
+        req = v.v4l2_requestbuffers(count=count, type=buf_type, memory=memory)
+        self._ioctl(
+            v.VIDIOC_REQBUFS, req, "VIDIOC_REQBUFS",
+            memory=memory_name(memory), count=count, streaming=queue.streaming,
+            has_buffers=bool(queue.buffers), owner=bool(queue.buffers) or None,
+            in_use=queue.in_use(), orphaned_bufs=bool(queue.capabilities
+                                                       & v.V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS),
+        )
+        with queue.lock:
+            # REQBUFS always frees what was there first (vb2_core_reqbufs).
+            self._forget_buffers(queue)
+            queue.requested, queue.granted = count, req.count
+            queue.capabilities = req.capabilities
+            queue.memory = memory if req.count else None
+        if queue.min_buffers is None:
+            queue.min_buffers = self.min_buffers(buf_type)
+        for index in range(req.count):
+            self.query_buffer(buf_type, index)
+        return Allocation(buf_type, memory, count, req.count, 0, req.capabilities,
+                          queue.min_buffers)
+
+    def create_buffers(
+        self,
+        buf_type: int,
+        memory: int,
+        count: int,
+        sizes: Sequence[int] | None = None,
+    ) -> Allocation:
+        """VIDIOC_CREATE_BUFS with the current format (optionally larger plane sizes)."""
+        queue = self.queue(buf_type)
+        create = v.v4l2_create_buffers(count=count, memory=memory)
+        create.format = self._raw_format(buf_type)
+        if sizes:
+            if v.is_multiplanar(buf_type):
+                for i, size in enumerate(sizes):
+                    create.format.fmt.pix_mp.plane_fmt[i].sizeimage = size
+            else:
+                create.format.fmt.pix.sizeimage = sizes[0]
+        self._ioctl(
+            v.VIDIOC_CREATE_BUFS, create, "VIDIOC_CREATE_BUFS",
+            memory=memory_name(memory), count=count, streaming=queue.streaming,
+            memory_mismatch=queue.memory is not None and queue.memory != memory,
+            owner=bool(queue.buffers) or None, has_buffers=bool(queue.buffers),
+        )
+        with queue.lock:
+            queue.requested, queue.granted = count, create.count
+            queue.capabilities = create.capabilities
+            if create.count:
+                queue.memory = memory
+        if queue.min_buffers is None:
+            queue.min_buffers = self.min_buffers(buf_type)
+        for index in range(create.index, create.index + create.count):
+            self.query_buffer(buf_type, index)
+        return Allocation(buf_type, memory, count, create.count, create.index,
+                          create.capabilities, queue.min_buffers)
+
+    def free_buffers(self, buf_type: int) -> Allocation:
+        """REQBUFS(0): unmaps this process's mappings first; exports stay (orphans)."""
+        queue = self.queue(buf_type)
+        memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
+        return self.request_buffers(buf_type, memory, 0)
+
+    def _forget_buffers(self, queue: Queue) -> None:
+        queue.release(exports=False)
+        queue.buffers.clear()
+        queue.streaming = False
+
+    # --- buffers ------------------------------------------------------------------------
+
+    def _new_v4l2_buffer(self, buf_type: int, memory: int, index: int = 0) -> Any:
+        buf = v.v4l2_buffer(index=index, type=buf_type, memory=memory)
+        if v.is_multiplanar(buf_type):
+            planes = (v.v4l2_plane * v.VIDEO_MAX_PLANES)()
+            buf.m.planes = planes
+            buf.length = v.VIDEO_MAX_PLANES
+            buf._planes_keepalive = planes  # the kernel writes through this pointer
+        return buf
+
+    def _record(self, queue: Queue, buf: Any, status: BufferStatus | None = None) -> Buffer:
+        """Update the model from a v4l2_buffer the kernel filled in."""
+        entry = queue.buffers.get(buf.index)
+        if v.is_multiplanar(queue.buf_type):
+            n = buf.length
+            raw = [buf.m.planes[i] for i in range(n)]
+        else:
+            n = 1
+            raw = None
+        if entry is None or len(entry.planes) != n:
+            entry = Buffer(buf.index, [Plane() for _ in range(n)])
+            queue.buffers[buf.index] = entry
+        if raw is None:
+            p = entry.planes[0]
+            p.length, p.bytesused = buf.length, buf.bytesused
+            if buf.memory == v.V4L2_MEMORY_MMAP:
+                p.mem_offset = buf.m.offset
+        else:
+            for p, r in zip(entry.planes, raw, strict=True):
+                p.length, p.bytesused, p.data_offset = r.length, r.bytesused, r.data_offset
+                if buf.memory == v.V4L2_MEMORY_MMAP:
+                    p.mem_offset = r.m.mem_offset
+        entry.flags = buf.flags
+        entry.field = buf.field
+        entry.status = status if status is not None else status_from_flags(buf.flags)
+        if buf.flags & (v.V4L2_BUF_FLAG_DONE | v.V4L2_BUF_FLAG_QUEUED) or status in (
+            BufferStatus.DEQUEUED,
+            BufferStatus.DONE,
+            BufferStatus.ERROR,
+        ):
+            ts = _timestamp(buf.timestamp)
+            if ts is not None or status is not None:
+                entry.timestamp = ts
+                entry.sequence = buf.sequence
+        return entry
+
+    def query_buffer(self, buf_type: int, index: int) -> BufferState:
+        queue = self.queue(buf_type)
+        memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
+        buf = self._new_v4l2_buffer(buf_type, memory, index)
+        self._ioctl(v.VIDIOC_QUERYBUF, buf, "VIDIOC_QUERYBUF", index=index,
+                    num_buffers=len(queue.buffers))
+        with queue.lock:
+            return self._record(queue, buf).freeze()
+
+    def query_all(self, buf_type: int) -> list[BufferState]:
+        """QUERYBUF every known index (indices may be sparse, and more than 32)."""
+        return [self.query_buffer(buf_type, i) for i in sorted(self.queue(buf_type).buffers)]
+
+    def map_buffer(self, buf_type: int, index: int) -> list[mmap.mmap]:
+        """mmap every plane: MAP_SHARED, PROT_READ for capture, read+write for output."""
+        queue = self.queue(buf_type)
+        entry = self._entry(queue, index, "mmap")
+        prot = mmap.PROT_READ | (mmap.PROT_WRITE if v.is_output(buf_type) else 0)
+        maps = []
+        for plane in entry.planes:
+            if plane.mapping is None or plane.mapping.closed:
+                if plane.mem_offset is None:
+                    raise media_error(_EINVAL, ioctl="mmap", path=self.path)
+                try:
+                    plane.mapping = chokepoint.mmap_fd(self.fd, plane.length, prot,
+                                                        plane.mem_offset)
+                except OSError as exc:
+                    raise media_error(exc, ioctl="mmap", path=self.path) from None
+            maps.append(plane.mapping)
+        return maps
+
+    def unmap_buffer(self, buf_type: int, index: int) -> None:
+        for plane in self._entry(self.queue(buf_type), index, "munmap").planes:
+            if plane.mapping is not None:
+                close_mapping(plane.mapping)
+                plane.mapping = None
+
+    def _entry(self, queue: Queue, index: int, what: str) -> Buffer:
+        entry = queue.buffers.get(index)
+        if entry is None:
+            raise media_error(_EINVAL, ioctl="VIDIOC_QUERYBUF", path=self.path,
+                              facts={"index": index})
+        return entry
+
+    def export_buffer(
+        self,
+        buf_type: int,
+        index: int,
+        plane: int = 0,
+        flags: int = os.O_CLOEXEC | os.O_RDONLY,
+    ) -> ExportedBuffer:
+        """VIDIOC_EXPBUF one plane: a new dma-buf fd, owned by the returned object."""
+        queue = self.queue(buf_type)
+        entry = queue.buffers.get(index)
+        exp = v.v4l2_exportbuffer(type=buf_type, index=index, plane=plane, flags=flags)
+        self._ioctl(
+            v.VIDIOC_EXPBUF, exp, "VIDIOC_EXPBUF",
+            index=index, plane=plane, flags=flags,
+            memory=memory_name(queue.memory) if queue.memory is not None else None,
+            no_buffers=not queue.buffers,
+            bad_flags=bool(flags & ~EXPORT_FLAGS_ALLOWED),
+            bad_index=entry is None and bool(queue.buffers),
+            num_buffers=len(queue.buffers),
+            num_planes=len(entry.planes) if entry else None,
+            bad_plane=entry is not None and plane >= len(entry.planes),
+            multiplanar=v.is_multiplanar(buf_type),
+        )
+        exported = ExportedBuffer(
+            exp.fd,
+            DmabufOrigin("export", self.path, buf_type_name(buf_type), index, plane),
+            flags,
+        )
+        if entry is not None and plane < len(entry.planes):
+            entry.planes[plane].exports.append(exported)
+        return exported
+
+    def exports(self, buf_type: int | None = None) -> list[ExportedBuffer]:
+        queues = [self.queue(buf_type)] if buf_type is not None else list(self.queues.values())
+        return [e for q in queues for e in q.exports() if not e.closed]
+
+    def close_exports(self, buf_type: int | None = None) -> int:
+        """Close every dma-buf fd this object exported (mappings stay)."""
+        queues = [self.queue(buf_type)] if buf_type is not None else list(self.queues.values())
+        closed = 0
+        for queue in queues:
+            for exported in queue.exports():
+                if not exported.closed:
+                    exported.close()
+                    closed += 1
+            for buf in queue.buffers.values():
+                for plane in buf.planes:
+                    plane.exports.clear()
+        return closed
+
+    def queue_buffer(
+        self,
+        buf_type: int,
+        index: int,
+        *,
+        dmabufs: Sequence[Dmabuf | int] | None = None,
+        lengths: Sequence[int] | None = None,
+        bytesused: Sequence[int] | None = None,
+        userptrs: Sequence[tuple[int, int]] | None = None,
+        prepare_only: bool = False,
+    ) -> BufferState:
+        """VIDIOC_QBUF (or PREPARE_BUF).
+
+        ``dmabufs``: one dma-buf per plane for DMABUF queues; ``lengths`` 0 (default)
+        means "use the dma-buf's size".  Sizes are checked against each plane's minimum
+        first so a mismatch is explained before the kernel refuses it with EINVAL.
+        """
+        queue = self.queue(buf_type)
+        memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
+        entry = queue.buffers.get(index)
+        buf = self._new_v4l2_buffer(buf_type, memory, index)
+        mplane = v.is_multiplanar(buf_type)
+        nplanes = len(entry.planes) if entry else 1
+        if mplane:
+            buf.length = nplanes
+        name = "VIDIOC_PREPARE_BUF" if prepare_only else "VIDIOC_QBUF"
+        facts: dict[str, Any] = {
+            "index": index,
+            "state": entry.status.value if entry else None,
+            "bad_index": entry is None,
+            "queue_memory": memory_name(queue.memory),
+        }
+        if memory == v.V4L2_MEMORY_DMABUF:
+            if dmabufs is None or len(dmabufs) != nplanes:
+                raise MediaError(
+                    path=self.path, ioctl=name, errno=None,
+                    title="One dma-buf per plane is needed",
+                    explanation=f"This DMABUF queue's buffers have {nplanes} plane(s).",
+                )
+            for p, dbuf in enumerate(dmabufs):
+                fd = dbuf.fd if isinstance(dbuf, Dmabuf) else dbuf
+                length = lengths[p] if lengths else 0
+                if entry is not None:
+                    self._preflight_dmabuf(entry, p, fd, length, dbuf, name, facts)
+                if mplane:
+                    buf.m.planes[p].m.fd = fd
+                    buf.m.planes[p].length = length
+                else:
+                    buf.m.fd = fd
+                    buf.length = length
+        elif memory == v.V4L2_MEMORY_USERPTR and userptrs:
+            for p, (addr, length) in enumerate(userptrs):
+                if mplane:
+                    buf.m.planes[p].m.userptr = addr
+                    buf.m.planes[p].length = length
+                else:
+                    buf.m.userptr = addr
+                    buf.length = length
+        if bytesused:
+            for p, used in enumerate(bytesused):
+                if mplane:
+                    buf.m.planes[p].bytesused = used
+                else:
+                    buf.bytesused = used
+        elif v.is_output(buf_type) and entry is not None:
+            # An output buffer with bytesused 0 is taken as "full" by vb2 (with a warning);
+            # say so explicitly.
+            for p, plane in enumerate(entry.planes):
+                if mplane:
+                    buf.m.planes[p].bytesused = plane.length
+                else:
+                    buf.bytesused = plane.length
+        request = v.VIDIOC_PREPARE_BUF if prepare_only else v.VIDIOC_QBUF
+        self._ioctl(request, buf, name, **facts)
+        with queue.lock:
+            if not mplane:
+                buf.length = entry.planes[0].length if entry else buf.length
+            record = self._record(
+                queue, buf, BufferStatus.PREPARED if prepare_only else BufferStatus.QUEUED
+            )
+            if memory == v.V4L2_MEMORY_DMABUF and dmabufs is not None:
+                for plane, dbuf in zip(record.planes, dmabufs, strict=False):
+                    plane.imported = dbuf
+            return record.freeze()
+
+    def _preflight_dmabuf(
+        self, entry: Buffer, p: int, fd: int, length: int, dbuf: Dmabuf | int, name: str,
+        facts: dict[str, Any],
+    ) -> None:
+        needed = entry.planes[p].length
+        try:
+            size = dmabuf_size(fd)
+        except OSError:
+            facts["bad_fd"] = True
+            return
+        facts.update(plane=p, dmabuf_size=size, min_length=needed,
+                     source=dbuf.origin.kind if isinstance(dbuf, Dmabuf) else None)
+        effective = length or size
+        if needed and (effective < needed or size < needed):
+            raise media_error(_EINVAL, ioctl=name, path=self.path,
+                              facts={**facts, "too_small": True})
+
+    def dequeue_buffer(self, buf_type: int) -> BufferState:
+        """VIDIOC_DQBUF (non-blocking: raises WouldBlock when nothing is done yet)."""
+        queue = self.queue(buf_type)
+        memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
+        buf = v.v4l2_buffer(type=buf_type, memory=memory)
+        if v.is_multiplanar(buf_type):
+            buf.m.planes = self._planes
+            buf.length = v.VIDEO_MAX_PLANES
+        self._ioctl(v.VIDIOC_DQBUF, buf, "VIDIOC_DQBUF", streaming=queue.streaming)
+        status = BufferStatus.ERROR if buf.flags & v.V4L2_BUF_FLAG_ERROR else BufferStatus.DEQUEUED
+        with queue.lock:
+            record = self._record(queue, buf, status)
+            return record.freeze()
+
+    def stream_on(self, buf_type: int) -> None:
+        queue = self.queue(buf_type)
+        self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
+                    num_buffers=len(queue.buffers), min_buffers=queue.min_buffers)
+        queue.streaming = True
+
+    def stream_off(self, buf_type: int) -> None:
+        """STREAMOFF: every buffer returns to the application; done frames are dropped."""
+        queue = self.queue(buf_type)
+        self._ioctl(v.VIDIOC_STREAMOFF, ctypes.c_int(buf_type), "VIDIOC_STREAMOFF")
+        with queue.lock:
+            queue.streaming = False
+            queue.all_dequeued()
+
+
+_MEMORY_CAP = {
+    v.V4L2_MEMORY_MMAP: v.V4L2_BUF_CAP_SUPPORTS_MMAP,
+    v.V4L2_MEMORY_USERPTR: v.V4L2_BUF_CAP_SUPPORTS_USERPTR,
+    v.V4L2_MEMORY_DMABUF: v.V4L2_BUF_CAP_SUPPORTS_DMABUF,
+}
+_ENOTTY = errno.ENOTTY
+_EINVAL = errno.EINVAL
+
+
+__all__ = [
+    "Allocation",
+    "BufferState",
+    "BufferStatus",
+    "Capability",
+    "Format",
+    "FormatDesc",
+    "FrameInterval",
+    "FrameSize",
+    "QueueProbe",
+    "QueueState",
+    "VideoDevice",
+    "buf_type_name",
+    "memory_name",
+    "parse_buf_type",
+    "parse_memory",
+]

@@ -1,0 +1,32 @@
+"""``mediatui probe``: what a node's queues support (memory types, EXPBUF, orphaned
+buffers), changing nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.errors import MediaError
+from core.inspect import describe
+from mediatui.verbs.output import fail, print_json
+from mediatui.verbs.render import render_probe
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "probe", help="show what a node's buffer queues support, without side effects"
+    )
+    p.add_argument("device", help="node path, e.g. /dev/video0 or /dev/dvb/adapter0/demux0")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        result = describe(args.device, probe=True)
+    except MediaError as exc:
+        return fail(exc, as_json=args.json)
+    if args.json:
+        print_json(result)
+    else:
+        print(render_probe(result))
+    return 0
