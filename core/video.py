@@ -642,11 +642,15 @@ class VideoDevice:
             p.length, p.bytesused = buf.length, buf.bytesused
             if buf.memory == v.V4L2_MEMORY_MMAP:
                 p.mem_offset = buf.m.offset
+            elif buf.memory == v.V4L2_MEMORY_DMABUF:
+                _note_kernel_fd(p, buf.m.fd)
         else:
             for p, r in zip(entry.planes, raw, strict=True):
                 p.length, p.bytesused, p.data_offset = r.length, r.bytesused, r.data_offset
                 if buf.memory == v.V4L2_MEMORY_MMAP:
                     p.mem_offset = r.m.mem_offset
+                elif buf.memory == v.V4L2_MEMORY_DMABUF:
+                    _note_kernel_fd(p, r.m.fd)
         entry.flags = buf.flags
         entry.field = buf.field
         entry.status = status if status is not None else status_from_flags(buf.flags)
@@ -884,6 +888,14 @@ class VideoDevice:
         with queue.lock:
             queue.streaming = False
             queue.all_dequeued()
+
+
+def _note_kernel_fd(plane: Plane, fd: int) -> None:
+    """DQBUF/QUERYBUF report the dma-buf fd last queued; keep our object if it matches."""
+    current = plane.imported
+    current_fd = current.fd if isinstance(current, Dmabuf) and not current.closed else current
+    if fd > 0 and fd != current_fd:
+        plane.imported = fd
 
 
 _MEMORY_CAP = {
