@@ -423,3 +423,86 @@ def test_dtv_property_is_packed() -> None:
     # 4 (cmd) + 12 (reserved) + 56 (u: the buffer member with its pointer) + 4 (result)
     assert ctypes.sizeof(dvb.dtv_property) == 76
     assert dvb.dtv_property.result.offset == 72
+
+
+# ---------------------------------------------------------------------------------------
+# Trace summaries (core/abi/describe.py)
+# ---------------------------------------------------------------------------------------
+
+
+def test_describe_registers_with_the_chokepoint() -> None:
+    from core import ioctl as chokepoint
+    from core.abi import describe
+
+    req = v4l2.v4l2_requestbuffers(
+        count=4,
+        type=v4l2.V4L2_BUF_TYPE_VIDEO_CAPTURE,
+        memory=v4l2.V4L2_MEMORY_MMAP,
+        capabilities=v4l2.V4L2_BUF_CAP_SUPPORTS_MMAP
+        | v4l2.V4L2_BUF_CAP_SUPPORTS_USERPTR
+        | v4l2.V4L2_BUF_CAP_SUPPORTS_DMABUF,
+    )
+    assert chokepoint.summarize(req) == (
+        "type=video-capture memory=mmap count=4 caps=MMAP|USERPTR|DMABUF"
+    )
+    # Every registered argument type is a real ioctl argument type.
+    argtypes = {entry[1] for entry in abi_ioctl.REGISTRY.values()}
+    assert set(describe.SUMMARIZERS) <= argtypes
+
+
+def test_describe_multiplanar_buffer_follows_planes() -> None:
+    from core.abi import describe
+
+    buf = v4l2.v4l2_buffer(
+        index=2,
+        type=v4l2.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+        memory=v4l2.V4L2_MEMORY_MMAP,
+        flags=v4l2.V4L2_BUF_FLAG_QUEUED | v4l2.V4L2_BUF_FLAG_DONE,
+    )
+    planes = v4l2.attach_planes(buf, 1)
+    planes[0].length = planes[0].bytesused = 460800
+    text = describe.summarize_buffer(buf)
+    assert text.startswith(
+        "index=2 type=video-capture-mplane flags=QUEUED|DONE planes=[0:len=460800 used=460800]"
+    )
+    buf.memory = v4l2.V4L2_MEMORY_DMABUF
+    planes[0].m.fd = 9
+    assert "memory=dmabuf" in describe.summarize_buffer(buf)
+    assert "fd=9]" in describe.summarize_buffer(buf)
+
+
+def test_describe_exportbuffer_names_open_flags() -> None:
+    from core.abi import describe
+
+    exp = v4l2.v4l2_exportbuffer(index=0, plane=1, flags=os.O_CLOEXEC | os.O_RDONLY, fd=7)
+    assert describe.summarize_exportbuffer(exp) == "index=0 plane=1 flags=O_CLOEXEC|O_RDONLY fd=7"
+
+
+def test_describe_format_and_dvb() -> None:
+    from core.abi import describe
+
+    fmt = v4l2.v4l2_format(type=v4l2.V4L2_BUF_TYPE_VIDEO_CAPTURE)
+    fmt.fmt.pix.width, fmt.fmt.pix.height = 640, 480
+    fmt.fmt.pix.pixelformat = v4l2.V4L2_PIX_FMT_YUYV
+    fmt.fmt.pix.field = v4l2.V4L2_FIELD_NONE
+    assert describe.summarize_format(fmt).startswith(
+        "type=video-capture width=640 height=480 pixelformat='YUYV' field=none"
+    )
+    arg, _keep_alive = dvb.dtv_props(
+        (dvb.DTV_DELIVERY_SYSTEM, dvb.SYS_DVBT), (dvb.DTV_FREQUENCY, 474_000_000), dvb.DTV_TUNE
+    )
+    assert describe.summarize_dtv_properties(arg) == (
+        "num=3 [DELIVERY_SYSTEM=DVBT FREQUENCY=474000000 TUNE]"
+    )
+    pes = dvb.dmx_pes_filter_params(
+        pid=0x2000,
+        input=dvb.DMX_IN_FRONTEND,
+        output=dvb.DMX_OUT_TSDEMUX_TAP,
+        pes_type=dvb.DMX_PES_OTHER,
+        flags=dvb.DMX_IMMEDIATE_START,
+    )
+    assert describe.summarize_pes_filter(pes) == (
+        "pid=0x2000 input=frontend output=tsdemux-tap pes_type=other flags=IMMEDIATE_START"
+    )
+    sync = dmabuf.dma_buf_sync(flags=dmabuf.DMA_BUF_SYNC_START | dmabuf.DMA_BUF_SYNC_READ)
+    assert describe.summarize_dma_buf_sync(sync) == "flags=START|READ"
