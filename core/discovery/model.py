@@ -1,0 +1,249 @@
+"""The values discovery hands out: device nodes, the physical devices they belong to,
+and hotplug events.
+
+All are frozen, slotted dataclasses made of plain values, so they can cross threads
+(watcher thread -> UI) and be compared in tests.  Nothing here touches the system.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+SUBSYSTEMS = ("video4linux", "dvb", "media")
+
+# "resync" is not a kernel action: the event socket overflowed and events were lost, so
+# whoever keeps a device list must run discover() again.
+HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
+
+# The udev properties worth showing; everything else udev knows stays in udevadm info.
+USEFUL_PROPERTIES = (
+    "ID_PATH",
+    "ID_PATH_TAG",
+    "ID_V4L_PRODUCT",
+    "ID_V4L_CAPABILITIES",
+    "ID_V4L_VERSION",
+    "ID_VENDOR_ID",
+    "ID_MODEL_ID",
+    "ID_SERIAL",
+    "DVB_ADAPTER_NUM",
+    "DVB_DEVICE_TYPE",
+    "DVB_DEVICE_NUM",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceNode:
+    """One character device node of the video4linux, dvb or media class.
+
+    ``kind`` comes from our own VIDIOC_QUERYCAP (udev's ID_V4L_CAPABILITIES misses
+    mem2mem and metadata nodes); ``physical`` is the devpath of the hardware the node
+    belongs to, the key nodes are grouped by.
+    """
+
+    path: str  # devnode: "/dev/video7", "/dev/dvb/adapter0/demux0"
+    subsystem: str  # "video4linux", "dvb" or "media"
+    sysname: str  # "video7", "dvb0.demux0", "media4"
+    devpath: str  # "/devices/platform/vivid.0/video4linux/video7"
+    kind: str  # "video-capture", "video-m2m", "meta-capture", "dvb-demux", "media", ...
+    name: str = ""  # sysfs name (V4L2), model (media) or "dvbA.typeN"
+    driver: str = ""
+    card: str = ""
+    bus_info: str = ""
+    capabilities: int = 0
+    device_caps: int = 0
+    error: str | None = None  # why QUERYCAP could not be issued (permissions, gone)
+    devnum: tuple[int, int] | None = None  # (major, minor)
+    index: int | None = None  # sysfs "index": the N of by-path's "-video-indexN"
+    physical: str = ""  # devpath of the physical device, "" when there is none
+    by_path: tuple[str, ...] = ()  # /dev/v4l/by-path/... links (udevd only)
+    udev: tuple[tuple[str, str], ...] = ()  # the USEFUL_PROPERTIES present, in order
+
+    def prop(self, key: str, default: str = "") -> str:
+        """One udev property, or ``default``."""
+        for k, v in self.udev:
+            if k == key:
+                return v
+        return default
+
+    @property
+    def id_path(self) -> str:
+        return self.prop("ID_PATH")
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``mediatui list --json`` record: the original keys first, then ours."""
+        out: dict[str, object] = {
+            "path": self.path,
+            "subsystem": self.subsystem,
+            "kind": self.kind,
+            "name": self.name,
+            "driver": self.driver,
+            "card": self.card,
+            "bus_info": self.bus_info,
+        }
+        if self.subsystem == "video4linux" and self.device_caps:
+            out["capabilities"] = f"{self.capabilities:#010x}"
+            out["device_caps"] = f"{self.device_caps:#010x}"
+        if self.error:
+            out["error"] = self.error
+        if self.subsystem == "dvb" and self.prop("DVB_ADAPTER_NUM"):
+            out["adapter"] = self.prop("DVB_ADAPTER_NUM")
+        out["sysname"] = self.sysname
+        out["devpath"] = self.devpath
+        out["devnum"] = f"{self.devnum[0]}:{self.devnum[1]}" if self.devnum else None
+        out["group"] = self.physical or self.devpath
+        out["id_path"] = self.id_path or None
+        out["by_path"] = list(self.by_path)
+        out["udev"] = dict(self.udev)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalDevice:
+    """The hardware a person thinks of: one camera, one capture card, one DVB adapter,
+    with all the nodes its driver registered (video, metadata, media, frontend...)."""
+
+    devpath: str  # "/devices/platform/vivid.0", or the node's own devpath if parentless
+    subsystem: str  # bus of the device: "platform", "usb", "pci", "" for virtual
+    sysname: str  # "vivid.0", "1-1", "0000:03:00.0"
+    driver: str  # the bound driver, "" when unbound or virtual
+    name: str  # what to call it: media model, card, ID_V4L_PRODUCT or driver
+    id_path: str  # udev's ID_PATH (stable across boots), "" without udevd
+    bus_info: str  # QUERYCAP / media bus_info, e.g. "platform:vivid-000"
+    nodes: tuple[DeviceNode, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.devpath,
+            "name": self.name,
+            "subsystem": self.subsystem,
+            "sysname": self.sysname,
+            "driver": self.driver,
+            "id_path": self.id_path or None,
+            "bus_info": self.bus_info,
+            "nodes": [n.path for n in self.nodes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceList:
+    """What :func:`core.discovery.discover` found, and how it looked."""
+
+    source: str  # "udev", "udev (kernel events: no udevd)", "sysfs (libudev unavailable)"
+    groups: tuple[PhysicalDevice, ...] = ()
+    notice: str | None = None  # one line to show the user (why a fallback is in use)
+
+    @property
+    def nodes(self) -> tuple[DeviceNode, ...]:
+        """Every node, in the natural order of their paths."""
+        return tuple(sorted((n for g in self.groups for n in g.nodes), key=node_sort_key))
+
+    def find(self, path: str) -> DeviceNode | None:
+        return next((n for n in self.nodes if n.path == path), None)
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``mediatui list --json`` document."""
+        return {
+            "source": self.source,
+            "devices": [n.as_dict() for n in self.nodes],
+            "groups": [g.as_dict() for g in self.groups],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HotplugEvent:
+    """One uevent about a media node (add/remove/change) or about the physical device
+    behind known nodes (bind/unbind), as received.
+
+    ``path`` is the devnode so a UI can match a remove against the node it shows; it is
+    None for bind/unbind (a physical device has no node).  ``node`` is set on add only:
+    the freshly described node.
+    """
+
+    action: HotplugAction
+    subsystem: str
+    devpath: str
+    sysname: str
+    path: str | None
+    kind: str | None
+    timestamp: float  # time.monotonic() when the event was read from the socket
+    seqnum: int | None = None
+    driver: str = ""  # bind/unbind: the driver (un)bound
+    node: DeviceNode | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """One NDJSON record for ``mediatui watch --json``."""
+        out: dict[str, object] = {
+            "action": self.action,
+            "subsystem": self.subsystem,
+            "path": self.path,
+            "kind": self.kind,
+            "sysname": self.sysname,
+            "devpath": self.devpath,
+            "seqnum": self.seqnum,
+            "monotonic": round(self.timestamp, 6),
+        }
+        if self.driver:
+            out["driver"] = self.driver
+        if self.node is not None:
+            out["node"] = self.node.as_dict()
+        return out
+
+
+@runtime_checkable
+class NodeSource(Protocol):
+    """Where discovery gets node paths from instead of the kernel (demo mode).
+
+    A virtual backend implements it next to :class:`core.ioctl.Backend`: ``source`` is the
+    label ``mediatui list`` shows (e.g. "virtual (demo)"), ``list_nodes()`` returns the
+    devnode paths it serves.  Each path is then identified through the ioctl chokepoint
+    (VIDIOC_QUERYCAP / MEDIA_IOC_DEVICE_INFO), so the backend answers those like the
+    kernel would, and nodes are grouped by their bus_info.
+    """
+
+    source: str
+
+    def list_nodes(self) -> Sequence[str]:
+        """The devnode paths of every virtual node, e.g. ["/dev/video0", "/dev/media0"]."""
+        ...
+
+
+# The order `mediatui list` has always printed nodes in (core.nodes.scan_dev's), and
+# DVB nodes in the order data flows through an adapter.
+_PREFIX_ORDER = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev", "media", "dvb")
+_DVB_ORDER = ("frontend", "demux", "dvr", "ca", "net")
+_DVB_NODE = re.compile(r"dvb/adapter(\d+)/([a-z]+)(\d+)$")
+
+
+def node_sort_key(node: DeviceNode) -> tuple[object, ...]:
+    """Video nodes first, then vbi, radio, sdr, touch, subdevs, media, DVB (by adapter:
+    frontend, demux, dvr, ...); numbers in natural order within each."""
+    rel = node.path.rsplit("/dev/", 1)[-1]
+    rank = next((i for i, p in enumerate(_PREFIX_ORDER) if rel.startswith(p)), len(_PREFIX_ORDER))
+    dvb = _DVB_NODE.search(rel)
+    if dvb:
+        adapter, devtype, num = dvb.groups()
+        devrank = _DVB_ORDER.index(devtype) if devtype in _DVB_ORDER else len(_DVB_ORDER)
+        return (rank, 0, (int(adapter), devrank, int(num)))
+    return (rank, 1, natural_key(rel))
+
+
+def natural_key(text: str) -> tuple[object, ...]:
+    """Sort "video10" after "video9" and "vivid.10" after "vivid.2"."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+__all__ = [
+    "SUBSYSTEMS",
+    "USEFUL_PROPERTIES",
+    "DeviceList",
+    "DeviceNode",
+    "HotplugAction",
+    "HotplugEvent",
+    "NodeSource",
+    "PhysicalDevice",
+    "natural_key",
+    "node_sort_key",
+]

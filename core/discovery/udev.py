@@ -1,0 +1,174 @@
+"""Enumeration and hotplug through libudev (pyudev), and how we tell whether udevd runs.
+
+With udevd, libudev's enumeration carries the properties its rules add (``ID_PATH``,
+``ID_V4L_*``, the by-path ``DEVLINKS``) and its "udev" monitor delivers events after
+those rules ran (nodes have their final owner and mode).  Without udevd, libudev
+still enumerates sysfs but its "udev" monitor stays silent forever, so the watcher
+must use the "kernel" source instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from core.discovery import sysfs
+from core.discovery.identity import Describe, Props, node_from_properties, physical_of
+from core.discovery.model import SUBSYSTEMS, DeviceNode
+
+if TYPE_CHECKING:
+    import pyudev
+
+NO_LIBUDEV_ENV = "MEDIATUI_NO_LIBUDEV"  # set to 1 to force the sysfs/netlink fallback
+_UDEVD_NAMES = frozenset({"systemd-udevd", "udevd", "(udev-worker)"})
+
+
+class LibudevUnavailable(Exception):
+    """pyudev cannot be used here; the message says why, in a few words."""
+
+
+def load_context() -> pyudev.Context:
+    """A pyudev Context, or :class:`LibudevUnavailable` (pyudev missing, libudev.so
+    not found or unloadable, or the fallback forced with MEDIATUI_NO_LIBUDEV=1)."""
+    if os.environ.get(NO_LIBUDEV_ENV, "") not in ("", "0"):
+        raise LibudevUnavailable(f"disabled by {NO_LIBUDEV_ENV}")
+    try:
+        import pyudev
+    except ImportError as exc:
+        raise LibudevUnavailable(f"pyudev not installed: {exc}") from None
+    try:
+        return pyudev.Context()
+    except (ImportError, OSError, AttributeError) as exc:
+        # ImportError: find_library("udev") found nothing; OSError: dlopen failed;
+        # AttributeError: a libudev too old for pyudev's signatures.
+        raise LibudevUnavailable(str(exc) or type(exc).__name__) from None
+
+
+def udevd_running(run_dir: str = "/run/udev", proc: str = "/proc") -> bool:
+    """Whether udevd processes events right now, without asking systemd.
+
+    libudev's own test is that ``/run/udev/control`` exists; a udevd killed hard leaves
+    that socket behind, and trusting it would leave a "udev" monitor silent.  So the
+    socket must exist and, when /proc lets us see other users' processes, a udevd
+    process too.  Connecting to the socket would tell as well, but udevd logs every
+    connection that sends no command.
+    """
+    try:
+        if not stat.S_ISSOCK(os.stat(os.path.join(run_dir, "control")).st_mode):
+            return False
+    except OSError:
+        return False
+    seen = _udevd_process(proc)
+    return seen is not False
+
+
+def _udevd_process(proc: str) -> bool | None:
+    """True/False when a udevd process was/was not found; None when /proc hides other
+    users' processes (hidepid) and we cannot tell."""
+    try:
+        entries = os.listdir(proc)
+    except OSError:
+        return None
+    if not os.access(os.path.join(proc, "1", "comm"), os.R_OK):
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, "comm")) as f:
+                if f.read().strip() in _UDEVD_NAMES:
+                    return True
+        except OSError:  # the process ended while we looked
+            continue
+    return False
+
+
+def enumerate_nodes(
+    context: pyudev.Context,
+    describe: Describe,
+    *,
+    sys_root: str = "/sys",
+) -> tuple[list[DeviceNode], dict[str, Props]]:
+    """All media nodes libudev knows, with their udev properties, and the properties of
+    their physical devices (read from sysfs, which is what libudev would do too)."""
+    nodes: list[DeviceNode] = []
+    parents: dict[str, Props] = {}
+    chains: dict[str, list[dict[str, str]]] = {}
+    for device in _devices(context, SUBSYSTEMS):
+        props = dict(device.properties)
+        devpath = props.get("DEVPATH", "")
+        if not devpath or "DEVNAME" not in props:
+            continue
+        chain = sysfs.ancestors(devpath, sys_root, chains)
+        node = node_from_properties(
+            props,
+            ancestors=chain,
+            attrs=sysfs.read_attrs(devpath, sys_root),
+            describe=describe,
+        )
+        if node is None:
+            continue
+        nodes.append(node)
+        phys = physical_of(chain)
+        if phys is not None:
+            parents[phys["DEVPATH"]] = phys
+    return nodes, parents
+
+
+def _devices(context: pyudev.Context, subsystems: Iterable[str]) -> Iterable[Any]:
+    for subsystem in subsystems:
+        yield from context.list_devices(subsystem=subsystem)
+
+
+class UdevMonitor:
+    """pyudev's netlink monitor on the media subsystems plus the buses whose bind and
+    unbind events explain why nodes come and go.
+
+    ``source`` is "udev" (events after udevd's rules) or "kernel" (raw kernel events,
+    the only ones there are without udevd).
+    """
+
+    BUSES = ("platform", "usb", "pci")
+
+    def __init__(self, context: pyudev.Context, source: str) -> None:
+        import pyudev
+
+        self.source = source
+        self._monitor = pyudev.Monitor.from_netlink(context, source=source)
+        for subsystem in (*SUBSYSTEMS, *self.BUSES):
+            self._monitor.filter_by(subsystem)
+        self._monitor.start()
+
+    def fileno(self) -> int:
+        return self._monitor.fileno()
+
+    def receive(self) -> tuple[list[dict[str, str]], bool]:
+        """Every queued event as a property dict (ACTION, SEQNUM and DEVNAME included),
+        and whether the socket overflowed (ENOBUFS: events were lost)."""
+        events: list[dict[str, str]] = []
+        while True:
+            try:
+                device = self._monitor.poll(timeout=0)
+            except OSError as exc:
+                if exc.errno == errno.ENOBUFS:
+                    return events, True
+                raise
+            if device is None:
+                return events, False
+            props = dict(device.properties)
+            props.setdefault("ACTION", device.action or "")
+            props.setdefault("DEVPATH", device.device_path)
+            if device.subsystem:
+                props.setdefault("SUBSYSTEM", device.subsystem)
+            if device.sequence_number:
+                props.setdefault("SEQNUM", str(device.sequence_number))
+            events.append(props)
+
+    def close(self) -> None:
+        """Closes the netlink socket now rather than whenever the GC runs."""
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            del monitor

@@ -1,0 +1,302 @@
+"""Hotplug: media nodes appearing and disappearing, reported as immutable events.
+
+One pollable event socket (pyudev's monitor, or a raw uevent socket without libudev)
+plus an eventfd to wake the loop for shutdown; ``run`` polls both with a 100 ms
+timeout and checks its stop event every turn, so it never spins and never outlives
+its caller by more than one timeout.  Each uevent becomes a :class:`HotplugEvent`
+in :class:`EventTracker`, which remembers the nodes it has seen so a remove event,
+when the node can no longer be asked anything, still says what the node was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from core.discovery import sysfs, udev
+from core.discovery.identity import (
+    Describe,
+    devnode,
+    kind_from_name,
+    node_from_properties,
+    physical_of,
+    sysname_of,
+)
+from core.discovery.model import SUBSYSTEMS, DeviceNode, HotplugEvent
+from core.discovery.netlink import UeventSocket
+from core.nodes import describe_node
+
+POLL_TIMEOUT = 0.1  # seconds: the longest a stop request waits without a wake
+
+
+class EventSocket(Protocol):
+    """What the watcher needs from an event source."""
+
+    def fileno(self) -> int: ...
+
+    def receive(self) -> tuple[list[dict[str, str]], bool]: ...
+
+    def close(self) -> None: ...
+
+
+class EventTracker:
+    """Turns uevent property dicts into :class:`HotplugEvent` and keeps the set of known
+    nodes and physical devices (the only ones whose bind/unbind is worth reporting)."""
+
+    def __init__(
+        self,
+        describe: Describe | None = describe_node,
+        *,
+        known: Iterable[DeviceNode] = (),
+        sys_root: str = "/sys",
+        dev_root: str = "/dev",
+    ) -> None:
+        self._describe = describe
+        self._sys_root = sys_root
+        self._dev_root = dev_root
+        self.nodes: dict[str, DeviceNode] = {}  # by devpath
+        self.physical: set[str] = set()
+        for node in known:
+            self.remember(node)
+
+    def seed_from_sysfs(self) -> None:
+        """Know the nodes present now, by name only (no ioctl: starting stays cheap)."""
+        chains: dict[str, list[dict[str, str]]] = {}
+        for devpath in sysfs.node_devpaths(self._sys_root):
+            if devpath in self.nodes:
+                continue
+            props = sysfs.device_properties(devpath, self._sys_root)
+            if props is None:
+                continue
+            chain = sysfs.ancestors(devpath, self._sys_root, chains)
+            node = node_from_properties(props, ancestors=chain, dev_root=self._dev_root)
+            if node is not None:
+                self.remember(node)
+
+    def event(self, props: Mapping[str, str], now: float) -> HotplugEvent | None:
+        """The event for one uevent, or None when it is not about media devices."""
+        action = props.get("ACTION", "")
+        subsystem = props.get("SUBSYSTEM", "")
+        devpath = props.get("DEVPATH", "")
+        seqnum = _int_or_none(props.get("SEQNUM"))
+        if subsystem in SUBSYSTEMS and action in ("add", "remove", "change"):
+            return self._node_event(action, props, now, seqnum)
+        if action in ("bind", "unbind") and devpath in self.physical:
+            return HotplugEvent(
+                action=action,  # type: ignore[arg-type]  # narrowed by the test above
+                subsystem=subsystem,
+                devpath=devpath,
+                sysname=sysname_of(devpath),
+                path=None,
+                kind=None,
+                timestamp=now,
+                seqnum=seqnum,
+                driver=props.get("DRIVER", ""),
+            )
+        return None
+
+    def _node_event(
+        self, action: str, props: Mapping[str, str], now: float, seqnum: int | None
+    ) -> HotplugEvent:
+        subsystem, devpath = props["SUBSYSTEM"], props.get("DEVPATH", "")
+        sysname = sysname_of(devpath)
+        node: DeviceNode | None = None
+        if action == "add":
+            chain = sysfs.ancestors(devpath, self._sys_root)
+            node = node_from_properties(
+                props,
+                ancestors=chain,
+                attrs=sysfs.read_attrs(devpath, self._sys_root),
+                describe=self._describe,
+                dev_root=self._dev_root,
+            )
+            if node is not None:
+                self.remember(node)
+            phys = physical_of(chain)
+            if phys is not None:
+                self.physical.add(phys["DEVPATH"])
+            known = node
+        elif action == "remove":
+            known = self.nodes.pop(devpath, None)
+        else:
+            known = self.nodes.get(devpath)
+        path = devnode(props, self._dev_root) or (known.path if known else None)
+        kind = known.kind if known is not None else kind_from_name(subsystem, sysname, props)
+        return HotplugEvent(
+            action=action,  # type: ignore[arg-type]
+            subsystem=subsystem,
+            devpath=devpath,
+            sysname=sysname,
+            path=path,
+            kind=kind,
+            timestamp=now,
+            seqnum=seqnum,
+            node=node,
+        )
+
+    def remember(self, node: DeviceNode) -> None:
+        """Know this node (and its physical device) from now on."""
+        self.nodes[node.devpath] = node
+        if node.physical:
+            self.physical.add(node.physical)
+
+
+class Watcher:
+    """Reports add/remove/change of media nodes (and bind/unbind of their hardware).
+
+    Two ways to use it:
+
+    * ``Watcher().run(stop, on_event)`` in a thread: blocks until ``stop`` is set (or
+      :meth:`wake` is called after setting it), calls ``on_event`` from that thread;
+    * ``with Watcher() as w:`` then ``loop.add_reader(w.fileno(), ...)`` and
+      :meth:`read_events` when readable: no thread at all.
+
+    ``source`` says which events are in use once open: "udev" (after udevd's rules),
+    "udev (kernel events: no udevd)" or "netlink (libudev unavailable)"; ``notice``
+    is the one line to show when a fallback is in use.  ``event_socket`` replaces the
+    system's event source (tests, or a virtual backend that simulates hotplug).
+    """
+
+    def __init__(
+        self,
+        *,
+        describe: Describe | None = describe_node,
+        known: Iterable[DeviceNode] | None = None,
+        force_fallback: bool = False,
+        event_socket: EventSocket | None = None,
+        poll_timeout: float = POLL_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        sys_root: str = "/sys",
+        dev_root: str = "/dev",
+    ) -> None:
+        self.source = ""
+        self.notice: str | None = None
+        self._force_fallback = force_fallback
+        self._poll_timeout = poll_timeout
+        self._clock = clock
+        self._known = known
+        self._injected = event_socket
+        self._tracker = EventTracker(describe, sys_root=sys_root, dev_root=dev_root)
+        self._socket: EventSocket | None = None
+        self._wake_fd = -1
+
+    # --- lifetime --------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Start listening: events that happen from now on are queued for us."""
+        if self._socket is not None:
+            return
+        self._wake_fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        try:
+            self._socket = self._open_socket()
+            # Listen first, then look: a node added in between shows up twice at
+            # worst, never not at all.
+            if self._known is not None:
+                for node in self._known:
+                    self._tracker.remember(node)
+            self._tracker.seed_from_sysfs()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_socket(self) -> EventSocket:
+        if self._injected is not None:
+            self.source = self.source or "injected"
+            return self._injected
+        try:
+            if self._force_fallback:
+                raise udev.LibudevUnavailable("fallback forced")
+            context = udev.load_context()
+        except udev.LibudevUnavailable as exc:
+            sock = UeventSocket()
+            sock.open()
+            self.source = "netlink (libudev unavailable)"
+            self.notice = f"libudev unavailable ({exc}): reading kernel uevents directly"
+            return sock
+        if udev.udevd_running():
+            self.source = "udev"
+            return udev.UdevMonitor(context, "udev")
+        self.source = "udev (kernel events: no udevd)"
+        return udev.UdevMonitor(context, "kernel")
+
+    def close(self) -> None:
+        """Close the event socket and the wake fd; idempotent."""
+        sock, self._socket = self._socket, None
+        wake_fd, self._wake_fd = self._wake_fd, -1
+        try:
+            if sock is not None:
+                sock.close()
+        finally:
+            if wake_fd >= 0:
+                os.close(wake_fd)
+
+    def __enter__(self) -> Watcher:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading ---------------------------------------------------------------------
+
+    def fileno(self) -> int:
+        """The event socket's fd: readable when :meth:`read_events` has something."""
+        if self._socket is None:
+            raise ValueError("watcher is not open")
+        return self._socket.fileno()
+
+    def read_events(self) -> list[HotplugEvent]:
+        """Every queued event, without blocking.  A "resync" event comes last when the
+        socket overflowed: events were lost, rescan with discover()."""
+        if self._socket is None:
+            raise ValueError("watcher is not open")
+        raw, overflowed = self._socket.receive()
+        now = self._clock()
+        events = [e for e in (self._tracker.event(p, now) for p in raw) if e is not None]
+        if overflowed:
+            events.append(HotplugEvent("resync", "", "", "", path=None, kind=None, timestamp=now))
+        return events
+
+    def wake(self) -> None:
+        """Make a blocked :meth:`run` check its stop event now (thread-safe)."""
+        fd = self._wake_fd
+        if fd >= 0:
+            # OSError: closed in between, so run() is finishing anyway.
+            with contextlib.suppress(OSError):
+                os.eventfd_write(fd, 1)
+
+    def run(self, stop: threading.Event, on_event: Callable[[HotplugEvent], None]) -> None:
+        """Report events until ``stop`` is set; closes everything on the way out.
+
+        A Watcher runs once: it is closed when this returns.
+        """
+        try:
+            self.open()
+            poller = select.poll()
+            poller.register(self.fileno(), select.POLLIN)
+            poller.register(self._wake_fd, select.POLLIN)
+            timeout_ms = max(1, int(self._poll_timeout * 1000))
+            while not stop.is_set():
+                for fd, _mask in poller.poll(timeout_ms):
+                    if fd == self._wake_fd:
+                        with contextlib.suppress(BlockingIOError):
+                            os.eventfd_read(fd)
+                        continue
+                    for event in self.read_events():
+                        on_event(event)
+                        if stop.is_set():
+                            return
+        finally:
+            self.close()
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
