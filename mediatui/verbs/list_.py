@@ -1,29 +1,66 @@
-"""``mediatui list``: the V4L2, media and DVB nodes and who drives them."""
+"""``mediatui list``: the V4L2, media and DVB nodes, grouped by the hardware they belong to."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from core import nodes
+from core.discovery import DeviceList, DeviceNode, PhysicalDevice, discover
 from mediatui.verbs.output import print_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser("list", help="list media device nodes")
+    p = sub.add_parser("list", help="list media device nodes, grouped by device")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--no-udev",
+        action="store_true",
+        help="skip libudev and read sysfs directly (what embedded boards without it get)",
+    )
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    infos = [nodes.describe_node(path) for path in nodes.scan_dev()]
+    devices = discover(force_fallback=args.no_udev)
+    if devices.notice:
+        print(f"mediatui: {devices.notice}", file=sys.stderr)
     if args.json:
-        print_json({"source": "dev-scan", "devices": [i.as_dict() for i in infos]})
+        print_json(devices.as_dict())
         return 0
-    if not infos:
+    if not devices.groups:
         print("no media devices found: check permissions (video group) or try --demo")
         return 0
-    width = max(len(i.path) for i in infos)
-    for info in infos:
-        ident = info.error or "  ".join(x for x in (info.driver, info.card, info.bus_info) if x)
-        print(f"{info.path:<{width}}  {info.kind:<14} {ident}")
+    print_groups(devices)
     return 0
+
+
+def print_groups(devices: DeviceList) -> None:
+    width = max(len(n.path) for n in devices.nodes)
+    for i, group in enumerate(devices.groups):
+        if i:
+            print()
+        print(group_title(group))
+        for node in group.nodes:
+            print(f"  {node_line(node, width)}")
+    count = len(devices.nodes)
+    print(
+        f"\n{count} node{'s' * (count != 1)} in {len(devices.groups)} devices "
+        f"(source: {devices.source})"
+    )
+
+
+def group_title(group: PhysicalDevice) -> str:
+    where = " ".join(x for x in (group.bus_info, group.id_path and f"[{group.id_path}]") if x)
+    return clean(f"{group.name} ({group.driver or '?'}) {where}".rstrip())
+
+
+def node_line(node: DeviceNode, width: int) -> str:
+    ident = f"error: {node.error}" if node.error else node.name or node.card
+    if node.by_path:
+        ident += f"  {node.by_path[0]}"
+    return clean(f"{node.path:<{width}}  {node.kind:<14} {ident}".rstrip())
+
+
+def clean(text: str) -> str:
+    """Device-reported names are untrusted: keep terminal control characters out."""
+    return "".join(c if c.isprintable() else "?" for c in text)
