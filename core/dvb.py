@@ -270,7 +270,8 @@ class DemuxDevice(_DvbQueueNode):
         self._ioctl(d.DMX_SET_FILTER, params, "DMX_SET_FILTER", pid=pid)
 
     def set_buffer_size(self, size: int) -> None:
-        self._ioctl(d.DMX_SET_BUFFER_SIZE, ctypes.c_ulong(size), "DMX_SET_BUFFER_SIZE")
+        # _IO with a value argument: the size itself, not a pointer to it.
+        self._ioctl(d.DMX_SET_BUFFER_SIZE, size, "DMX_SET_BUFFER_SIZE")
 
     def start(self) -> None:
         self._ioctl(d.DMX_START, None, "DMX_START")

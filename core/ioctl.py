@@ -38,7 +38,9 @@ class Backend(Protocol):
     def open(self, path: str, flags: int) -> int:
         """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
 
-    def ioctl(self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | None) -> int:
+    def ioctl(
+        self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | int | None
+    ) -> int:
         """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
 
     def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
@@ -190,6 +192,8 @@ def summarize(arg: object) -> str:
             return summarizer(arg)
         except Exception as exc:  # a trace must never break an ioctl
             return f"<{type(arg).__name__}: {exc}>"
+    if isinstance(arg, int):
+        return str(arg)
     if isinstance(arg, ctypes._SimpleCData):
         return str(arg.value)
     if isinstance(arg, ctypes.Structure):
@@ -204,7 +208,9 @@ def summarize(arg: object) -> str:
     return type(arg).__name__
 
 
-def ioctl(fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | None = None) -> int:
+def ioctl(
+    fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | int | None = None
+) -> int:
     """Issue one ioctl, through the virtual backend when the fd is virtual.
 
     ``arg`` is filled in place.  Raises ``OSError`` with the kernel's errno.
@@ -216,6 +222,9 @@ def ioctl(fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | N
             result = backend.ioctl(fd, request, arg)
         elif arg is None:
             result = fcntl.ioctl(fd, request, 0)
+        elif isinstance(arg, int):
+            # _IO ioctls that take a value, not a pointer (DMX_SET_BUFFER_SIZE).
+            result = fcntl.ioctl(fd, request, arg)
         else:
             result = fcntl.ioctl(fd, request, arg, True)
     except OSError as exc:

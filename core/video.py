@@ -59,6 +59,15 @@ def parse_buf_type(name: str | int) -> int:
     raise ValueError(f"unknown buffer type {name!r}")
 
 
+def parse_pixelformat(name: str) -> int:
+    """A fourcc (``"NM12"``) or the kernel's format name (``"NV12M"``, ``"V4L2_PIX_FMT_NV12M"``)."""
+    macro = name if name.startswith("V4L2_PIX_FMT_") else f"V4L2_PIX_FMT_{name.upper()}"
+    value = getattr(v, macro, None)
+    if isinstance(value, int):
+        return value
+    return v.fourcc(name)
+
+
 def parse_memory(name: str | int) -> int:
     if isinstance(name, int):
         return name
@@ -412,7 +421,7 @@ class VideoDevice:
         """S_FMT (or TRY_FMT) changing only what is given; the driver may adjust it."""
         fmt = self._raw_format(buf_type)
         if isinstance(pixelformat, str):
-            pixelformat = v.fourcc(pixelformat)
+            pixelformat = parse_pixelformat(pixelformat)
         target = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
         if width is not None:
             target.width = width

@@ -23,10 +23,10 @@ from types import ModuleType
 
 import pytest
 
-from core.abi import dmabuf, dvb, v4l2
+from core.abi import dmabuf, dvb, media, v4l2
 from core.abi import ioctl as abi_ioctl
 
-MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf)
+MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf, media)
 
 INCLUDE_DIR = Path("/usr/include")
 
@@ -42,6 +42,7 @@ C_HEADERS = (
     "linux/dma-heap.h",
     "linux/udmabuf.h",
     "linux/dma-buf.h",
+    "linux/media.h",
 )
 
 # Headers searched for names (a constant is compared when its name appears here).
@@ -55,6 +56,7 @@ NAME_HEADERS = (
     "linux/dma-heap.h",
     "linux/udmabuf.h",
     "linux/dma-buf.h",
+    "linux/media.h",
 )
 
 # Structs that come from libc rather than the kernel headers.
