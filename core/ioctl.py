@@ -103,6 +103,9 @@ _summarizers: dict[type, Summarizer] = {}
 
 def add_tracer(tracer: Tracer) -> None:
     """Call ``tracer`` after every ioctl (from the thread that issued it)."""
+    # Readable argument summaries matter only when someone traces; load them then.
+    import core.abi.describe  # noqa: F401
+
     with _lock:
         _tracers.append(tracer)
 
