@@ -1,0 +1,1 @@
+"""The TUI's screens: the main browser/panels screen and the key help."""

@@ -1,0 +1,439 @@
+"""The main screen: device browser on the left, inspector and buffer panels in tabs, the
+ioctl log below.
+
+It owns the workers.  Every device call runs in a thread worker under the session lock
+(the kernel may take a while to allocate, and vivid lists forty formats), and comes back
+as frozen values in messages that the screen applies in one ``batch_update``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from core.discovery import DeviceList, DeviceNode
+from core.dvb import DemuxDevice, DvrDevice
+from core.errors import MediaError
+from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
+from core.video import VideoDevice
+from mediatui.messages import (
+    ActionRequested,
+    DeviceRemoved,
+    DevicesChanged,
+    DeviceSelected,
+    HotplugReceived,
+    Inspection,
+    InspectionLoaded,
+    IoctlTraced,
+    OperationFinished,
+    SessionChanged,
+)
+from mediatui.screens import operations as ops
+from mediatui.session import NO_QUEUE_KINDS, DeviceView
+from mediatui.widgets.buffers_panel import BuffersPanel
+from mediatui.widgets.device_tree import DeviceBrowser, DeviceTree
+from mediatui.widgets.export_panel import ExportPanel
+from mediatui.widgets.import_panel import ImportPanel
+from mediatui.widgets.inspector import Inspector
+from mediatui.widgets.ioctl_log import IoctlLog
+from mediatui.widgets.text import plain
+
+if TYPE_CHECKING:
+    from mediatui.app import MediatuiApp
+
+TABS = ("inspector", "buffers", "export", "import", "stream")
+STREAM_NOTE = "Streaming (lanes, fps, latency) comes in part 2 of the TUI."
+
+
+def unexpected(label: str, exc: BaseException) -> MediaError:
+    """A bug or an odd system state: still explained on screen, never a crash."""
+    return MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
+                      title=f"{label} failed unexpectedly",
+                      explanation=f"{type(exc).__name__}: {exc}")
+
+
+class MainScreen(Screen[None]):
+    """Browser, panels, log; the actions every key, button and palette command run."""
+
+    BINDINGS = [
+        Binding("1", "show_tab('inspector')", "Inspector", show=False, id="view.inspector"),
+        Binding("2", "show_tab('buffers')", "Buffers", show=False, id="view.buffers"),
+        Binding("3", "show_tab('export')", "Export", show=False, id="view.export"),
+        Binding("4", "show_tab('import')", "Import", show=False, id="view.import"),
+        Binding("5", "show_tab('stream')", "Stream", show=False, id="view.stream"),
+        Binding("o", "open_device", "Open device", show=False, id="device.open"),
+        Binding("d", "close_device", "Close device", show=False, id="device.close"),
+        Binding("ctrl+r", "rescan", "Rescan devices", show=False, id="device.rescan"),
+        Binding("r", "buffers_request", "Request", id="buffers.request"),
+        Binding("c", "buffers_create", "Create bufs", show=False, id="buffers.create"),
+        Binding("f", "buffers_free", "Free", id="buffers.free"),
+        Binding("u", "buffers_query", "Query bufs", show=False, id="buffers.query"),
+        Binding("m", "buffers_map", "Map all", show=False, id="buffers.map"),
+        Binding("e", "export_selected", "Export", id="export.selected"),
+        Binding("E", "export_all", "Export all", show=False, id="export.all"),
+        Binding("x", "export_close", "Close fd", show=False, id="export.close"),
+        Binding("X", "export_close_all", "Close all", id="export.close_all"),
+        Binding("i", "import_queue", "Import (QBUF)", show=False, id="import.queue"),
+        Binding("a", "import_close", "Close allocations", show=False, id="import.close"),
+        Binding("l", "toggle_log", "Log", id="log.toggle"),
+        Binding("w", "save_log", "Save log", show=False, id="log.save"),
+        Binding("ctrl+l", "clear_log", "Clear log", show=False, id="log.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.path: str | None = None  # the node the panels work on
+        self.devices = DeviceList(source="")
+        self.ghosts: dict[str, tuple[str, DeviceNode]] = {}
+        self.view: DeviceView | None = None
+
+    @property
+    def mediatui(self) -> MediatuiApp:
+        return cast("MediatuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield DeviceBrowser(id="browser")
+            with TabbedContent(id="tabs", initial="inspector"):
+                with TabPane("Inspector", id="inspector"):
+                    yield Inspector(id="inspector-view")
+                with TabPane("Buffers", id="buffers"):
+                    yield BuffersPanel(id="buffers-panel")
+                with TabPane("Export", id="export"):
+                    yield ExportPanel(id="export-panel")
+                with TabPane("Import", id="import"):
+                    yield ImportPanel(id="import-panel")
+                with TabPane("Stream", id="stream"):
+                    yield Static(STREAM_NOTE, id="stream-note", markup=False)
+        yield IoctlLog(self.mediatui.recorder, id="ioctl-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.log_widget  # captured: the tracer calls this from worker threads
+        self.mediatui.recorder.on_new = lambda: log.post_message(IoctlTraced())
+        if self.mediatui.initial_devices is not None:
+            self.post_message(DevicesChanged(self.mediatui.initial_devices))
+        else:
+            self.rescan()
+        if self.mediatui.watcher_factory is not None:
+            self.watch_hotplug()
+        self.query_one(DeviceTree).focus()
+
+    # --- parts --------------------------------------------------------------------
+
+    @property
+    def log_widget(self) -> IoctlLog:
+        return self.query_one(IoctlLog)
+
+    @property
+    def buffers(self) -> BuffersPanel:
+        return self.query_one(BuffersPanel)
+
+    @property
+    def exports(self) -> ExportPanel:
+        return self.query_one(ExportPanel)
+
+    @property
+    def imports(self) -> ImportPanel:
+        return self.query_one(ImportPanel)
+
+    @property
+    def inspector(self) -> Inspector:
+        return self.query_one(Inspector)
+
+    # --- workers ------------------------------------------------------------------
+
+    @work(thread=True, group="discover", exclusive=True, exit_on_error=False)
+    def rescan(self) -> None:
+        """discover() off the UI thread: it opens and QUERYCAPs every node."""
+        try:
+            devices = self.mediatui.discover()
+        except Exception as exc:  # discovery must never take the app down
+            self.post_message(OperationFinished("device: rescan", None,
+                                                unexpected("discovery", exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(DevicesChanged(devices))
+
+    @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False)
+    def watch_hotplug(self) -> None:
+        """The discovery watcher until the screen goes (cancel sets the stop event)."""
+        factory = self.mediatui.watcher_factory
+        if factory is None:
+            return
+        worker = get_current_worker()
+        try:
+            watcher = factory(self.devices.nodes)
+            watcher.run(worker.cancelled_event, lambda e: self.post_message(HotplugReceived(e)))
+        except Exception as exc:  # no netlink permission, no libudev...: keep going
+            self.post_message(OperationFinished("hotplug", None, MediaError(
+                path=None, ioctl=None, errno=getattr(exc, "errno", None),
+                title="Hotplug updates unavailable",
+                explanation=f"{exc}. The list still refreshes with Ctrl+R.")))
+
+    @work(thread=True, group="inspect", exclusive=True, exit_on_error=False)
+    def inspect_node(self, path: str) -> None:
+        """Open (once, through the session) and read info and the non-destructive probe."""
+        session = self.mediatui.session
+        kind = "video"
+        try:
+            with session.lock:
+                node = session.open(path)
+                if isinstance(node, VideoDevice):
+                    inspection = Inspection(path, kind, video_info(node), video_probe(node))
+                elif isinstance(node, DemuxDevice | DvrDevice):
+                    kind = node.kind
+                    inspection = Inspection(path, kind, None, dvb_queue_probe(node))
+                else:
+                    kind = "dvb-frontend"
+                    inspection = Inspection(path, kind, frontend_info(node), None)
+        except MediaError as exc:
+            inspection = Inspection(path, kind, None, None, exc)
+        except Exception as exc:
+            inspection = Inspection(path, kind, None, None, unexpected("inspect", exc))
+        view = session.view(path)
+        if not get_current_worker().is_cancelled:
+            self.post_message(InspectionLoaded(inspection))
+            self.post_message(SessionChanged(view))
+
+    def run_op(self, label: str, fn: Callable[[], str]) -> None:
+        """Run one action in a worker; its result (or explained error) comes back as
+        OperationFinished, the new state as SessionChanged."""
+        self._op_worker(label, fn, self.path)
+
+    @work(thread=True, group="ops", exit_on_error=False)
+    def _op_worker(self, label: str, fn: Callable[[], str], path: str | None) -> None:
+        session = self.mediatui.session
+        summary: str | None = None
+        error: MediaError | None = None
+        with session.lock:
+            try:
+                summary = fn()
+            except MediaError as exc:
+                error = exc
+            except Exception as exc:
+                error = unexpected(label, exc)
+            if error is not None and error.errno_name == "ENODEV" and path is not None:
+                session.mark_removed(path)
+            view = session.view(path, queue_less=self._queue_less(path))
+        self.post_message(OperationFinished(label, summary, error))
+        self.post_message(SessionChanged(view))
+
+    # --- facts arriving -----------------------------------------------------------
+
+    def _queue_less(self, path: str | None) -> bool:
+        node = self.devices.find(path) if path else None
+        return node is not None and node.kind in NO_QUEUE_KINDS
+
+    def on_devices_changed(self, message: DevicesChanged) -> None:
+        session = self.mediatui.session
+        present = {n.path for n in message.devices.nodes}
+        for path in present:
+            self.ghosts.pop(path, None)
+            session.mark_present(path)
+        # Nodes that went while we held them (or looked at them) stay, greyed.
+        for node in self.devices.nodes:
+            if node.path not in present and (session.is_open(node.path)
+                                             or node.path == self.path):
+                group = next((g.name for g in self.devices.groups if node in g.nodes), "")
+                self.ghosts[node.path] = (group, node)
+                self.post_message(DeviceRemoved(node.path, session.mark_removed(node.path)))
+        self.devices = message.devices
+        self._show_devices()
+
+    def _show_devices(self) -> None:
+        self.query_one(DeviceBrowser).show_devices(
+            self.devices, ghosts=self.ghosts,
+            open_paths=frozenset(self.mediatui.session.open_paths))
+
+    def on_hotplug_received(self, message: HotplugReceived) -> None:
+        event = message.event
+        if event.action == "remove" and event.path:
+            was_open = self.mediatui.session.mark_removed(event.path)
+            self.post_message(DeviceRemoved(event.path, was_open))
+        self.rescan()
+
+    def on_device_removed(self, message: DeviceRemoved) -> None:
+        if message.path != self.path:
+            return
+        self.inspector.show_removed(message.path)
+        self.notify(f"{message.path} was removed (unplugged or driver unbound)",
+                    title="device: removed", severity="warning", markup=False)
+        self.post_message(SessionChanged(self.mediatui.session.view(message.path)))
+
+    def on_device_selected(self, message: DeviceSelected) -> None:
+        self.open_path(message.path)
+
+    def open_path(self, path: str) -> None:
+        """Make ``path`` the node the panels work on; open and inspect it."""
+        self.path = path
+        node = self.devices.find(path) or (self.ghosts.get(path, ("", None))[1])
+        self.query_one("#tabs", TabbedContent).border_title = plain(path)
+        if node is not None and node.kind in NO_QUEUE_KINDS:
+            self.inspector.show_node(node, "A media controller or subdev node: no buffer "
+                                     "queue to open here.")
+            self.post_message(SessionChanged(self.mediatui.session.view(path, queue_less=True)))
+            return
+        if self.mediatui.session.is_removed(path):
+            self.inspector.show_removed(path)
+            self.post_message(SessionChanged(self.mediatui.session.view(path)))
+            return
+        if node is not None:
+            self.inspector.show_node(node, "opening and probing...")
+        self.inspect_node(path)
+
+    def on_inspection_loaded(self, message: InspectionLoaded) -> None:
+        inspection = message.inspection
+        if inspection.path != self.path:
+            return
+        self.inspector.show_inspection(inspection, self.devices.find(inspection.path))
+        if inspection.error is not None:
+            self.explain("device: open", inspection.error)
+        self._show_devices()  # the open marker
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        view = message.view
+        if view is not None and view.path != self.path:
+            return
+        self.view = view
+        with self.app.batch_update():
+            self.buffers.show(view)
+            self._show_dmabufs()
+
+    @on(Select.Changed, "#buf-type")
+    def _buf_type_changed(self) -> None:
+        self._show_dmabufs()
+
+    def _show_dmabufs(self) -> None:
+        queue = self.buffers.queue_state
+        self.exports.show(self.view, queue)
+        self.imports.show(self.view, queue)
+
+    def on_operation_finished(self, message: OperationFinished) -> None:
+        if message.error is not None:
+            self.explain(message.label, message.error)
+        elif message.summary:
+            self.notify(message.summary, title=message.label, timeout=4, markup=False)
+        if message.label.startswith("device:"):
+            self._show_devices()
+
+    def explain(self, label: str, error: MediaError) -> None:
+        """A failure, on screen and in the log: what failed, errno, the likely cause."""
+        what = error.ioctl or label
+        title = f"{what} failed: {error.errno_name}" if error.errno else f"{label}: {what}"
+        body = f"{error.title}\n{error.explanation}".strip()
+        self.notify(body, title=title, severity="error", timeout=12, markup=False)
+        note = Text("  ✗ ", style="bold red")
+        note.append(plain(f"{label}: {error.title}"), style="bold")
+        if error.explanation:
+            note.append(" — " + plain(error.explanation), style="red")
+        self.log_widget.note(note)
+
+    async def on_action_requested(self, message: ActionRequested) -> None:
+        await self.run_action(message.action)
+
+    # --- actions (keys, buttons and palette commands all land here) ----------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def _need_path(self) -> str | None:
+        if self.path is None:
+            self.notify("Select a node in the browser and press Enter first.",
+                        title="no device", severity="warning", markup=False)
+        return self.path
+
+    def action_open_device(self) -> None:
+        path = self.query_one(DeviceTree).cursor_path
+        if path is None:
+            self.notify("Move the cursor to a node first.", severity="warning", markup=False)
+            return
+        self.open_path(path)
+
+    def action_close_device(self) -> None:
+        if (path := self._need_path()) is not None:
+            session = self.mediatui.session
+            self.run_op("device: close", lambda: ops.close_node(session, path))
+
+    def action_rescan(self) -> None:
+        self.rescan()
+
+    def _buffer_op(self, label: str, fn: Callable[..., str], *args: object) -> None:
+        if (path := self._need_path()) is not None:
+            session = self.mediatui.session
+            self.run_op(label, lambda: fn(session, path, *args))
+
+    def action_buffers_request(self) -> None:
+        b = self.buffers
+        self._buffer_op("buffers: request", ops.request, b.buf_type, b.memory, b.count,
+                        b.dvb_size)
+
+    def action_buffers_create(self) -> None:
+        b = self.buffers
+        self._buffer_op("buffers: create", ops.create, b.buf_type, b.memory, b.count)
+
+    def action_buffers_free(self) -> None:
+        self._buffer_op("buffers: free", ops.free, self.buffers.buf_type, self.buffers.dvb_size)
+
+    def action_buffers_query(self) -> None:
+        self._buffer_op("buffers: query", ops.query, self.buffers.buf_type)
+
+    def action_buffers_map(self) -> None:
+        self._buffer_op("buffers: map", ops.map_all, self.buffers.buf_type)
+
+    def action_export_selected(self) -> None:
+        e = self.exports
+        self._buffer_op("export: buffer", ops.export, self.buffers.buf_type, e.index, e.plane,
+                        e.flags)
+
+    def action_export_all(self) -> None:
+        self._buffer_op("export: all", ops.export, self.buffers.buf_type, None, None,
+                        self.exports.flags)
+
+    def action_export_close(self) -> None:
+        session, fd = self.mediatui.session, self.exports.selected_fd
+        self.run_op("export: close", lambda: ops.close_export(session, fd))
+
+    def action_export_close_all(self) -> None:
+        session = self.mediatui.session
+        self.run_op("export: close all", lambda: ops.close_all_exports(session))
+
+    def action_import_queue(self) -> None:
+        i = self.imports
+        source = i.source.key if i.source is not None else None
+        self._buffer_op("import: queue", ops.import_queue, self.buffers.buf_type, i.index,
+                        source, i.size)
+
+    def action_import_close(self) -> None:
+        session = self.mediatui.session
+        self.run_op("import: close allocations", lambda: ops.close_allocations(session))
+
+    def action_toggle_log(self) -> None:
+        self.log_widget.display = not self.log_widget.display
+
+    def action_clear_log(self) -> None:
+        self.log_widget.clear_log()
+
+    def action_save_log(self) -> None:
+        """Every kept ioctl as NDJSON, in the log directory (default: the cwd)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = Path(self.mediatui.log_dir) / f"mediatui-ioctls-{stamp}.ndjson"
+        try:
+            count = self.mediatui.recorder.save_ndjson(target)
+        except OSError as exc:
+            self.notify(f"{target}: {exc.strerror}", title="log: save failed",
+                        severity="error", markup=False)
+            return
+        self.last_saved_log = target
+        self.notify(f"{count} ioctls written to {target}", title="log: save", markup=False)

@@ -1,0 +1,151 @@
+"""The export panel: turn buffer planes into dma-buf fds (VIDIOC_EXPBUF / DMX_EXPBUF)
+and see every fd the app holds, with what the kernel's fdinfo says about it.
+
+The refcount column is the dma-buf *file's* count: every fd, every mmap and every
+kernel import adds one, which is why closing our fd does not always free the buffer.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, DataTable, Label, Select, Static
+
+from core.queue import QueueState
+from mediatui.messages import ActionRequested
+from mediatui.session import DeviceView, DmabufRow
+from mediatui.widgets.buffers_panel import cell
+from mediatui.widgets.text import plain, size
+
+ALL = -1
+COLUMNS = ("fd", "from", "flags", "size", "exporter", "inode", "refs")
+ACCESS_OPTIONS = [("O_RDONLY", os.O_RDONLY), ("O_RDWR", os.O_RDWR), ("O_WRONLY", os.O_WRONLY)]
+PLANE_CHOICES = 4  # planes offered even when the format has fewer: EINVAL is a lesson
+
+
+def open_flag_text(flags: int | None) -> str:
+    if flags is None:
+        return "-"
+    mode = {os.O_RDONLY: "RDONLY", os.O_WRONLY: "WRONLY", os.O_RDWR: "RDWR"}.get(
+        flags & os.O_ACCMODE, hex(flags & os.O_ACCMODE))
+    return f"{mode}|CLOEXEC" if flags & os.O_CLOEXEC else mode
+
+
+def dmabuf_row(row: DmabufRow) -> tuple[Text, ...]:
+    where = row.path.rsplit("/", 1)[-1]
+    origin = (f"{where} buf {row.index} pl {row.plane}" if row.kind == "export"
+              else f"{row.kind} {where}")
+    return (
+        cell(row.fd, "bold"),
+        cell(origin),
+        cell(open_flag_text(row.flags), "dim"),
+        cell(size(row.size)),
+        cell(row.exp_name or "?", "cyan"),
+        cell(row.inode if row.inode is not None else "?", "dim"),
+        cell(row.count if row.count is not None else "?"),
+    )
+
+
+class ExportPanel(Vertical):
+    """What to export, with which flags; the table of exported fds."""
+
+    BORDER_TITLE = "export"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view: DeviceView | None = None
+        self._indices: tuple[int, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="controls"):
+            yield Label("buffer", classes="label")
+            yield Select[int]([("all", ALL)], value=ALL, allow_blank=False, compact=True,
+                              id="export-index")
+            yield Label("plane", classes="label")
+            yield Select[int]([("all", ALL), *((str(p), p) for p in range(PLANE_CHOICES))],
+                              value=ALL, allow_blank=False, compact=True, id="export-plane")
+            yield Select[int](ACCESS_OPTIONS, value=os.O_RDONLY, allow_blank=False,
+                              compact=True, id="export-access")
+            yield Checkbox("O_CLOEXEC", value=True, compact=True, id="export-cloexec")
+        with Horizontal(classes="controls buttons"):
+            yield Button("Export", id="export_selected", compact=True)
+            yield Button("Export all", id="export_all", compact=True)
+            yield Button("Close fd", id="export_close", compact=True)
+            yield Button("Close all", id="export_close_all", compact=True)
+        yield Static("", id="export-summary", markup=False)
+        table: DataTable[Text] = DataTable(id="export-table", cursor_type="row",
+                                           zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.show(None, None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id:
+            self.post_message(ActionRequested(event.button.id))
+
+    # --- what the user chose --------------------------------------------------------
+
+    def _choice(self, selector: str) -> int:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, int) else ALL
+
+    @property
+    def index(self) -> int | None:
+        """The chosen buffer, None for all."""
+        value = self._choice("#export-index")
+        return None if value == ALL else value
+
+    @property
+    def plane(self) -> int | None:
+        value = self._choice("#export-plane")
+        return None if value == ALL else value
+
+    @property
+    def flags(self) -> int:
+        cloexec = self.query_one("#export-cloexec", Checkbox).value
+        return self._choice("#export-access") | (os.O_CLOEXEC if cloexec else 0)
+
+    @property
+    def selected_fd(self) -> int | None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    # --- rendering --------------------------------------------------------------------
+
+    def show(self, view: DeviceView | None, queue: QueueState | None) -> None:
+        self.view = view
+        indices = tuple(b.index for b in queue.buffers) if queue is not None else ()
+        if indices != self._indices:
+            self._indices = indices
+            select = self.query_one("#export-index", Select)
+            current = select.value
+            select.set_options([("all", ALL), *((str(i), i) for i in indices)])
+            select.value = current if current in indices else ALL
+        dvb = view is not None and view.kind.startswith("dvb")
+        self.query_one("#export-plane").display = not dvb
+        table: DataTable[Text] = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        rows = view.exports if view is not None else ()
+        for row in rows:
+            table.add_row(*dmabuf_row(row), key=str(row.fd))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        summary = Text(no_wrap=True, overflow="ellipsis")
+        if queue is None or not queue.buffers:
+            summary.append("No buffers to export here: request MMAP buffers first.  ",
+                           style="dim")
+        n = len(rows)
+        summary.append(f"{n} dma-buf fd{'s' * (n != 1)} exported by mediatui", style="bold")
+        if view is not None:
+            summary.append(f"  (queue: {plain(view.path)})", style="dim")
+        self.query_one("#export-summary", Static).update(summary)
