@@ -1,0 +1,170 @@
+"""A DVB demux/dvr mmap queue inside the streaming loop (DMX_QBUF/DMX_DQBUF, TS stats).
+
+Setup goes through :class:`core.dvb.DemuxDevice`/:class:`~core.dvb.DvrDevice`
+(DMX_REQBUFS, DMX_QUERYBUF, mmap); the per-buffer DMX_DQBUF and DMX_QBUF use one
+``dmx_buffer`` per index through the chokepoint.  There is no STREAMON: the first
+DMX_QBUF starts the queue (D4), and DMX_STOP does not stop it, so the buffers stay
+allocated until the caller closes the fd (DMX_REQBUFS(0) would be EBUSY).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+from collections import deque
+from typing import Any
+
+from core import ioctl as chokepoint
+from core.abi import dvb as d
+from core.dvb import DVB_QUEUE, DemuxDevice, DvrDevice
+from core.errors import MediaError, media_error
+from core.queue import BufferStatus
+from core.stream.snapshot import QueueSnapshot
+from core.stream.stats import DepthTracker, TsStats
+from core.stream.vqueue import IN_DRIVER, WITH_APP
+
+_EAGAIN = errno.EAGAIN
+_QBUF = d.DMX_QBUF
+_DQBUF = d.DMX_DQBUF
+
+
+class DvbQueue:
+    """The one mmap queue of a demux or dvr file handle."""
+
+    role = "dvb"
+    is_output = False
+    buf_type = DVB_QUEUE
+    prev = None
+    next = None
+
+    def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
+                 size: int = 64 * 188, parse: bool = True) -> None:
+        self.dev = node
+        self.requested = count
+        self.size = size
+        self.parse = parse  # False: count bytes only (a section filter, not TS packets)
+        self.count = 0
+        self.maps: list[Any] = []
+        self.state: list[int] = []
+        self.dmx_count: list[int] = []
+        self.dmx_flags: list[int] = []
+        self.used: list[int] = []
+        self.held: deque[int] = deque()
+        self.in_driver = 0
+        self.streaming = False
+        self.ts = TsStats()
+        self.depth = DepthTracker()
+        self._dq = d.dmx_buffer()
+        self._qbufs: list[Any] = []
+
+    @property
+    def fd(self) -> int:
+        return self.dev.fd
+
+    @property
+    def path(self) -> str:
+        return self.dev.path
+
+    @property
+    def frames(self) -> int:
+        return self.ts.buffers
+
+    def allocate(self) -> int:
+        alloc = self.dev.request_buffers(self.requested, self.size)
+        if alloc.count == 0:
+            raise MediaError(path=self.path, ioctl="DMX_REQBUFS", errno=None,
+                             title="No buffers granted",
+                             explanation="DMX_REQBUFS returned count 0.")
+        self.count = alloc.count
+        self.size = alloc.size
+        self.maps = [self.dev.map_buffer(i) for i in range(self.count)]
+        self.state = [WITH_APP] * self.count
+        self.dmx_count = [0] * self.count
+        self.dmx_flags = [0] * self.count
+        self.used = [0] * self.count
+        self._qbufs = [d.dmx_buffer(index=i) for i in range(self.count)]
+        return self.count
+
+    def preflight(self) -> None:
+        """Nothing to check: DVB buffers are always the queue's own (mmap)."""
+
+    def start(self, now: float, prime: bool = True) -> None:
+        """Queue every buffer; the first DMX_QBUF starts the queue."""
+        for i in range(self.count):
+            self.queue(i, now)
+        self.streaming = True
+        self.dev.started = True
+        self.depth.start(self.in_driver, now)
+
+    def queue(self, index: int, now: float, used: object = None, stamp: float = 0.0) -> None:
+        try:
+            chokepoint.ioctl(self.dev.fd, _QBUF, self._qbufs[index])
+        except OSError as exc:
+            raise media_error(exc, ioctl="DMX_QBUF", path=self.path,
+                              facts={"index": index}) from None
+        self.state[index] = IN_DRIVER
+        self.in_driver += 1
+        self.depth.set(self.in_driver, now)
+
+    def dequeue(self, now: float) -> int:
+        buf = self._dq
+        try:
+            chokepoint.ioctl(self.dev.fd, _DQBUF, buf)
+        except OSError as exc:
+            if exc.errno == _EAGAIN:
+                return -1
+            raise media_error(exc, ioctl="DMX_DQBUF", path=self.path,
+                              facts={"not_streaming": not self.streaming}) from None
+        i = buf.index
+        used = buf.bytesused
+        flags = buf.flags
+        count = buf.count
+        if i < self.count:
+            self.state[i] = WITH_APP
+            self.used[i] = used
+            self.dmx_flags[i] = flags
+            self.dmx_count[i] = count
+            data = self.maps[i][:used] if self.parse else b""
+        else:
+            data = b""
+        self.in_driver -= 1
+        self.depth.set(self.in_driver, now)
+        if self.parse:
+            self.ts.add_buffer(data, now, flags, count)
+        else:
+            self.ts.add_buffer(b"", now, flags, count)
+            self.ts.bytes += used
+        return i
+
+    def snapshot(self, now: float, query_done: bool) -> QueueSnapshot:
+        queue = self.dev.queue
+        with queue.lock:
+            for i in range(self.count):
+                entry = queue.buffers.get(i)
+                if entry is None:
+                    continue
+                entry.status = (BufferStatus.QUEUED if self.state[i] == IN_DRIVER
+                                else BufferStatus.DEQUEUED)
+                entry.flags = self.dmx_flags[i]
+                entry.sequence = self.dmx_count[i]
+                entry.planes[0].bytesused = self.used[i]
+        return QueueSnapshot(
+            path=self.path,
+            buf_type=DVB_QUEUE,
+            role="dvb",
+            memory="mmap",
+            buffers=self.dev.queue_state().buffers[: self.count],
+            depth=self.depth.sample(now),
+            stats=None,
+            ts=self.ts.freeze(now),
+        )
+
+    def stream_off(self) -> None:
+        """DVB has no STREAMOFF; the queue stops when the fd is closed (D4)."""
+        self.streaming = False
+
+    def release(self) -> None:
+        """Unmap our mappings; the buffers themselves go when the caller closes the fd."""
+        self.maps = []
+        with contextlib.suppress(MediaError, OSError, ValueError):
+            self.dev.queue.release(exports=True)

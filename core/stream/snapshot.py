@@ -1,0 +1,183 @@
+"""What the streaming loop hands its caller: frozen, slotted values, safe across threads.
+
+A :class:`StreamSnapshot` is produced at a bounded rate (≤ 10 Hz by default) and once
+more when the loop ends.  It holds no buffer memory, no ctypes struct and no fd that
+the receiver could use: only numbers, strings and :class:`core.queue.BufferState`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from core.abi import v4l2 as v
+from core.errors import MediaError
+from core.queue import BufferState
+
+
+class StreamState(StrEnum):
+    STREAMING = "streaming"
+    PAUSED = "paused"  # re-queueing stopped: the driver starves once it has used its buffers
+    MANUAL = "manual"  # neither dequeueing nor re-queueing: only the step commands move buffers
+    STOPPED = "stopped"  # ended normally (stop event, frame count or duration reached)
+    FAILED = "failed"  # ended with an error (device gone, queue error…)
+
+
+@dataclass(frozen=True, slots=True)
+class DepthStats:
+    """Buffers queued in the driver (from the application's side) and starvation."""
+
+    in_driver: int
+    starved: bool  # nothing queued right now: the driver has nowhere to put a frame
+    starvations: int  # times the count fell to 0 while streaming
+    starved_s: float  # total time with nothing queued
+    history: tuple[int, ...]  # per snapshot period, the lowest count seen
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStats:
+    """One video queue's frame statistics (see :class:`core.stream.stats.FrameStats`)."""
+
+    frames: int
+    bytes: int
+    fps: float | None  # from buffer timestamps over the sliding window
+    fps_arrival: float | None  # from the loop's clock when each buffer was dequeued
+    fps_overall: float | None  # arrival-based, since the first buffer
+    drops: int  # from sequence gaps (fields, with V4L2_FIELD_ALTERNATE)
+    errors: int  # buffers with V4L2_BUF_FLAG_ERROR
+    first_sequence: int | None
+    last_sequence: int | None
+    sequence_resets: int
+    sequence_repeats: int
+    sequence_stuck: bool  # every sequence number was 0
+    zero_timestamps: int
+    nonmonotonic_timestamps: int
+    timestamp_type: str  # "monotonic", "copy", "unknown" ("" before the first buffer)
+    timestamp_source: str  # "eof" or "soe"
+    since_last_frame: float | None
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TsStreamStats:
+    """A DVB demux/dvr stream: bytes, TS packets and their integrity."""
+
+    buffers: int
+    bytes: int
+    packets: int
+    bytes_per_s: float | None
+    packets_per_s: float | None
+    sync_losses: int
+    cc_errors: int
+    cc_errors_by_pid: tuple[tuple[int, int], ...]
+    duplicates: int
+    tei_packets: int
+    pid_packets: tuple[tuple[int, int], ...]  # (pid, packets) for every PID seen
+    dmx_flags: tuple[tuple[str, int], ...]  # dmx_buffer.flags bit name -> buffers with it
+    since_last_buffer: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """One queue of the stream: where every buffer is, and its statistics."""
+
+    path: str
+    buf_type: int  # V4L2_BUF_TYPE_*, or 0 for a DVB queue
+    role: str  # "capture", "output" or "dvb"
+    memory: str  # "mmap", "dmabuf"…
+    buffers: tuple[BufferState, ...]
+    depth: DepthStats
+    stats: StreamStats | None  # video queues
+    ts: TsStreamStats | None = None  # DVB queues
+    source: str | None = None  # where imported dma-bufs come from, e.g. "heap /dev/dma_heap/system"
+
+    @property
+    def name(self) -> str:
+        return "dvb" if self.role == "dvb" else v.buf_type_name(self.buf_type)
+
+    @property
+    def with_app(self) -> int:
+        return sum(1 for b in self.buffers if b.status in ("dequeued", "prepared", "error"))
+
+    @property
+    def queued(self) -> int:
+        return sum(1 for b in self.buffers if b.status == "queued")
+
+    @property
+    def done(self) -> int:
+        return sum(1 for b in self.buffers if b.status == "done")
+
+    @property
+    def frames(self) -> int:
+        if self.stats is not None:
+            return self.stats.frames
+        return self.ts.buffers if self.ts is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """A :class:`core.errors.MediaError` as plain values (exceptions are not frozen)."""
+
+    kind: str  # the MediaError subclass, e.g. "DeviceGone"
+    path: str | None
+    ioctl: str | None
+    errno: int | None
+    errno_name: str | None
+    title: str
+    explanation: str
+
+    @classmethod
+    def from_error(cls, exc: MediaError) -> ErrorInfo:
+        return cls(type(exc).__name__, exc.path, exc.ioctl, exc.errno, exc.errno_name or None,
+                   exc.title, exc.explanation)
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        what = f"{self.ioctl} " if self.ioctl else ""
+        code = f"failed with {self.errno_name}: " if self.errno_name else ""
+        return f"{where}{what}{code}{self.title}. {self.explanation}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSnapshot:
+    """The stream at one moment; ``final`` is set on the last one, after cleanup."""
+
+    number: int  # 0, 1, 2… in the order produced
+    time: float  # the loop's clock
+    elapsed: float  # since streaming started
+    state: StreamState
+    queues: tuple[QueueSnapshot, ...]
+    primary: int  # index in ``queues`` of the queue whose frames are "the" frames
+    notes: tuple[str, ...] = ()  # outcomes of step commands since the last snapshot
+    error: ErrorInfo | None = None
+    final: bool = False
+
+    @property
+    def main(self) -> QueueSnapshot:
+        return self.queues[self.primary]
+
+    @property
+    def frames(self) -> int:
+        return self.main.frames
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (`mediatui stream --json`)."""
+        out = asdict(self)
+        for q, queue in zip(out["queues"], self.queues, strict=True):
+            q["buf_type"] = queue.name
+            q["buffers"] = [_buffer_dict(b) for b in queue.buffers]
+        out["state"] = str(self.state)
+        return out
+
+
+def _buffer_dict(b: BufferState) -> dict[str, Any]:
+    return {
+        "index": b.index,
+        "status": str(b.status),
+        "sequence": b.sequence,
+        "timestamp": b.timestamp,
+        "flags": v.buf_flag_names(b.flags),
+        "field": b.field,
+        "bytesused": [p.bytesused for p in b.planes],
+    }
