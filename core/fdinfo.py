@@ -8,6 +8,7 @@ itself; ``inode`` joins an fd with other processes' fds and with debugfs ``bufin
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -60,13 +61,35 @@ def dmabuf_info_from_text(text: str, fallback_size: int | None = None) -> Dmabuf
     )
 
 
+# Answers fdinfo for fds the kernel does not know as dma-bufs (the virtual devices'
+# memfd-backed dma-bufs); a provider returns None for fds that are not its own.
+FdinfoProvider = Callable[[int], "DmabufInfo | None"]
+_providers: list[FdinfoProvider] = []
+
+
+def add_fdinfo_provider(provider: FdinfoProvider) -> None:
+    """Consult ``provider`` before /proc for this process's fds."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def remove_fdinfo_provider(provider: FdinfoProvider) -> None:
+    if provider in _providers:
+        _providers.remove(provider)
+
+
 def dmabuf_info(fd: int, pid: int | str = "self") -> DmabufInfo:
     """Read fdinfo of one of this process's fds.
 
     Kernels before 6.2 print no ``ino`` line for dma-bufs, so the inode comes from
     ``fstat`` when the fd is ours; the size falls back to ``lseek(SEEK_END)``, which
-    dma-buf supports, if fdinfo has none.
+    dma-buf supports, if fdinfo has none.  Registered providers answer first.
     """
+    if pid == "self":
+        for provider in list(_providers):
+            info = provider(fd)
+            if info is not None:
+                return info
     with open(f"/proc/{pid}/fdinfo/{fd}") as f:
         text = f.read()
     info = dmabuf_info_from_text(text)
