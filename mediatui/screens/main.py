@@ -130,6 +130,9 @@ class MainScreen(Screen[None]):
             self.watch_hotplug()
         self.query_one(DeviceTree).focus()
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 30, "-short")
+
     # --- parts --------------------------------------------------------------------
 
     @property

@@ -66,14 +66,15 @@ def buffer_rows(buf: BufferState) -> list[tuple[Text, ...]]:
 def video_summary(q: QueueState) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(buf_type_name(q.buf_type), style="bold")
-    text.append(f"  memory {memory_name(q.memory)}")
+    text.append(f"  {memory_name(q.memory)}")
     if q.requested is None:
         text.append("  no REQBUFS yet", style="dim")
     else:
         text.append(f"  asked {q.requested} → granted ")
         short = q.granted is not None and q.granted != q.requested
         text.append(str(q.granted), style="bold yellow" if short else "bold")
-    text.append(f"  min {q.min_buffers if q.min_buffers is not None else '?'}")
+    if q.min_buffers is not None:
+        text.append(f" (min {q.min_buffers})")
     text.append("  streaming" if q.streaming else "", style="green")
     if q.capabilities:
         text.append("\ncaps " + "|".join(v.decode_flags(q.capabilities, v.BufCap)), style="dim")
