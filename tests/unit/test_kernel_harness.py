@@ -1,0 +1,282 @@
+"""The kernel tier's harness (tests/kernel/vm.py), on the host and without a VM.
+
+The pure result mapping is tested directly; the whole outer/inner round trip is tested
+with pytester and a fake ``vng`` that runs the guest command on the host.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from kernel import vm  # noqa: E402
+
+pytest_plugins = ["pytester"]
+
+INFO = ("tests/kernel/test_x.py::test_x", ("tests/kernel/test_x.py", 3, "test_x"), {"test_x": 1})
+
+
+def _rep(when, outcome, longrepr=None, **kw):
+    return vm.make_report(*INFO, when, outcome, longrepr, **kw)
+
+
+def _roundtrip(config, report):
+    data = config.hook.pytest_report_to_serializable(config=config, report=report)
+    return config.hook.pytest_report_from_serializable(config=config, data=data)
+
+
+def test_failed_inner_result_keeps_message_and_captured_output(pytestconfig):
+    inner = [
+        _rep("setup", "passed"),
+        _rep(
+            "call",
+            "failed",
+            "E   AssertionError: vivid said 42",
+            sections=[("Captured stdout call", "hello from the guest\n")],
+        ),
+        _rep("teardown", "passed"),
+    ]
+    inner = [_roundtrip(pytestconfig, r) for r in inner]
+    out = vm.apply_ci_policy(vm.complete_reports(INFO, inner, "unused"), ci=True)
+    call = next(r for r in out if r.when == "call")
+    assert call.failed
+    assert "vivid said 42" in call.longreprtext
+    assert call.capstdout == "hello from the guest\n"
+
+
+@pytest.mark.parametrize("when", ["setup", "call"])
+def test_ci_turns_a_skip_into_a_failure(when):
+    skip = _rep(when, "skipped", ("/x/test_x.py", 4, "Skipped: no v4l2-ctl"))
+    inner = [_rep("setup", "passed"), skip] if when == "call" else [skip]
+    inner.append(_rep("teardown", "passed"))
+
+    kept = vm.apply_ci_policy(list(inner), ci=False)
+    assert [r.outcome for r in kept] == [r.outcome for r in inner]
+
+    out = vm.apply_ci_policy(list(inner), ci=True)
+    assert [(r.when, r.outcome) for r in out] == [
+        ("setup", "passed"),
+        ("call", "failed"),
+        ("teardown", "passed"),
+    ]
+    failed = out[1]
+    assert "CI=true" in failed.longreprtext
+    assert "no v4l2-ctl" in failed.longreprtext
+
+
+def test_ci_keeps_xfail():
+    xfail = _rep("call", "skipped", "reason")
+    xfail.wasxfail = "known kernel bug"
+    out = vm.apply_ci_policy([_rep("setup", "passed"), xfail], ci=True)
+    assert out[1] is xfail
+
+
+def test_no_result_fails_with_the_guest_tail():
+    run = vm.BootRun(extra_args=(), nodeids=[INFO[0]], message="the VM did not boot")
+    run.tail = ["Kernel panic - not syncing: VFS"]
+    out = vm.complete_reports(INFO, [], run.failure_text())
+    assert [(r.when, r.outcome) for r in out] == [
+        ("setup", "passed"),
+        ("call", "failed"),
+        ("teardown", "passed"),
+    ]
+    assert "Kernel panic" in out[1].longreprtext
+    assert "the VM did not boot" in out[1].longreprtext
+
+
+def test_guest_died_during_call_or_teardown():
+    out = vm.complete_reports(INFO, [_rep("setup", "passed")], "died")
+    assert [(r.when, r.outcome) for r in out][1:] == [("call", "failed"), ("teardown", "passed")]
+    inner = [_rep("setup", "passed"), _rep("call", "passed")]
+    out = vm.complete_reports(INFO, inner, "died")
+    assert (out[-1].when, out[-1].outcome) == ("teardown", "failed")
+    assert "died" in out[-1].longreprtext
+
+
+def test_missing_prerequisites_skip_outside_ci_and_fail_in_ci(request):
+    reason = vm.Prereqs(missing=["qemu-system-x86_64 not found"]).reason()
+    assert "apt-get install qemu-system-x86 udev" in reason
+    skipped = vm.missing_prereq_reports(request.node, reason, ci=False)
+    assert skipped[0].skipped and "qemu-system-x86_64" in skipped[0].longrepr[2]
+    failed = vm.missing_prereq_reports(request.node, reason, ci=True)
+    assert [r.outcome for r in failed] == ["passed", "failed", "passed"]
+    assert "qemu-system-x86_64" in failed[1].longreprtext
+
+
+def test_kernel_args_and_items():
+    marks = [pytest.mark.kernel_args("vivid.n_devs=16 vivid.multiplanar=2").mark]
+    item = SimpleNamespace(
+        iter_markers=lambda name: iter(marks), path=vm.KERNEL_DIR / "test_smoke.py"
+    )
+    assert vm.kernel_args_of(item) == ("vivid.n_devs=16", "vivid.multiplanar=2")
+    assert vm.boot_cmdline(vm.kernel_args_of(item))[-2:] == (
+        "vivid.n_devs=16",
+        "vivid.multiplanar=2",
+    )
+    assert vm.is_kernel_item(item)
+    assert not vm.is_kernel_item(SimpleNamespace(path=Path(__file__)))
+
+
+def test_kernel_image_default_is_beside_the_repo(monkeypatch):
+    monkeypatch.delenv(vm.ENV_KERNEL, raising=False)
+    assert vm.kernel_image_path() == (vm.REPO_ROOT.parent / "shared/kernel/bzImage").resolve()
+    monkeypatch.setenv(vm.ENV_KERNEL, "/opt/k/bzImage")
+    assert vm.kernel_image_path() == Path("/opt/k/bzImage")
+
+
+def test_guest_command_is_one_shell_command(tmp_path):
+    cmd = vm.guest_command("/v env/bin/python", ["-m", "pytest", "a b.py"], tmp_path, tmp_path)
+    words = shlex.split(cmd)
+    assert f"{vm.ENV_IN_VM}=1" in words
+    assert words[-4:] == ["/v env/bin/python", "-m", "pytest", "a b.py"]
+
+
+def test_node_and_adapter_lookup_by_name(tmp_path):
+    v4l = tmp_path / "video4linux"
+    for node, name in [("video3", "vim2m"), ("video7", "vivid-000-vid-cap")]:
+        (v4l / node).mkdir(parents=True)
+        (v4l / node / "name").write_text(name + "\n")
+    assert vm.node_by_name("vivid-000-vid-cap", v4l) == "/dev/video7"
+    with pytest.raises(LookupError, match="video3='vim2m'"):
+        vm.node_by_name("vivid-001-vid-cap", v4l)
+
+    target = tmp_path / "devices/platform/vidtv.0/i2c-0/dvb/dvb1.frontend0"
+    target.mkdir(parents=True)
+    (tmp_path / "dvb").mkdir()
+    (tmp_path / "dvb/dvb1.frontend0").symlink_to(target)
+    assert vm.dvb_adapter_paths("vidtv", str(tmp_path / "dvb")) == {
+        "adapter": "/dev/dvb/adapter1",
+        "frontend": "/dev/dvb/adapter1/frontend0",
+        "demux": "/dev/dvb/adapter1/demux0",
+        "dvr": "/dev/dvb/adapter1/dvr0",
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Round trip with a fake vng: outer pytest -> "guest" pytest -> reports -> outer results
+
+FAKE_VNG = """\
+#!{python}
+import os, sys, time
+args = sys.argv[1:]
+mode = os.environ.get("FAKE_VNG_MODE", "run")
+print("fake vng booting", flush=True)
+if mode == "noboot":
+    print("Kernel panic - not syncing: fake", flush=True)
+    sys.exit(1)
+if mode == "hang":
+    time.sleep(60)
+cmd = args[args.index("--exec") + 1]
+os.execvp("sh", ["sh", "-c", cmd])
+"""
+
+CONFTEST = """\
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests_dir!r})
+from kernel import vm
+vm.KERNEL_DIR = Path(__file__).resolve().parent / "ktests"
+
+def pytest_configure(config):
+    vm.register(config)
+"""
+
+KERNEL_TESTS = """\
+import os
+import pytest
+
+def test_pass():
+    assert os.environ["MEDIATUI_IN_VM"] == "1"
+
+def test_fail():
+    print("captured in the guest")
+    assert 6 * 7 == 41, "inner assertion message"
+
+def test_skip():
+    pytest.skip("needs a real tuner")
+
+@pytest.mark.xfail(reason="known")
+def test_xfail():
+    assert False
+
+@pytest.mark.kernel_args("vivid.n_devs=16")
+def test_other_boot():
+    pass
+"""
+
+
+@pytest.fixture
+def fake_tier(pytester, tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    vng = bindir / "vng"
+    vng.write_text(FAKE_VNG.format(python=sys.executable))
+    for tool in ("qemu-system-x86_64", "udevadm"):
+        (bindir / tool).write_text("#!/bin/sh\nexit 0\n")
+    for exe in bindir.iterdir():
+        exe.chmod(0o755)
+    kernel = tmp_path / "bzImage"
+    kernel.write_bytes(b"fake")
+    monkeypatch.setenv("PATH", f"{bindir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv(vm.ENV_VNG, str(vng))
+    monkeypatch.setenv(vm.ENV_KERNEL, str(kernel))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv(vm.ENV_IN_VM, raising=False)
+    pytester.makeconftest(CONFTEST.format(tests_dir=str(TESTS_DIR)))
+    pytester.mkdir("ktests")
+    pytester.path.joinpath("ktests/test_k.py").write_text(KERNEL_TESTS)
+    pytester.makepyfile(
+        test_host="def test_host():\n    import os\n    assert 'MEDIATUI_IN_VM' not in os.environ\n"
+    )
+    return pytester
+
+
+def test_round_trip_outside_ci(fake_tier):
+    result = fake_tier.runpytest_subprocess("-rsx")
+    result.assert_outcomes(passed=3, failed=1, skipped=1, xfailed=1)
+    out = result.stdout.str()
+    assert "inner assertion message" in out
+    assert "captured in the guest" in out
+    assert "needs a real tuner" in out
+    assert out.count("kernel tier: booted") == 2  # default boot + kernel_args boot
+
+
+def test_round_trip_in_ci_fails_skips(fake_tier, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    result = fake_tier.runpytest_subprocess()
+    result.assert_outcomes(passed=3, failed=2, xfailed=1)
+    assert "CI=true: a skipped kernel-tier test counts as a failure" in result.stdout.str()
+
+
+def test_vm_that_does_not_boot_fails_every_kernel_test(fake_tier, monkeypatch):
+    monkeypatch.setenv("FAKE_VNG_MODE", "noboot")
+    result = fake_tier.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=5)
+    assert "Kernel panic - not syncing: fake" in result.stdout.str()
+    assert "the VM did not boot" in result.stdout.str()
+
+
+def test_timeout_kills_the_vm(fake_tier, monkeypatch):
+    monkeypatch.setenv("FAKE_VNG_MODE", "hang")
+    monkeypatch.setenv(vm.ENV_TIMEOUT, "1")
+    result = fake_tier.runpytest_subprocess("-k", "test_pass or test_host")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "timed out after 1 s" in result.stdout.str()
+
+
+def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
+    monkeypatch.setenv(vm.ENV_KERNEL, str(tmp_path / "no-such-bzImage"))
+    result = fake_tier.runpytest_subprocess("-rs")
+    result.assert_outcomes(passed=1, skipped=5)
+    assert "no-such-bzImage not found" in result.stdout.str()
+    monkeypatch.setenv("CI", "true")
+    result = fake_tier.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=5)
