@@ -8,7 +8,7 @@ import os
 
 from core.abi import v4l2 as v
 from core.fdinfo import dmabuf_info
-from core.video import VideoDevice
+from core.video import VideoDevice, parse_pixelformat
 from scenarios import Rig, scenario
 from scenarios.helpers import (
     CAP,
@@ -30,7 +30,7 @@ def _export_stream_free(path: str, buf_type: int, fourcc: str | None) -> None:
     with fd_count_unchanged(), VideoDevice(path) as dev:
         if fourcc:
             fmt = dev.set_format(buf_type, pixelformat=fourcc)
-            assert fmt.fourcc == fourcc, f"driver chose {fmt.fourcc}"
+            assert fmt.pixelformat == parse_pixelformat(fourcc), f"driver chose {fmt.fourcc}"
         fmt = dev.get_format(buf_type)
         alloc = dev.request_buffers(buf_type, MMAP, 4)
         assert alloc.granted >= 4 - 2 and alloc.granted >= 1
@@ -54,7 +54,7 @@ def _export_stream_free(path: str, buf_type: int, fourcc: str | None) -> None:
         last = -1
         for _ in range(30):
             done = dequeue_wait(dev, buf_type)
-            assert done.sequence is not None and done.sequence > last
+            assert done.sequence is not None and done.sequence > last, (done, last)
             assert done.bytesused > 0
             last = done.sequence
             dev.queue_buffer(buf_type, done.index)
