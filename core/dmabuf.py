@@ -18,6 +18,8 @@ from core.errors import media_error
 from core.fdinfo import DmabufInfo, dmabuf_info
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# VIDIOC_EXPBUF / DMX_EXPBUF accept only these open(2) flags.
+EXPORT_FLAGS_ALLOWED = os.O_CLOEXEC | os.O_ACCMODE
 
 
 def page_align(size: int) -> int:

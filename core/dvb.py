@@ -19,10 +19,9 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dmabuf import DmabufOrigin, ExportedBuffer
+from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
 from core.errors import MediaError, media_error
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
-from core.video import EXPORT_FLAGS_ALLOWED
 
 DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
 DVB_V2_MAX_SIZE = 4096 * 188  # dvb_vb2.c clamps DMX_REQBUFS size to this

@@ -12,231 +12,44 @@ import errno
 import mmap
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
-from core.dmabuf import Dmabuf, DmabufOrigin, ExportedBuffer, dmabuf_size
-from core.errors import MediaError, media_error
-from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
-
-EXPORT_FLAGS_ALLOWED = os.O_CLOEXEC | os.O_ACCMODE
-MEMORY_TYPES = (v.V4L2_MEMORY_MMAP, v.V4L2_MEMORY_USERPTR, v.V4L2_MEMORY_DMABUF)
-
-_QUEUE_TYPES = (
-    (v.V4L2_CAP_VIDEO_M2M, v.V4L2_BUF_TYPE_VIDEO_OUTPUT),
-    (v.V4L2_CAP_VIDEO_M2M, v.V4L2_BUF_TYPE_VIDEO_CAPTURE),
-    (v.V4L2_CAP_VIDEO_M2M_MPLANE, v.V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE),
-    (v.V4L2_CAP_VIDEO_M2M_MPLANE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
-    (v.V4L2_CAP_VIDEO_CAPTURE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE),
-    (v.V4L2_CAP_VIDEO_CAPTURE_MPLANE, v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
-    (v.V4L2_CAP_VIDEO_OUTPUT, v.V4L2_BUF_TYPE_VIDEO_OUTPUT),
-    (v.V4L2_CAP_VIDEO_OUTPUT_MPLANE, v.V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE),
-    (v.V4L2_CAP_META_CAPTURE, v.V4L2_BUF_TYPE_META_CAPTURE),
-    (v.V4L2_CAP_META_OUTPUT, v.V4L2_BUF_TYPE_META_OUTPUT),
-    (v.V4L2_CAP_VBI_CAPTURE, v.V4L2_BUF_TYPE_VBI_CAPTURE),
-    (v.V4L2_CAP_VBI_OUTPUT, v.V4L2_BUF_TYPE_VBI_OUTPUT),
-    (v.V4L2_CAP_SDR_CAPTURE, v.V4L2_BUF_TYPE_SDR_CAPTURE),
-    (v.V4L2_CAP_SDR_OUTPUT, v.V4L2_BUF_TYPE_SDR_OUTPUT),
+from core.buffers import new_v4l2_buffer, record_buffer
+from core.dmabuf import (
+    EXPORT_FLAGS_ALLOWED,
+    Dmabuf,
+    DmabufOrigin,
+    ExportedBuffer,
+    dmabuf_size,
 )
+from core.errors import MediaError, media_error
+from core.formats import (
+    Allocation,
+    Capability,
+    Format,
+    FormatDesc,
+    FrameInterval,
+    FrameSize,
+    QueueProbe,
+    buf_type_name,
+    format_from_v4l2,
+    memory_name,
+    parse_buf_type,
+    parse_memory,
+    parse_pixelformat,
+)
+from core.probe import probe_queues
+from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
 
-
-buf_type_name = v.buf_type_name
-
-
-def memory_name(memory: int | None) -> str:
-    return "none" if memory is None else v.memory_name(memory)
-
-
-def parse_buf_type(name: str | int) -> int:
-    """``"video-capture-mplane"`` (or its number) to ``V4L2_BUF_TYPE_*``."""
-    if isinstance(name, int):
-        return name
-    for value, known in v.BUF_TYPE_NAMES.items():
-        if known == name:
-            return value
-    raise ValueError(f"unknown buffer type {name!r}")
-
-
-def parse_pixelformat(name: str) -> int:
-    """A fourcc (``"NM12"``) or the kernel's format name (``"NV12M"``, ``"V4L2_PIX_FMT_NV12M"``)."""
-    macro = name if name.startswith("V4L2_PIX_FMT_") else f"V4L2_PIX_FMT_{name.upper()}"
-    value = getattr(v, macro, None)
-    if isinstance(value, int):
-        return value
-    return v.fourcc(name)
-
-
-def parse_memory(name: str | int) -> int:
-    if isinstance(name, int):
-        return name
-    for value, known in v.MEMORY_NAMES.items():
-        if known == name.lower():
-            return value
-    raise ValueError(f"unknown memory type {name!r}")
-
-
-# --- frozen public values ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Capability:
-    driver: str
-    card: str
-    bus_info: str
-    version: int
-    capabilities: int
-    device_caps: int
-
-    @property
-    def version_str(self) -> str:
-        return f"{self.version >> 16}.{(self.version >> 8) & 0xFF}.{self.version & 0xFF}"
-
-    @property
-    def buf_types(self) -> tuple[int, ...]:
-        """The buffer types this node's device caps say it streams (mem2mem: both)."""
-        types: list[int] = []
-        for cap, buf_type in _QUEUE_TYPES:
-            if self.device_caps & cap and buf_type not in types:
-                types.append(buf_type)
-        return tuple(types)
-
-
-@dataclass(frozen=True, slots=True)
-class FormatDesc:
-    index: int
-    buf_type: int
-    pixelformat: int
-    fourcc: str
-    description: str
-    flags: int
-
-
-@dataclass(frozen=True, slots=True)
-class FrameSize:
-    """A discrete size, or a stepwise/continuous range (min/max/step)."""
-
-    kind: str  # "discrete", "stepwise" or "continuous"
-    width: int
-    height: int
-    max_width: int = 0
-    max_height: int = 0
-    step_width: int = 0
-    step_height: int = 0
-
-    def __str__(self) -> str:
-        if self.kind == "discrete":
-            return f"{self.width}x{self.height}"
-        return (
-            f"{self.width}x{self.height}-{self.max_width}x{self.max_height}"
-            f" step {self.step_width}x{self.step_height}"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class FrameInterval:
-    kind: str
-    numerator: int
-    denominator: int
-    max_numerator: int = 0
-    max_denominator: int = 0
-
-    @property
-    def fps(self) -> float:
-        return self.denominator / self.numerator if self.numerator else 0.0
-
-    def __str__(self) -> str:
-        if self.kind == "discrete":
-            return f"{self.numerator}/{self.denominator} s ({self.fps:.3f} fps)"
-        return f"{self.numerator}/{self.denominator}-{self.max_numerator}/{self.max_denominator} s"
-
-
-@dataclass(frozen=True, slots=True)
-class PlaneFormat:
-    bytesperline: int
-    sizeimage: int
-
-
-@dataclass(frozen=True, slots=True)
-class Format:
-    buf_type: int
-    width: int
-    height: int
-    pixelformat: int
-    fourcc: str
-    field: int
-    colorspace: int
-    planes: tuple[PlaneFormat, ...]
-
-    @property
-    def num_planes(self) -> int:
-        return len(self.planes)
-
-    def __str__(self) -> str:
-        sizes = "+".join(str(p.sizeimage) for p in self.planes)
-        return f"{self.width}x{self.height} {self.fourcc} ({self.num_planes} plane(s), {sizes} B)"
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """The outcome of REQBUFS/CREATE_BUFS: the count negotiation made visible."""
-
-    buf_type: int
-    memory: int
-    requested: int
-    granted: int
-    first_index: int
-    capabilities: int
-    min_buffers: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class QueueProbe:
-    """What one buffer type supports, found without changing anything."""
-
-    buf_type: int
-    memory_types: tuple[int, ...]
-    capabilities: int
-    max_num_buffers: int | None
-    orphaned_bufs: bool
-    expbuf: bool
-    min_buffers: int | None
-    method: str  # "CREATE_BUFS(0)" or "REQBUFS(0)"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "buf_type": buf_type_name(self.buf_type),
-            "memory": [memory_name(m) for m in self.memory_types],
-            "capabilities": v.decode_flags(self.capabilities, v.BufCap),
-            "max_num_buffers": self.max_num_buffers,
-            "orphaned_bufs": self.orphaned_bufs,
-            "expbuf": self.expbuf,
-            "min_buffers": self.min_buffers,
-            "method": self.method,
-        }
+_EINVAL = errno.EINVAL
 
 
 def _timeperframe(parm: Any, buf_type: int) -> Any:
     side = parm.parm.output if v.is_output(buf_type) else parm.parm.capture
     return side.timeperframe
 
-
-def _timestamp(tv: Any) -> float | None:
-    if tv.tv_sec == 0 and tv.tv_usec == 0:
-        return None
-    return tv.tv_sec + tv.tv_usec / 1e6
-
-
-def status_from_flags(flags: int) -> BufferStatus:
-    """vb2's state as QUERYBUF reports it through the flags."""
-    if flags & v.V4L2_BUF_FLAG_QUEUED:
-        return BufferStatus.QUEUED
-    if flags & v.V4L2_BUF_FLAG_DONE:
-        return BufferStatus.ERROR if flags & v.V4L2_BUF_FLAG_ERROR else BufferStatus.DONE
-    if flags & v.V4L2_BUF_FLAG_PREPARED:
-        return BufferStatus.PREPARED
-    return BufferStatus.DEQUEUED
 
 
 class VideoDevice:
@@ -383,31 +196,13 @@ class VideoDevice:
             break
         return out
 
-    def _format_from(self, fmt: Any) -> Format:
-        if v.is_multiplanar(fmt.type):
-            mp = fmt.fmt.pix_mp
-            planes = tuple(
-                PlaneFormat(mp.plane_fmt[i].bytesperline, mp.plane_fmt[i].sizeimage)
-                for i in range(mp.num_planes)
-            )
-            return Format(fmt.type, mp.width, mp.height, mp.pixelformat,
-                          v.fourcc_str(mp.pixelformat), mp.field, mp.colorspace, planes)
-        pix = fmt.fmt.pix
-        if fmt.type in (v.V4L2_BUF_TYPE_META_CAPTURE, v.V4L2_BUF_TYPE_META_OUTPUT):
-            meta = fmt.fmt.meta
-            return Format(fmt.type, 0, 0, meta.dataformat, v.fourcc_str(meta.dataformat), 0, 0,
-                          (PlaneFormat(0, meta.buffersize),))
-        return Format(fmt.type, pix.width, pix.height, pix.pixelformat,
-                      v.fourcc_str(pix.pixelformat), pix.field, pix.colorspace,
-                      (PlaneFormat(pix.bytesperline, pix.sizeimage),))
-
     def _raw_format(self, buf_type: int) -> Any:
         fmt = v.v4l2_format(type=buf_type)
         self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT", buf_type=buf_type_name(buf_type))
         return fmt
 
     def get_format(self, buf_type: int) -> Format:
-        return self._format_from(self._raw_format(buf_type))
+        return format_from_v4l2(self._raw_format(buf_type))
 
     def set_format(
         self,
@@ -441,7 +236,7 @@ class VideoDevice:
         )
         self._ioctl(request, fmt, name, buf_type=buf_type_name(buf_type),
                     streaming=self.queue(buf_type).streaming)
-        return self._format_from(fmt)
+        return format_from_v4l2(fmt)
 
     def get_frame_interval(self, buf_type: int) -> tuple[int, int] | None:
         """The current time per frame (numerator, denominator), None if not supported."""
@@ -480,74 +275,8 @@ class VideoDevice:
     # --- probe --------------------------------------------------------------------------
 
     def probe(self, buf_types: Iterable[int] | None = None) -> list[QueueProbe]:
-        """Per buffer type: memory types, capabilities, EXPBUF — changing nothing.
-
-        CREATE_BUFS with count 0 only validates and reports (it never returns EBUSY);
-        REQBUFS(0) is used only when CREATE_BUFS is missing and this handle holds no
-        buffers on that queue, the one case where it frees nothing.
-        """
-        types = tuple(buf_types) if buf_types is not None else self.capability().buf_types
-        if not self.capability().device_caps & v.V4L2_CAP_STREAMING:
-            return []
-        expbuf = self._probe_expbuf()
-        out = []
-        for buf_type in types:
-            supported: list[int] = []
-            caps = 0
-            method = "CREATE_BUFS(0)"
-            for memory in MEMORY_TYPES:
-                ok, caps_m, used = self._probe_memory(buf_type, memory)
-                method = used
-                caps |= caps_m
-                if ok:
-                    supported.append(memory)
-            if caps and not method.startswith("REQBUFS"):
-                # The capability bits are authoritative where the kernel sets them.
-                supported = [
-                    m for m in MEMORY_TYPES if caps & _MEMORY_CAP[m]
-                ] or supported
-            max_num = None
-            if caps & v.V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS:
-                max_num = None  # reported by CREATE_BUFS on kernels >= 6.8 (not in this ABI)
-            out.append(
-                QueueProbe(
-                    buf_type=buf_type,
-                    memory_types=tuple(supported),
-                    capabilities=caps,
-                    max_num_buffers=max_num if max_num is not None else v.VIDEO_MAX_FRAME,
-                    orphaned_bufs=bool(caps & v.V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS),
-                    expbuf=expbuf and v.V4L2_MEMORY_MMAP in supported,
-                    min_buffers=self.min_buffers(buf_type),
-                    method=method,
-                )
-            )
-        return out
-
-    def _probe_memory(self, buf_type: int, memory: int) -> tuple[bool, int, str]:
-        create = v.v4l2_create_buffers(count=0, memory=memory)
-        create.format.type = buf_type
-        try:
-            chokepoint.ioctl(self.fd, v.VIDIOC_CREATE_BUFS, create)
-            return True, create.capabilities, "CREATE_BUFS(0)"
-        except OSError as exc:
-            if exc.errno != _ENOTTY:
-                return False, create.capabilities, "CREATE_BUFS(0)"
-        if self.queue(buf_type).buffers:
-            return False, 0, "unknown (own buffers allocated)"
-        req = v.v4l2_requestbuffers(count=0, type=buf_type, memory=memory)
-        try:
-            chokepoint.ioctl(self.fd, v.VIDIOC_REQBUFS, req)
-            return True, req.capabilities, "REQBUFS(0)"
-        except OSError:
-            return False, req.capabilities, "REQBUFS(0)"
-
-    def _probe_expbuf(self) -> bool:
-        """A zeroed EXPBUF: ENOTTY means no handler; anything else means it exists."""
-        try:
-            chokepoint.ioctl(self.fd, v.VIDIOC_EXPBUF, v.v4l2_exportbuffer())
-        except OSError as exc:
-            return exc.errno != _ENOTTY
-        return True
+        """Per buffer type: memory types, capabilities, EXPBUF — changing nothing."""
+        return probe_queues(self, buf_types)
 
     # --- allocation ---------------------------------------------------------------------
 
@@ -625,63 +354,14 @@ class VideoDevice:
 
     # --- buffers ------------------------------------------------------------------------
 
-    def _new_v4l2_buffer(self, buf_type: int, memory: int, index: int = 0) -> Any:
-        buf = v.v4l2_buffer(index=index, type=buf_type, memory=memory)
-        if v.is_multiplanar(buf_type):
-            planes = (v.v4l2_plane * v.VIDEO_MAX_PLANES)()
-            buf.m.planes = planes
-            buf.length = v.VIDEO_MAX_PLANES
-            buf._planes_keepalive = planes  # the kernel writes through this pointer
-        return buf
-
-    def _record(self, queue: Queue, buf: Any, status: BufferStatus | None = None) -> Buffer:
-        """Update the model from a v4l2_buffer the kernel filled in."""
-        entry = queue.buffers.get(buf.index)
-        if v.is_multiplanar(queue.buf_type):
-            n = buf.length
-            raw = [buf.m.planes[i] for i in range(n)]
-        else:
-            n = 1
-            raw = None
-        if entry is None or len(entry.planes) != n:
-            entry = Buffer(buf.index, [Plane() for _ in range(n)])
-            queue.buffers[buf.index] = entry
-        if raw is None:
-            p = entry.planes[0]
-            p.length, p.bytesused = buf.length, buf.bytesused
-            if buf.memory == v.V4L2_MEMORY_MMAP:
-                p.mem_offset = buf.m.offset
-            elif buf.memory == v.V4L2_MEMORY_DMABUF:
-                _note_kernel_fd(p, buf.m.fd)
-        else:
-            for p, r in zip(entry.planes, raw, strict=True):
-                p.length, p.bytesused, p.data_offset = r.length, r.bytesused, r.data_offset
-                if buf.memory == v.V4L2_MEMORY_MMAP:
-                    p.mem_offset = r.m.mem_offset
-                elif buf.memory == v.V4L2_MEMORY_DMABUF:
-                    _note_kernel_fd(p, r.m.fd)
-        entry.flags = buf.flags
-        entry.field = buf.field
-        entry.status = status if status is not None else status_from_flags(buf.flags)
-        if buf.flags & (v.V4L2_BUF_FLAG_DONE | v.V4L2_BUF_FLAG_QUEUED) or status in (
-            BufferStatus.DEQUEUED,
-            BufferStatus.DONE,
-            BufferStatus.ERROR,
-        ):
-            ts = _timestamp(buf.timestamp)
-            if ts is not None or status is not None:
-                entry.timestamp = ts
-                entry.sequence = buf.sequence
-        return entry
-
     def query_buffer(self, buf_type: int, index: int) -> BufferState:
         queue = self.queue(buf_type)
         memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
-        buf = self._new_v4l2_buffer(buf_type, memory, index)
+        buf = new_v4l2_buffer(buf_type, memory, index)
         self._ioctl(v.VIDIOC_QUERYBUF, buf, "VIDIOC_QUERYBUF", index=index,
                     num_buffers=len(queue.buffers))
         with queue.lock:
-            return self._record(queue, buf).freeze()
+            return record_buffer(queue, buf).freeze()
 
     def query_all(self, buf_type: int) -> list[BufferState]:
         """QUERYBUF every known index (indices may be sparse, and more than 32)."""
@@ -788,7 +468,7 @@ class VideoDevice:
         queue = self.queue(buf_type)
         memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
         entry = queue.buffers.get(index)
-        buf = self._new_v4l2_buffer(buf_type, memory, index)
+        buf = new_v4l2_buffer(buf_type, memory, index)
         mplane = v.is_multiplanar(buf_type)
         nplanes = len(entry.planes) if entry else 1
         if mplane:
@@ -845,7 +525,7 @@ class VideoDevice:
         with queue.lock:
             if not mplane:
                 buf.length = entry.planes[0].length if entry else buf.length
-            record = self._record(
+            record = record_buffer(
                 queue, buf, BufferStatus.PREPARED if prepare_only else BufferStatus.QUEUED
             )
             if memory == v.V4L2_MEMORY_DMABUF and dmabufs is not None:
@@ -881,7 +561,7 @@ class VideoDevice:
         self._ioctl(v.VIDIOC_DQBUF, buf, "VIDIOC_DQBUF", streaming=queue.streaming)
         status = BufferStatus.ERROR if buf.flags & v.V4L2_BUF_FLAG_ERROR else BufferStatus.DEQUEUED
         with queue.lock:
-            record = self._record(queue, buf, status)
+            record = record_buffer(queue, buf, status)
             return record.freeze()
 
     def stream_on(self, buf_type: int) -> None:
@@ -899,24 +579,8 @@ class VideoDevice:
             queue.all_dequeued()
 
 
-def _note_kernel_fd(plane: Plane, fd: int) -> None:
-    """DQBUF/QUERYBUF report the dma-buf fd last queued; keep our object if it matches."""
-    current = plane.imported
-    current_fd = current.fd if isinstance(current, Dmabuf) and not current.closed else current
-    if fd > 0 and fd != current_fd:
-        plane.imported = fd
-
-
-_MEMORY_CAP = {
-    v.V4L2_MEMORY_MMAP: v.V4L2_BUF_CAP_SUPPORTS_MMAP,
-    v.V4L2_MEMORY_USERPTR: v.V4L2_BUF_CAP_SUPPORTS_USERPTR,
-    v.V4L2_MEMORY_DMABUF: v.V4L2_BUF_CAP_SUPPORTS_DMABUF,
-}
-_ENOTTY = errno.ENOTTY
-_EINVAL = errno.EINVAL
-
-
 __all__ = [
+    "EXPORT_FLAGS_ALLOWED",
     "Allocation",
     "BufferState",
     "BufferStatus",
@@ -932,4 +596,5 @@ __all__ = [
     "memory_name",
     "parse_buf_type",
     "parse_memory",
+    "parse_pixelformat",
 ]
