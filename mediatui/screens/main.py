@@ -45,7 +45,7 @@ from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceBrowser, DeviceTree
 from mediatui.widgets.export_panel import ExportPanel
 from mediatui.widgets.import_panel import ImportPanel
-from mediatui.widgets.inspector import Inspector
+from mediatui.widgets.inspector import NO_DEVICES, Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain
 
@@ -254,6 +254,8 @@ class MainScreen(Screen[None]):
                 self.post_message(DeviceRemoved(node.path, session.mark_removed(node.path)))
         self.devices = message.devices
         self._show_devices()
+        if not message.devices.groups and self.path is None:
+            self.inspector.show_hint(NO_DEVICES)
 
     def _show_devices(self) -> None:
         self.query_one(DeviceBrowser).show_devices(

@@ -18,6 +18,10 @@ from mediatui.messages import Inspection
 from mediatui.widgets.text import field, flags, join_lines, plain
 
 HINT = "Select a node in the browser and press Enter to open and inspect it."
+NO_DEVICES = ("No media devices found.\n\nCheck permissions: your user must be in the group "
+              "of /dev/video* and /dev/dvb (usually 'video'; log in again after adding it). "
+              "Check that a driver is loaded (lsmod, dmesg).\n\nOr run mediatui --demo to "
+              "explore virtual devices.")
 
 
 def _yes(value: object) -> str:
