@@ -8,17 +8,14 @@ as frozen values in messages that the screen applies in one ``batch_update``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -39,7 +36,7 @@ from mediatui.messages import (
     OperationFinished,
     SessionChanged,
 )
-from mediatui.screens import operations as ops
+from mediatui.screens.actions import PanelActions
 from mediatui.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceBrowser, DeviceTree
@@ -50,7 +47,7 @@ from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain
 
 if TYPE_CHECKING:
-    from mediatui.app import MediatuiApp
+    pass
 
 TABS = ("inspector", "buffers", "export", "import", "stream")
 STREAM_NOTE = "Streaming (lanes, fps, latency) comes in part 2 of the TUI."
@@ -63,7 +60,7 @@ def unexpected(label: str, exc: BaseException) -> MediaError:
                       explanation=f"{type(exc).__name__}: {exc}")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(PanelActions):
     """Browser, panels, log; the actions every key, button and palette command run."""
 
     BINDINGS = [
@@ -93,14 +90,9 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.path: str | None = None  # the node the panels work on
         self.devices = DeviceList(source="")
         self.ghosts: dict[str, tuple[str, DeviceNode]] = {}
         self.view: DeviceView | None = None
-
-    @property
-    def mediatui(self) -> MediatuiApp:
-        return cast("MediatuiApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -132,28 +124,6 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 30, "-short")
-
-    # --- parts --------------------------------------------------------------------
-
-    @property
-    def log_widget(self) -> IoctlLog:
-        return self.query_one(IoctlLog)
-
-    @property
-    def buffers(self) -> BuffersPanel:
-        return self.query_one(BuffersPanel)
-
-    @property
-    def exports(self) -> ExportPanel:
-        return self.query_one(ExportPanel)
-
-    @property
-    def imports(self) -> ImportPanel:
-        return self.query_one(ImportPanel)
-
-    @property
-    def inspector(self) -> Inspector:
-        return self.query_one(Inspector)
 
     # --- workers ------------------------------------------------------------------
 
@@ -347,98 +317,3 @@ class MainScreen(Screen[None]):
 
     async def on_action_requested(self, message: ActionRequested) -> None:
         await self.run_action(message.action)
-
-    # --- actions (keys, buttons and palette commands all land here) ----------------
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
-
-    def _need_path(self) -> str | None:
-        if self.path is None:
-            self.notify("Select a node in the browser and press Enter first.",
-                        title="no device", severity="warning", markup=False)
-        return self.path
-
-    def action_open_device(self) -> None:
-        path = self.query_one(DeviceTree).cursor_path
-        if path is None:
-            self.notify("Move the cursor to a node first.", severity="warning", markup=False)
-            return
-        self.open_path(path)
-
-    def action_close_device(self) -> None:
-        if (path := self._need_path()) is not None:
-            session = self.mediatui.session
-            self.run_op("device: close", lambda: ops.close_node(session, path))
-
-    def action_rescan(self) -> None:
-        self.rescan()
-
-    def _buffer_op(self, label: str, fn: Callable[..., str], *args: object) -> None:
-        if (path := self._need_path()) is not None:
-            session = self.mediatui.session
-            self.run_op(label, lambda: fn(session, path, *args))
-
-    def action_buffers_request(self) -> None:
-        b = self.buffers
-        self._buffer_op("buffers: request", ops.request, b.buf_type, b.memory, b.count,
-                        b.dvb_size)
-
-    def action_buffers_create(self) -> None:
-        b = self.buffers
-        self._buffer_op("buffers: create", ops.create, b.buf_type, b.memory, b.count)
-
-    def action_buffers_free(self) -> None:
-        self._buffer_op("buffers: free", ops.free, self.buffers.buf_type, self.buffers.dvb_size)
-
-    def action_buffers_query(self) -> None:
-        self._buffer_op("buffers: query", ops.query, self.buffers.buf_type)
-
-    def action_buffers_map(self) -> None:
-        self._buffer_op("buffers: map", ops.map_all, self.buffers.buf_type)
-
-    def action_export_selected(self) -> None:
-        e = self.exports
-        self._buffer_op("export: buffer", ops.export, self.buffers.buf_type, e.index, e.plane,
-                        e.flags)
-
-    def action_export_all(self) -> None:
-        self._buffer_op("export: all", ops.export, self.buffers.buf_type, None, None,
-                        self.exports.flags)
-
-    def action_export_close(self) -> None:
-        session, fd = self.mediatui.session, self.exports.selected_fd
-        self.run_op("export: close", lambda: ops.close_export(session, fd))
-
-    def action_export_close_all(self) -> None:
-        session = self.mediatui.session
-        self.run_op("export: close all", lambda: ops.close_all_exports(session))
-
-    def action_import_queue(self) -> None:
-        i = self.imports
-        source = i.source.key if i.source is not None else None
-        self._buffer_op("import: queue", ops.import_queue, self.buffers.buf_type, i.index,
-                        source, i.size)
-
-    def action_import_close(self) -> None:
-        session = self.mediatui.session
-        self.run_op("import: close allocations", lambda: ops.close_allocations(session))
-
-    def action_toggle_log(self) -> None:
-        self.log_widget.display = not self.log_widget.display
-
-    def action_clear_log(self) -> None:
-        self.log_widget.clear_log()
-
-    def action_save_log(self) -> None:
-        """Every kept ioctl as NDJSON, in the log directory (default: the cwd)."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = Path(self.mediatui.log_dir) / f"mediatui-ioctls-{stamp}.ndjson"
-        try:
-            count = self.mediatui.recorder.save_ndjson(target)
-        except OSError as exc:
-            self.notify(f"{target}: {exc.strerror}", title="log: save failed",
-                        severity="error", markup=False)
-            return
-        self.last_saved_log = target
-        self.notify(f"{count} ioctls written to {target}", title="log: save", markup=False)
