@@ -62,6 +62,8 @@ class NodeInfo:
 def v4l2_kind(device_caps: int) -> str:
     """The node's main function from its device caps, most specific first."""
     c = v4l2
+    if device_caps & c.V4L2_CAP_TOUCH:  # touch nodes also set VIDEO_CAPTURE
+        return "touch"
     if device_caps & (c.V4L2_CAP_VIDEO_M2M | c.V4L2_CAP_VIDEO_M2M_MPLANE):
         return "video-m2m"
     if device_caps & (c.V4L2_CAP_VIDEO_CAPTURE | c.V4L2_CAP_VIDEO_CAPTURE_MPLANE):
@@ -80,8 +82,6 @@ def v4l2_kind(device_caps: int) -> str:
         return "sdr-capture"
     if device_caps & c.V4L2_CAP_SDR_OUTPUT:
         return "sdr-output"
-    if device_caps & c.V4L2_CAP_TOUCH:
-        return "touch"
     if device_caps & (c.V4L2_CAP_RADIO | c.V4L2_CAP_MODULATOR | c.V4L2_CAP_TUNER):
         return "radio"
     return "v4l2"

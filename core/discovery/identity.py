@@ -10,6 +10,7 @@ Nothing here touches the system except through the injected ``describe``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from core.discovery.model import (
@@ -73,12 +74,20 @@ def physical_of(ancestors: Sequence[Props]) -> Props | None:
     """
     for anc in ancestors:
         subsystem, devtype = anc.get("SUBSYSTEM", ""), anc.get("DEVTYPE", "")
-        if not subsystem:
+        if not subsystem or (subsystem, devtype) == ("usb", "usb_interface"):
             continue
-        if (subsystem, devtype) in (("usb", "usb_interface"), ("i2c", "i2c_adapter")):
+        if subsystem == "i2c" and _is_i2c_adapter(anc):
             continue
         return anc
     return None
+
+
+def _is_i2c_adapter(props: Props) -> bool:
+    # 6.1's i2c_adapter_type has no name, so no DEVTYPE in its uevent: adapters are
+    # told from clients ("1-0010") by their sysname, "i2c-N".
+    if props.get("DEVTYPE") == "i2c_adapter":
+        return True
+    return re.fullmatch(r"i2c-\d+", sysname_of(props.get("DEVPATH", ""))) is not None
 
 
 def node_from_properties(

@@ -36,10 +36,9 @@ PLATFORM_ROOT = {"DEVPATH": "/devices/platform"}  # a directory with a uevent, n
 VIVID = {"DEVPATH": "/devices/platform/vivid.0", "SUBSYSTEM": "platform", "DRIVER": "vivid"}
 VIM2M = {"DEVPATH": "/devices/platform/vim2m.0", "SUBSYSTEM": "platform", "DRIVER": "vim2m"}
 VIDTV = {"DEVPATH": "/devices/platform/vidtv.0", "SUBSYSTEM": "platform", "DRIVER": "vidtv"}
-VIDTV_I2C = {
+VIDTV_I2C = {  # 6.1 puts no DEVTYPE in an i2c adapter's uevent
     "DEVPATH": "/devices/platform/vidtv.0/i2c-0",
     "SUBSYSTEM": "i2c",
-    "DEVTYPE": "i2c_adapter",
 }
 USB_DEV = {
     "DEVPATH": "/devices/pci0000:00/0000:00:14.0/usb1/1-1",
@@ -238,6 +237,32 @@ def test_dvb_node_belongs_to_the_bridge_not_its_i2c_adapter():
     assert n.physical == "/devices/platform/vidtv.0"
     assert n.driver == "vidtv"
     assert n.as_dict()["adapter"] == "0"
+
+
+def test_a_sensor_on_an_i2c_bus_is_its_own_device():
+    """i2c clients (sensors, tuners) are hardware; only adapters are climbed past."""
+    sensor = {
+        "DEVPATH": "/devices/platform/soc/fe205000.i2c/i2c-10/10-0010",
+        "SUBSYSTEM": "i2c",
+        "DRIVER": "imx219",
+    }
+    adapter = {
+        "DEVPATH": "/devices/platform/soc/fe205000.i2c/i2c-10",
+        "SUBSYSTEM": "i2c",
+        "DEVTYPE": "i2c_adapter",
+    }
+    assert physical_of([sensor, adapter]) is sensor
+    assert physical_of([adapter, VIDTV]) is VIDTV
+
+
+def test_touch_nodes_are_touch_although_they_set_video_capture():
+    """vivid's touch node reports VIDEO_CAPTURE | TOUCH in its device caps."""
+    from core.abi import v4l2
+    from core.nodes import v4l2_kind
+
+    caps = v4l2.V4L2_CAP_VIDEO_CAPTURE | v4l2.V4L2_CAP_TOUCH | v4l2.V4L2_CAP_STREAMING
+    assert v4l2_kind(caps) == "touch"
+    assert v4l2_kind(v4l2.V4L2_CAP_VIDEO_CAPTURE | v4l2.V4L2_CAP_STREAMING) == "video-capture"
 
 
 def test_usb_camera_nodes_belong_to_the_usb_device_not_the_interface():
