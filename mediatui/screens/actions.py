@@ -135,7 +135,7 @@ class PanelActions(Screen[None]):
         i = self.imports
         source = i.source.key if i.source is not None else None
         self._buffer_op("import: queue", ops.import_queue, self.buffers.buf_type, i.index,
-                        source, i.size)
+                        source, i.alloc_size)
 
     def action_import_close(self) -> None:
         session = self.mediatui.session

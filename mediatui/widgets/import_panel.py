@@ -148,7 +148,8 @@ class ImportPanel(Vertical):
         return next((s for s in self._sources if s.key == value), None)
 
     @property
-    def size(self) -> int | None:
+    def alloc_size(self) -> int | None:
+        """Size for new heap/udmabuf allocations; None means each plane's length."""
         try:
             return int(self.query_one("#import-size", Input).value) or None
         except ValueError:
@@ -198,4 +199,4 @@ class ImportPanel(Vertical):
 
     def _render_preflight(self) -> None:
         self.query_one("#import-preflight", Static).update(
-            preflight_text(self.queue, self.index, self.source, self.size))
+            preflight_text(self.queue, self.index, self.source, self.alloc_size))
