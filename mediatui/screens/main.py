@@ -221,7 +221,7 @@ class MainScreen(PanelActions):
                                              or node.path == self.path):
                 group = next((g.name for g in self.devices.groups if node in g.nodes), "")
                 self.ghosts[node.path] = (group, node)
-                self.post_message(DeviceRemoved(node.path, session.mark_removed(node.path)))
+                self._removed(node.path)
         self.devices = message.devices
         self._show_devices()
         if not message.devices.groups and self.path is None:
@@ -235,9 +235,14 @@ class MainScreen(PanelActions):
     def on_hotplug_received(self, message: HotplugReceived) -> None:
         event = message.event
         if event.action == "remove" and event.path:
-            was_open = self.mediatui.session.mark_removed(event.path)
-            self.post_message(DeviceRemoved(event.path, was_open))
+            self._removed(event.path)
         self.rescan()
+
+    def _removed(self, path: str) -> None:
+        """Close our handle once and say so once (hotplug and rescan both notice)."""
+        session = self.mediatui.session
+        if not session.is_removed(path):
+            self.post_message(DeviceRemoved(path, session.mark_removed(path)))
 
     def on_device_removed(self, message: DeviceRemoved) -> None:
         if message.path != self.path:
