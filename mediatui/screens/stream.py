@@ -1,0 +1,302 @@
+"""The stream screen: every stream the user started, one tab each, and the keys that drive
+them (start/stop, pause, step mode, queue one, dequeue one).
+
+It is installed once (``"streams"``) and shown over the browser with ``s``; Escape goes
+back while the streams keep running in their workers.  While it exists it puts a
+:class:`~mediatui.workers.FrameTraceFilter` in front of the app's ioctl recorder, so the
+log shows per-frame ioctls only while a stream is paused or stepped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from core.discovery import DeviceList
+from mediatui.session import Session
+from mediatui.streaming import MAX_BUFFERS, Clock, StreamSpec
+from mediatui.widgets.dvb_view import DvbView
+from mediatui.widgets.stream_view import StreamView
+from mediatui.widgets.text import plain
+from mediatui.workers import FrameTraceFilter
+
+SCREEN_NAME = "streams"
+EMPTY = "No streams yet: select a node in the browser and press s."
+LINK_KINDS = ("video-m2m", "video-output")  # what can take frames in a pipeline
+# Each stream holds one thread of the default executor (min(32, cpus + 4) threads) for
+# its whole life; the browser's workers need a few too.
+MAX_STREAMS = max(2, min(8, (os.cpu_count() or 1) + 4 - 3))
+
+Candidates = Callable[[], Iterable[tuple[str, str]]]  # (path, label) of linkable nodes
+
+
+class LinkPicker(ModalScreen[str | None]):
+    """Choose the next stage of a pipeline (a mem2mem or video output node)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="link.cancel")]
+
+    def __init__(self, candidates: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.candidates = candidates
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="link-box"):
+            yield Static("Link to: frames go on into this node's OUTPUT queue as dma-bufs",
+                         markup=False)
+            yield OptionList(*(Option(plain(label), id=path) for path, label in self.candidates))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class StreamScreen(Screen[None]):
+    """Stream views in tabs; keys act on the active one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "toggle", "Start/stop", id="stream.toggle"),
+        Binding("p", "pause", "Pause", id="stream.pause"),
+        Binding("m", "manual", "Step mode", id="stream.manual"),
+        Binding("e", "queue_one", "Queue one", id="stream.queue_one"),
+        Binding("d", "dequeue_one", "Dequeue one", id="stream.dequeue_one"),
+        Binding("left_square_bracket", "select_queue(-1)", "Prev queue", key_display="[",
+                show=False, id="stream.queue_prev"),
+        Binding("right_square_bracket", "select_queue(1)", "Next queue", key_display="]",
+                show=False, id="stream.queue_next"),
+        Binding("comma", "next_tab(-1)", "Prev stream", key_display=",", show=False,
+                id="stream.prev"),
+        Binding("full_stop", "next_tab(1)", "Next stream", key_display=".", show=False,
+                id="stream.next"),
+        Binding("l", "link", "Link to", show=False, id="stream.link"),
+        Binding("plus", "buffers(1)", "More buffers", key_display="+", show=False,
+                id="stream.more"),
+        Binding("minus", "buffers(-1)", "Fewer buffers", key_display="-", show=False,
+                id="stream.fewer"),
+        Binding("x", "close", "Close", id="stream.close"),
+        Binding("escape", "back", "Browser", id="stream.back"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False,
+                id="stream.help"),
+    ]
+
+    def __init__(self, session: Session, *, recorder: Callable[..., None] | None = None,
+                 candidates: Candidates | None = None, clock: Clock = time.monotonic,
+                 snapshot_interval: float = 0.1) -> None:
+        super().__init__()
+        self.session = session
+        self.trace = FrameTraceFilter(recorder) if recorder is not None else None
+        self.candidates = candidates
+        self.clock = clock
+        self.snapshot_interval = snapshot_interval
+        self._serial = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(EMPTY, id="streams-empty", markup=False)
+        yield TabbedContent(id="streams")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.trace is not None:
+            self.trace.install()
+        self._show_empty()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+        self.set_class(self.size.height < 30, "-short")
+
+    def on_unmount(self) -> None:
+        for view in self.views:
+            view.stop()
+        for view in self.views:
+            view.wait_stopped()
+        if self.trace is not None:
+            self.trace.uninstall(restore=self.app.is_running)
+
+    # --- views --------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#streams", TabbedContent)
+
+    @property
+    def views(self) -> list[StreamView]:
+        return list(self.query(StreamView))
+
+    @property
+    def active(self) -> StreamView | None:
+        pane = self.tabs.active_pane
+        if pane is None:
+            return None
+        found = pane.query(StreamView)
+        return found.first() if found else None
+
+    def view_for(self, path: str) -> StreamView | None:
+        return next((v for v in self.views if v.spec.path == path), None)
+
+    def _show_empty(self) -> None:
+        empty = not self.views
+        self.query_one("#streams-empty").display = empty
+        self.tabs.display = not empty
+
+    async def open_stream(self, path: str, *, start: bool = True,
+                          spec: StreamSpec | None = None) -> StreamView | None:
+        """Show the stream of ``path`` (a new tab the first time) and start it."""
+        view = self.view_for(path)
+        if view is None:
+            if len(self.views) >= MAX_STREAMS:
+                self.notify(f"At most {MAX_STREAMS} streams at once: close one with x.",
+                            title="stream: open", severity="warning", markup=False)
+                return None
+            spec = spec or StreamSpec((path,), count=8 if _is_dvb(path) else 4,
+                                      label=self._name_of(path))
+            self._serial += 1
+            cls = DvbView if spec.is_dvb else StreamView
+            view = cls(spec, self.session, clock=self.clock, trace=self.trace,
+                       snapshot_interval=self.snapshot_interval)
+            pane = TabPane(plain(spec.title), view, id=f"stream-{self._serial}")
+            await self.tabs.add_pane(pane)
+            self._show_empty()
+        pane_id = view.parent.id if view.parent is not None else None
+        if pane_id:
+            self.tabs.active = pane_id
+        if start and not view.running:
+            view.start()
+        return view
+
+    # --- actions ------------------------------------------------------------------
+
+    def _view(self) -> StreamView | None:
+        view = self.active
+        if view is None:
+            self.notify(EMPTY, severity="warning", markup=False)
+        return view
+
+    def action_toggle(self) -> None:
+        if (view := self._view()) is None:
+            return
+        if view.running:
+            view.stop()
+        elif not view.start():
+            self.notify("The previous run is still cleaning up.", markup=False)
+
+    def action_pause(self) -> None:
+        if (view := self._view()) is not None:
+            view.toggle_pause()
+
+    def action_manual(self) -> None:
+        if (view := self._view()) is not None:
+            view.manual()
+
+    def action_queue_one(self) -> None:
+        if (view := self._view()) is not None:
+            view.queue_one()
+
+    def action_dequeue_one(self) -> None:
+        if (view := self._view()) is not None:
+            view.dequeue_one()
+
+    def action_select_queue(self, delta: int) -> None:
+        if (view := self._view()) is not None:
+            view.select_queue(delta)
+
+    def action_next_tab(self, delta: int) -> None:
+        panes = [p.id for p in self.tabs.query(TabPane) if p.id]
+        if panes and self.tabs.active in panes:
+            self.tabs.active = panes[(panes.index(self.tabs.active) + delta) % len(panes)]
+
+    def action_buffers(self, delta: int) -> None:
+        if (view := self._view()) is None:
+            return
+        if view.running:
+            self.notify("Stop the stream first (s): the count applies at REQBUFS.",
+                        markup=False)
+            return
+        count = view.spec.count
+        count = min(MAX_BUFFERS, count * 2) if delta > 0 else max(1, count // 2)
+        view.set_count(count)
+
+    def action_link(self) -> None:
+        view = self._view()
+        if view is None or view.spec.is_dvb:
+            return
+        if view.running:
+            self.notify("Stop the stream first (s), then link.", markup=False)
+            return
+        options = [(p, label) for p, label in self._candidates() if p not in view.spec.paths]
+        if not options:
+            self.notify("No mem2mem or video output node to link to.", markup=False)
+            return
+
+        def linked(path: str | None) -> None:
+            if path:
+                view.spec = replace(view.spec, paths=(*view.spec.paths, path))
+                view.note(f"pipeline: {view.spec.title} (DMABUF, zero copy)")
+                view.show_header()
+                pane = view.parent
+                if isinstance(pane, TabPane) and pane.id:
+                    self.tabs.get_tab(pane.id).label = plain(view.spec.title)
+
+        self.app.push_screen(LinkPicker(options), linked)
+
+    def _devices(self) -> DeviceList | None:
+        main = getattr(self.app, "main_screen", None)
+        return getattr(main, "devices", None)
+
+    def _name_of(self, path: str) -> str:
+        devices = self._devices()
+        node = devices.find(path) if devices is not None else None
+        return node.name if node is not None else ""
+
+    def _candidates(self) -> list[tuple[str, str]]:
+        if self.candidates is not None:
+            return list(self.candidates())
+        devices = self._devices()
+        if devices is None:
+            return []
+        return [(n.path, f"{n.path} {n.name} ({n.kind})") for n in devices.nodes
+                if n.kind in LINK_KINDS]
+
+    async def action_close(self) -> None:
+        view = self.active
+        if view is None:
+            return
+        pane = view.parent
+        view.stop()
+        if isinstance(pane, TabPane) and pane.id:
+            await self.tabs.remove_pane(pane.id)  # unmount waits for the cleanup
+        self._show_empty()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from mediatui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, getattr(self.app, "BINDINGS", [])))
+
+
+def _is_dvb(path: str) -> bool:
+    return StreamSpec((path,)).is_dvb
+
+
+async def show_streams(app: App, path: str | None = None, *, start: bool = True) -> None:
+    """Install the stream screen on first use, bring it up, open ``path``'s stream."""
+    if not app.is_screen_installed(SCREEN_NAME):
+        session = app.session  # type: ignore[attr-defined]
+        recorder = getattr(app, "recorder", None)
+        app.install_screen(StreamScreen(session, recorder=recorder), SCREEN_NAME)
+    screen = app.get_screen(SCREEN_NAME)
+    assert isinstance(screen, StreamScreen)
+    if app.screen is not screen:
+        await app.push_screen(screen)
+    if path is not None:
+        await screen.open_stream(path, start=start)

@@ -1,0 +1,159 @@
+"""Buffer lanes: one row per buffer, its recent states drawn as a strip that scrolls left.
+
+Each applied snapshot adds one cell per buffer, so a lane reads like a logic analyser
+trace: ``▁`` with the application, ``▄`` queued in the driver, ``█`` done (filled,
+waiting for DQBUF), ``✗`` returned with the ERROR flag.  A healthy capture cycles
+through all of them; pause shows every lane falling to ``▁``; manual mode shows them
+climbing to ``█`` one frame at a time; a step moves exactly one lane.  After the strip
+come the buffer's current state in words, its last sequence number (``count`` for DVB)
+and bytesused.
+
+Each queue has a header with its starvation meter: how many buffers the driver holds
+right now out of how many there are (0 means it has nowhere to put the next frame).
+Colours come from the component classes, styled in ``stream.tcss``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from core.queue import BufferState
+from core.stream import QueueSnapshot, StreamSnapshot
+from mediatui.widgets.text import plain, size
+
+HISTORY = 240  # cells kept per lane (the widest terminal shows about this many)
+
+# status -> (cell glyph, word, component class)
+STATES: dict[str, tuple[str, str, str]] = {
+    "dequeued": ("▁", "app", "lane--app"),
+    "prepared": ("▂", "prepared", "lane--app"),
+    "queued": ("▄", "queued", "lane--queued"),
+    "done": ("█", "done", "lane--done"),
+    "error": ("✗", "error", "lane--error"),
+}
+LEGEND = "▁ with the app  ▄ queued in the driver  █ done, waiting for DQBUF  ✗ error"
+_FIXED = 4 + 2 + 9 + 11 + 10  # index, strip borders, state, sequence, bytes
+
+
+def state_word(buf: BufferState) -> str:
+    return STATES.get(buf.status.value, ("?", buf.status.value, ""))[1]
+
+
+def meter(held: int, total: int, width: int = 8) -> str:
+    """``▮▮▮▯`` for 3 of 4 buffers in the driver, squeezed into ``width`` cells."""
+    if total <= 0:
+        return ""
+    if total <= width:
+        return "▮" * held + "▯" * (total - held)
+    filled = round(width * held / total)
+    if held and not filled:
+        filled = 1  # one buffer in the driver is not "starved"
+    return "▮" * filled + "▯" * (width - filled)
+
+
+def queue_title(q: QueueSnapshot) -> str:
+    source = f" from {q.source}" if q.source else ""
+    return f"{q.path} {q.name} · {q.memory} x{len(q.buffers)}{source}"
+
+
+class BufferLanes(Widget):
+    """Lanes for every queue of one stream; :meth:`apply` adds one column of history."""
+
+    COMPONENT_CLASSES = {
+        "lane--app", "lane--queued", "lane--done", "lane--error", "lane--title",
+        "lane--selected", "lane--meter", "lane--starved", "lane--dim",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: StreamSnapshot | None = None
+        self.selected = 0  # the queue the step keys act on
+        self.history: list[list[deque[str]]] = []  # [queue][buffer] -> statuses
+
+    def apply(self, snap: StreamSnapshot) -> None:
+        """Record the snapshot's states (one cell per buffer) and repaint."""
+        if len(snap.queues) != len(self.history):
+            self.history = [[] for _ in snap.queues]
+        for lanes, q in zip(self.history, snap.queues, strict=True):
+            while len(lanes) < len(q.buffers):
+                lanes.append(deque(maxlen=HISTORY))
+            del lanes[len(q.buffers):]
+            for lane, buf in zip(lanes, q.buffers, strict=True):
+                lane.append(buf.status.value)
+        self.snapshot = snap
+        self.selected = min(self.selected, max(len(snap.queues) - 1, 0))
+        self.refresh(layout=True)
+
+    def reset(self) -> None:
+        self.snapshot = None
+        self.history = []
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.snapshot is None:
+            return 1
+        return sum(1 + len(q.buffers) for q in self.snapshot.queues) + 1
+
+    def render(self) -> Text:
+        snap = self.snapshot
+        if snap is None or not snap.queues:
+            return Text("no buffers yet", style=self._style("lane--dim"))
+        width = max(self.size.width, 40)
+        strip = max(width - _FIXED, 4)
+        lines = []
+        for k, q in enumerate(snap.queues):
+            lines.append(self._header(k, q, width))
+            lanes = self.history[k] if k < len(self.history) else []
+            for buf, lane in zip(q.buffers, lanes, strict=False):
+                lines.append(self._lane(buf, lane, strip, q.role == "dvb"))
+        lines.append(Text(LEGEND, style=self._style("lane--dim"), no_wrap=True,
+                          overflow="ellipsis"))
+        return Text("\n").join(lines)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _header(self, k: int, q: QueueSnapshot, width: int) -> Text:
+        selected = k == self.selected and len(self.snapshot.queues) > 1  # type: ignore[union-attr]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("▶ " if selected else "  ", style=self._style("lane--selected"))
+        held, total = q.depth.in_driver, len(q.buffers)
+        gauge = f" driver holds {meter(held, total)} {held}/{total}"
+        title = plain(queue_title(q))
+        room = width - len(gauge) - 3
+        if len(title) > room > 8:
+            title = title[: room - 1] + "…"
+        text.append(title, style=self._style("lane--title"))
+        style = "lane--starved" if q.depth.starved and q.depth.starvations else "lane--meter"
+        text.append(gauge, style=self._style(style))
+        return text
+
+    def _lane(self, buf: BufferState, lane: deque[str], strip: int, dvb: bool) -> Text:
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(f"{buf.index:>3} ", style=self._style("lane--dim"))
+        text.append("▕", style=self._style("lane--dim"))
+        cells = list(lane)[-strip:]
+        pad = strip - len(cells)
+        if pad:
+            text.append(" " * pad)
+        run_state, run_len = "", 0
+        for state in [*cells, ""]:  # a sentinel flushes the last run
+            if state == run_state:
+                run_len += 1
+                continue
+            if run_len:
+                glyph, _, cls = STATES.get(run_state, ("?", "", "lane--dim"))
+                text.append(glyph * run_len, style=self._style(cls))
+            run_state, run_len = state, 1
+        text.append("▏", style=self._style("lane--dim"))
+        glyph, word, cls = STATES.get(buf.status.value, ("?", buf.status.value, "lane--dim"))
+        text.append(f" {word:<8}", style=self._style(cls))
+        seq = "-" if buf.sequence is None else str(buf.sequence)
+        text.append(f"{'count' if dvb else 'seq'} {seq:>6} ", style=self._style("lane--dim"))
+        text.append(f"{size(buf.bytesused):>10}")
+        return text

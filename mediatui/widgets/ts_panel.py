@@ -1,0 +1,76 @@
+"""The numbers of a DVB demux/dvr stream: bitrate, TS packet rate, continuity errors,
+dmx_buffer flags, PIDs seen, how hungry the demux is, and a bitrate sparkline.
+
+A continuity error means a TS packet of that PID went missing (or came twice); the
+dmx_buffer flags are what the demux itself noticed per buffer (the first buffer after
+the queue starts always has DISCONTINUITY_DETECTED).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Sparkline, Static
+
+from core.stream import QueueSnapshot, StreamSnapshot
+from mediatui.widgets.rate_panel import RateHistory, depth_row, lines_text, num, row
+
+MAX_PIDS_SHOWN = 6
+
+
+def mbit(bytes_per_s: float | None) -> float | None:
+    return None if bytes_per_s is None else bytes_per_s * 8 / 1e6
+
+
+def ts_lines(q: QueueSnapshot) -> list[Text]:
+    t = q.ts
+    if t is None:
+        return [row("buffers", "-")]
+    flags = [f"{name} x{n}" for name, n in t.dmx_flags if n]
+    by_pid = ", ".join(f"{pid:#06x}: {n}" for pid, n in t.cc_errors_by_pid[:MAX_PIDS_SHOWN])
+    pids = " ".join(f"{pid:#06x}" for pid, _ in t.pid_packets[:MAX_PIDS_SHOWN])
+    if len(t.pid_packets) > MAX_PIDS_SHOWN:
+        pids += f" +{len(t.pid_packets) - MAX_PIDS_SHOWN}"
+    return [
+        row("bitrate", (num(mbit(t.bytes_per_s)), "bold"), " Mbit/s  ",
+            f"({num(t.bytes_per_s, ',.0f')} B/s)"),
+        row("packets", (num(t.packets_per_s, ",.0f"), "bold"), " /s  total ",
+            f"{t.packets:,}"),
+        row("buffers", (f"{t.buffers:,}", "bold"), f"  bytes {t.bytes:,}"),
+        row("continuity", (f"{t.cc_errors}", "bold red" if t.cc_errors else "bold"),
+            " errors", f" ({by_pid})" if by_pid else ""),
+        row("integrity", "sync losses ",
+            (f"{t.sync_losses}", "bold red" if t.sync_losses else "bold"),
+            f"  TEI {t.tei_packets}  duplicates {t.duplicates}"),
+        row("dmx flags", ", ".join(flags) if flags else "-"),
+        row("PIDs", pids or "-"),
+        depth_row(q.depth, len(q.buffers)),
+    ]
+
+
+class TsPanel(Vertical):
+    """Transport-stream statistics of the stream's queue and a bitrate sparkline."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.history = RateHistory()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="ts-numbers", markup=False)
+        yield Static("bitrate, last minute", classes="spark-title", markup=False)
+        yield Sparkline([], id="ts-spark")
+
+    def apply(self, snap: StreamSnapshot, selected: int = 0) -> None:
+        if not snap.queues:
+            return
+        q = snap.queues[min(selected, len(snap.queues) - 1)]
+        head = row("queue", ("dvb", "bold"), f" {q.path}")
+        self.query_one("#ts-numbers", Static).update(lines_text([head, *ts_lines(q)]))
+        rate = q.ts.bytes_per_s if q.ts is not None else None
+        if not snap.final and self.history.add(snap.time, mbit(rate)):
+            self.query_one("#ts-spark", Sparkline).data = list(self.history.values)
+
+    def clear(self) -> None:
+        self.history.clear()
+        self.query_one("#ts-spark", Sparkline).data = []
