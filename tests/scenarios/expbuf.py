@@ -51,16 +51,17 @@ def _export_stream_free(path: str, buf_type: int, fourcc: str | None) -> None:
         for state in states:
             dev.queue_buffer(buf_type, state.index)
         dev.stream_on(buf_type)
-        last, last_ts = -1, 0.0
+        last, last_ts, last_index = -1, 0.0, -1
         for _ in range(30):
             done = dequeue_wait(dev, buf_type)
-            # vivid repeats a sequence number when its thread runs late (seen under
-            # TCG with a loaded host), but every dequeue is a new frame: its timestamp
-            # always advances, so a stale or duplicated dequeue would still fail here.
+            # vivid repeats a sequence number (and the timestamp it derives from it)
+            # when its thread runs late: seen under TCG with a loaded host. Every
+            # dequeue is still another buffer, in the order they were queued.
             assert done.sequence is not None and done.sequence >= last, (done, last)
-            assert done.timestamp is not None and done.timestamp > last_ts, (done, last_ts)
+            assert done.timestamp is not None and done.timestamp >= last_ts, (done, last_ts)
+            assert done.index != last_index, f"buffer {done.index} dequeued twice in a row"
             assert done.bytesused > 0
-            last, last_ts = done.sequence, done.timestamp
+            last, last_ts, last_index = done.sequence, done.timestamp, done.index
             dev.queue_buffer(buf_type, done.index)
         assert last >= 29, f"30 frames should reach sequence 29 at least, got {last}"
         dev.stream_off(buf_type)
