@@ -1,0 +1,174 @@
+"""The virtual backend: the kernel's side of the ioctl chokepoint for a set of nodes.
+
+:class:`VirtualBackend` implements :class:`core.ioctl.Backend` (``owns_path``/``open``/
+``ioctl``/``mmap``/``close``) and discovery's ``NodeSource`` (``source``/
+``list_nodes``), so once it is installed every layer above the chokepoint (device
+objects, streaming, discovery, the UI) runs on it unchanged.
+
+Concurrency is the kernel's: one lock (an RLock under a Condition) serialises every
+ioctl like a driver's queue mutex; a blocking DQBUF waits on the condition, releasing
+the lock as vb2's ``wait_prepare`` does; the clock's callbacks take the same lock.  After
+each ioctl the clock is settled, so on the instant clock a queued buffer is already
+done when QBUF returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import mmap
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from core import fdinfo
+from core import ioctl as chokepoint
+from core.virtual.clock import Clock, RealClock
+from core.virtual.memory import fdinfo_provider
+from core.virtual.node import FileHandle, Node, NodeFacts
+from core.virtual.vb2 import fail
+
+
+class VirtualBackend:
+    """Serves a fixed set of virtual nodes by path."""
+
+    def __init__(
+        self,
+        nodes: Iterable[Node] = (),
+        *,
+        clock: Clock | None = None,
+        source: str = "virtual",
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else RealClock()
+        self.source = source
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)
+        self._nodes: dict[str, Node] = {}
+        self._handles: dict[int, FileHandle] = {}
+        self._installed = False
+        for node in nodes:
+            self.add(node)
+
+    # --- set-up -----------------------------------------------------------------------
+
+    def add(self, node: Node) -> Node:
+        if node.path in self._nodes:
+            raise ValueError(f"two virtual nodes at {node.path}")
+        node.attach(self.cond, self.clock)
+        self._nodes[node.path] = node
+        return node
+
+    def node(self, path: str) -> Node:
+        return self._nodes[path]
+
+    def nodes(self) -> list[NodeFacts]:
+        """Every node with its sysfs-style identity (name, subsystem, driver)."""
+        return [node.facts() for node in self._nodes.values()]
+
+    def list_nodes(self) -> Sequence[str]:
+        """discovery.NodeSource: the media nodes (V4L2, DVB, media controller)."""
+        return [n.path for n in self._nodes.values()
+                if n.subsystem in ("video4linux", "dvb", "media")]
+
+    def sysfs_facts(self, path: str) -> NodeFacts | None:
+        """What sysfs would say about ``path`` (core.nodes asks for virtual paths)."""
+        node = self._nodes.get(path)
+        return node.facts() if node is not None else None
+
+    def install(self) -> VirtualBackend:
+        """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""
+        chokepoint.install_backend(self)
+        fdinfo.add_fdinfo_provider(fdinfo_provider)
+        self._installed = True
+        return self
+
+    def uninstall(self) -> None:
+        chokepoint.uninstall_backend(self)
+        self._installed = False
+
+    def shutdown(self) -> None:
+        """Uninstall, release every handle still open and stop the clock, so no thread
+        and no fd of ours outlives the backend."""
+        self.uninstall()
+        with self.lock:
+            handles = list(self._handles.values())
+        for fh in handles:
+            with contextlib.suppress(OSError):
+                self._release(fh)
+        self.clock.close()
+
+    def __enter__(self) -> VirtualBackend:
+        return self.install()
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    # --- core.ioctl.Backend -----------------------------------------------------------
+
+    def owns_path(self, path: str) -> bool:
+        return path in self._nodes
+
+    def open(self, path: str, flags: int) -> int:
+        node = self._nodes.get(path)
+        if node is None:
+            raise fail(errno.ENOENT)
+        with self.lock:
+            fh = FileHandle(node, flags)
+            try:
+                node.open(fh)
+            except BaseException:
+                fh.close()
+                raise
+            self._handles[fh.fd] = fh
+        self.clock.settle()
+        return fh.fd
+
+    def _handle(self, fd: int) -> FileHandle:
+        fh = self._handles.get(fd)
+        if fh is None:
+            raise fail(errno.EBADF)
+        return fh
+
+    def ioctl(self, fd: int, request: int, arg: Any) -> int:
+        try:
+            with self.lock:
+                fh = self._handle(fd)
+                try:
+                    return fh.node.ioctl(fh, request, arg)
+                finally:
+                    fh.node.refresh_poll()
+        finally:
+            self.clock.settle()
+
+    def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
+        with self.lock:
+            fh = self._handle(fd)
+            result = fh.node.mmap(fh, length, prot, offset)
+            fh.node.refresh_poll()
+            return result
+
+    def close(self, fd: int) -> None:
+        with self.lock:
+            fh = self._handles.get(fd)
+            if fh is None:
+                os.close(fd)  # not ours any more: behave like close(2)
+                return
+        self._release(fh)
+
+    def _release(self, fh: FileHandle) -> None:
+        with self.lock:
+            self._handles.pop(fh.fd, None)
+            try:
+                fh.node.release(fh)
+            finally:
+                fh.close()
+                fh.node.refresh_poll()
+        self.clock.settle()
+
+    def settle(self) -> None:
+        """Run the clock's due work (the chokepoint cannot call us after an ioctl)."""
+        self.clock.settle()
+
+
+__all__ = ["VirtualBackend"]

@@ -1,0 +1,95 @@
+"""Sets of virtual devices: the demo board and the scenario rig.
+
+* :func:`demo_board`: what ``mediatui --demo`` shows, a small embedded board: a
+  multi-planar camera (vivid-000, capture + output), a mem2mem scaler (vim2m), a DVB-T
+  adapter (vidtv), the system dma-heap and udmabuf;
+* :func:`scenario_board`: the same roles as the kernel tier's VM
+  (``tests/kernel/test_scenarios.py``): vivid-000 single-planar vmalloc (capture +
+  output), vivid-001 multi-planar, vivid-002 single-planar dma-contig, vim2m, vidtv,
+  heap and udmabuf, with node names as vivid/vim2m give them in sysfs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.virtual.backend import VirtualBackend
+from core.virtual.clock import Clock
+from core.virtual.dvb import DvbAdapter
+from core.virtual.heap import DmaHeapNode, UdmabufNode
+from core.virtual.m2m import Vim2mNode
+from core.virtual.media import MediaNode
+from core.virtual.ts import TransportStream
+from core.virtual.vivid import VividCapture, VividInstance, VividOutput
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which virtual path plays which part (mirrors tests/scenarios.Rig)."""
+
+    capture: str
+    capture_mplane: str
+    output: str
+    m2m: str
+    frontend: str
+    demux: str
+    dvr: str
+    heap: str = "system"
+    udmabuf: str = "/dev/udmabuf"
+    capture_contig: str | None = None
+
+
+def demo_board(clock: Clock | None = None) -> VirtualBackend:
+    """A camera, a scaler, a display output and a DVB-T tuner, as on a small board."""
+    backend = VirtualBackend(clock=clock, source="virtual (demo)")
+    camera = VividInstance(0, multiplanar=True)
+    backend.add(VividCapture("/dev/video0", camera))
+    backend.add(VividOutput("/dev/video1", camera))
+    backend.add(Vim2mNode("/dev/video2"))
+    backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info))
+    backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"))
+    # A gentler multiplex than vidtv's 32 Mbit/s keeps the demo light on the CPU.
+    adapter = DvbAdapter(0, TransportStream(bitrate=4_000_000))
+    for node in adapter.nodes():
+        backend.add(node)
+    backend.add(DmaHeapNode("/dev/dma_heap/system"))
+    backend.add(UdmabufNode("/dev/udmabuf"))
+    return backend
+
+
+def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
+    """The kernel tier's devices, numbered as on the test kernel (vivid after vim2m)."""
+    backend = VirtualBackend(clock=clock, source="virtual (scenarios)")
+    backend.add(Vim2mNode("/dev/video3"))
+    plain = VividInstance(0)
+    backend.add(VividCapture("/dev/video7", plain))
+    backend.add(VividOutput("/dev/video8", plain))
+    mplane = VividInstance(1, multiplanar=True)
+    backend.add(VividCapture("/dev/video11", mplane))
+    backend.add(VividOutput("/dev/video12", mplane))
+    contig = VividInstance(2, allocator="dma-contig")
+    backend.add(VividCapture("/dev/video15", contig))
+    backend.add(VividOutput("/dev/video16", contig))
+    backend.add(MediaNode("/dev/media0", "vidtv", "vidtv", "platform:vidtv"))
+    backend.add(MediaNode("/dev/media2", "vim2m", "vim2m", "platform:vim2m"))
+    for n, instance in enumerate((plain, mplane, contig)):
+        backend.add(MediaNode(f"/dev/media{4 + n}", "vivid", "vivid", instance.bus_info))
+    adapter = DvbAdapter(0, TransportStream())
+    for node in adapter.nodes():
+        backend.add(node)
+    backend.add(DmaHeapNode("/dev/dma_heap/system"))
+    backend.add(UdmabufNode("/dev/udmabuf"))
+    roles = Roles(
+        capture="/dev/video7",
+        capture_mplane="/dev/video11",
+        output="/dev/video8",
+        m2m="/dev/video3",
+        frontend=adapter.frontend_path,
+        demux=adapter.demux_path,
+        dvr=adapter.dvr_path,
+        capture_contig="/dev/video15",
+    )
+    return backend, roles
+
+
+__all__ = ["Roles", "demo_board", "scenario_board"]

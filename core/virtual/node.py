@@ -1,0 +1,113 @@
+"""What every virtual device node has: a path, an identity, open file handles.
+
+A :class:`FileHandle` is the virtual ``struct file``: the node it was opened on, the
+open flags, a real pollable fd (:class:`~core.virtual.pollfd.PollFd`) and whatever the
+driver keeps per handle (an m2m context, a demux filter).  Queue ownership (K1) is by
+file handle, exactly as vb2 compares ``file->private_data``.
+"""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core.virtual.clock import Clock
+from core.virtual.pollfd import PollFd
+from core.virtual.vb2 import fail
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What sysfs and udev would say about a node (for discovery and ``list``)."""
+
+    path: str
+    subsystem: str  # "video4linux", "dvb", "media", "dma_heap", "misc"
+    name: str  # sysfs "name" (V4L2), "dvbA.typeN" (DVB), model (media)
+    driver: str
+    bus_info: str = ""
+
+
+class FileHandle:
+    """One open of a virtual node."""
+
+    def __init__(self, node: Node, flags: int) -> None:
+        self.node = node
+        self.flags = flags
+        self.pollfd = PollFd(flags)
+        self.private: Any = None
+
+    @property
+    def fd(self) -> int:
+        return self.pollfd.fd
+
+    @property
+    def nonblocking(self) -> bool:
+        return self.pollfd.nonblocking
+
+    def close(self) -> None:
+        self.pollfd.close()
+
+    def __repr__(self) -> str:
+        return f"<FileHandle {self.node.path} fd={self.fd}>"
+
+
+class Node:
+    """A virtual device node; drivers subclass it."""
+
+    subsystem = "video4linux"
+
+    def __init__(self, path: str, name: str, driver: str) -> None:
+        self.path = path
+        self.name = name
+        self.driver = driver
+        self.handles: list[FileHandle] = []
+        # Set by the backend when the node joins it.
+        self.cond: threading.Condition = threading.Condition(threading.RLock())
+        self.clock: Clock | None = None
+        self.after_change: Callable[[], None] = lambda: None
+
+    def attach(self, cond: threading.Condition, clock: Clock) -> None:
+        """Join a backend: share its lock (vb2's queue lock) and its clock."""
+        self.cond = cond
+        self.clock = clock
+
+    @property
+    def bus_info(self) -> str:
+        return ""
+
+    def facts(self) -> NodeFacts:
+        return NodeFacts(self.path, self.subsystem, self.name, self.driver, self.bus_info)
+
+    # --- file operations --------------------------------------------------------------
+
+    def open(self, fh: FileHandle) -> None:
+        """Called with the backend lock held; raise OSError to refuse the open."""
+        self.handles.append(fh)
+        self.refresh_poll()
+
+    def release(self, fh: FileHandle) -> None:
+        """The last close of ``fh``: drop what it owns."""
+        if fh in self.handles:
+            self.handles.remove(fh)
+
+    def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
+        raise fail(errno.ENOTTY)
+
+    def mmap(self, fh: FileHandle, length: int, prot: int, offset: int) -> mmap.mmap:
+        raise fail(errno.ENODEV)
+
+    def poll_state(self, fh: FileHandle) -> tuple[bool, bool]:
+        """(readable, writable) as the driver's poll() would report them."""
+        return (False, False)
+
+    def refresh_poll(self) -> None:
+        for fh in list(self.handles):
+            readable, writable = self.poll_state(fh)
+            fh.pollfd.set(readable=readable, writable=writable)
+
+
+__all__ = ["FileHandle", "Node", "NodeFacts"]
