@@ -113,7 +113,8 @@ class StreamRun:
             node = self._open(path)
             if not isinstance(node, VideoDevice):
                 raise MediaError(path=path, ioctl=None, errno=None, title="Not a video node",
-                                 explanation="Only video nodes can be linked into a pipeline.")
+                                 explanation="Only video, demux and dvr nodes have buffer "
+                                 "queues to stream, and only video nodes make a pipeline.")
             devices.append(node)
         if len(devices) > 1:
             self.stream = pipeline_stream(devices, count=spec.count, clock=self.clock,

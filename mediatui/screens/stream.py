@@ -23,7 +23,8 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from core.discovery import DeviceList
-from mediatui.session import Session
+from core.inspect import dvb_kind
+from mediatui.session import NO_QUEUE_KINDS, Session
 from mediatui.streaming import MAX_BUFFERS, Clock, StreamSpec
 from mediatui.widgets.dvb_view import DvbView
 from mediatui.widgets.stream_view import StreamView
@@ -300,3 +301,42 @@ async def show_streams(app: App, path: str | None = None, *, start: bool = True)
         await app.push_screen(screen)
     if path is not None:
         await screen.open_stream(path, start=start)
+
+
+def stream_target(app: App, path: str | None) -> str | None:
+    """The node to stream for ``path``: itself, or a frontend's demux0 (the frontend only
+    tunes; the transport stream comes out of the demux).  None, with a notification,
+    for nodes without a buffer queue."""
+    kind = dvb_kind(path) if path is not None else None
+    if kind == "frontend":
+        return path.rsplit("/", 1)[0] + "/demux0"  # type: ignore[union-attr]
+    devices = getattr(getattr(app, "main_screen", None), "devices", None)
+    node = devices.find(path) if devices is not None and path is not None else None
+    if path is None or (node is not None and node.kind in NO_QUEUE_KINDS):
+        app.notify("Move the cursor to a video, demux or dvr node: media controller and "
+                   "subdev nodes have no buffer queue.", title="stream: start",
+                   severity="warning", markup=False)
+        return None
+    return path
+
+
+async def stream_command(app: App, path: str | None, verb: str = "open") -> None:
+    """What the main screen's ``s`` and the "stream: …" palette commands do.
+
+    ``open`` shows the stream screen with ``path``'s stream (started); ``show`` only
+    shows the screen; the others act on the stream in the active tab."""
+    if verb == "open":
+        path = stream_target(app, path)
+        if path is None:
+            return
+    await show_streams(app, path if verb == "open" else None)
+    screen = app.get_screen(SCREEN_NAME)
+    assert isinstance(screen, StreamScreen)
+    action = {"pause": "pause", "manual": "manual", "queue": "queue_one",
+              "dequeue": "dequeue_one"}.get(verb)
+    if verb == "stop":
+        view = screen.active
+        if view is not None and view.running:
+            view.stop()
+    elif action is not None:
+        await screen.run_action(action)

@@ -37,7 +37,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "error": ("✗", "error", "lane--error"),
 }
 LEGEND = "▁ with the app  ▄ queued in the driver  █ done, waiting for DQBUF  ✗ error"
-_FIXED = 4 + 2 + 9 + 11 + 10  # index, strip borders, state, sequence, bytes
+_FIXED = 4 + 2 + 9 + 13 + 10  # index, strip borders, state, sequence, bytes
 
 
 def state_word(buf: BufferState) -> str:
@@ -154,6 +154,6 @@ class BufferLanes(Widget):
         glyph, word, cls = STATES.get(buf.status.value, ("?", buf.status.value, "lane--dim"))
         text.append(f" {word:<8}", style=self._style(cls))
         seq = "-" if buf.sequence is None else str(buf.sequence)
-        text.append(f"{'count' if dvb else 'seq'} {seq:>6} ", style=self._style("lane--dim"))
+        text.append(f"{'count' if dvb else 'seq':<5}{seq:>7} ", style=self._style("lane--dim"))
         text.append(f"{size(buf.bytesused):>10}")
         return text

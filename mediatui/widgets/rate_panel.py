@@ -70,8 +70,8 @@ def video_lines(q: QueueSnapshot) -> list[Text]:
     if s is None:
         return [row("frames", "-")]
     lines = [
-        row("fps", (num(s.fps), "bold"), " from timestamps  ", (num(s.fps_arrival), "bold"),
-            " from arrival"),
+        row("fps", (num(s.fps), "bold"), " by timestamp  ", (num(s.fps_arrival), "bold"),
+            " by arrival"),
         row("frames", (f"{s.frames}", "bold"), f" ({num(s.fps_overall)} fps)  drops ",
             (f"{s.drops}", "bold red" if s.drops else "bold"), "  errors ",
             (f"{s.errors}", "bold red" if s.errors else "bold")),
