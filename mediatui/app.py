@@ -44,7 +44,7 @@ class MediatuiApp(App[int]):
     """Browse media devices and walk buffers through their life, one ioctl at a time."""
 
     TITLE = "mediatui"
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss"]
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss", "stream.tcss"]
     COMMANDS = App.COMMANDS | {MediatuiCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),

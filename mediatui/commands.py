@@ -37,6 +37,13 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("view: buffers", "show_tab('buffers')", "the buffer queue"),
     ("view: export", "show_tab('export')", "exported dma-buf fds"),
     ("view: import", "show_tab('import')", "queue dma-bufs on a DMABUF queue"),
+    ("stream: start", "stream('open')", "stream the node under the cursor: lanes, fps, drops"),
+    ("stream: stop", "stream('stop')", "stop the shown stream (STREAMOFF, unmap, REQBUFS 0)"),
+    ("stream: pause", "stream('pause')", "stop re-queueing (again: resume): the driver starves"),
+    ("stream: step mode", "stream('manual')", "no DQBUF/QBUF but by hand, one buffer at a time"),
+    ("stream: step queue", "stream('queue')", "QBUF one buffer the application holds"),
+    ("stream: step dequeue", "stream('dequeue')", "DQBUF one buffer by hand"),
+    ("view: streams", "stream('show')", "the running streams"),
 )
 
 

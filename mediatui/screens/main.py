@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     pass
 
 TABS = ("inspector", "buffers", "export", "import", "stream")
-STREAM_NOTE = "Streaming (lanes, fps, latency) comes in part 2 of the TUI."
+STREAM_NOTE = "Press s to stream the node under the cursor (buffer lanes, fps, drops)."
 
 
 def unexpected(label: str, exc: BaseException) -> MediaError:
@@ -83,6 +83,7 @@ class MainScreen(PanelActions):
         Binding("X", "export_close_all", "Close all", id="export.close_all"),
         Binding("i", "import_queue", "Import (QBUF)", show=False, id="import.queue"),
         Binding("a", "import_close", "Close allocations", show=False, id="import.close"),
+        Binding("s", "stream('open')", "Stream", show=False, id="stream.open"),
         Binding("l", "toggle_log", "Log", id="log.toggle"),
         Binding("w", "save_log", "Save log", show=False, id="log.save"),
         Binding("ctrl+l", "clear_log", "Clear log", show=False, id="log.clear"),
@@ -322,3 +323,9 @@ class MainScreen(PanelActions):
 
     async def on_action_requested(self, message: ActionRequested) -> None:
         await self.run_action(message.action)
+
+    async def action_stream(self, verb: str = "open") -> None:
+        """s and the "stream: ..." commands: the stream screen (mediatui.screens.stream)."""
+        from mediatui.screens.stream import stream_command
+
+        await stream_command(self.app, self.query_one(DeviceTree).cursor_path or self.path, verb)
