@@ -12,6 +12,7 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
@@ -87,7 +88,18 @@ def v4l2_kind(device_caps: int) -> str:
     return "v4l2"
 
 
+def _virtual_facts(path: str) -> Any | None:
+    """What a virtual backend serving ``path`` says sysfs would (its ``sysfs_facts``:
+    ``name``, ``driver``); None for kernel nodes."""
+    backend = chokepoint.backend_for_path(path)
+    facts = getattr(backend, "sysfs_facts", None)
+    return facts(path) if facts is not None else None
+
+
 def _sysfs_name(path: str) -> str:
+    virtual = _virtual_facts(path)
+    if virtual is not None:
+        return virtual.name
     base = os.path.basename(os.path.realpath(path))
     try:
         with open(f"/sys/class/video4linux/{base}/name") as f:
@@ -117,12 +129,16 @@ def describe_node(path: str) -> NodeInfo:
     dvb = _DVB_PATH.search(path)
     if dvb:
         adapter, devtype, num = dvb.groups()
+        virtual = _virtual_facts(path)
         return NodeInfo(
             path=path,
             subsystem="dvb",
             kind=f"dvb-{devtype}",
             name=f"dvb{adapter}.{devtype}{num}",
-            driver=_dvb_driver(adapter, devtype, num),
+            driver=virtual.driver if virtual is not None else _dvb_driver(adapter, devtype, num),
+            # A virtual adapter has no sysfs parent to group by: its bus_info joins it
+            # to its media node, as the physical device does for a real one.
+            bus_info=virtual.bus_info if virtual is not None else "",
             extra={"adapter": adapter},
         )
     base = os.path.basename(path)
