@@ -390,10 +390,19 @@ class DvbAdapter:
             self.demux.arm_ring(flt)
 
 
-class FrontendNode(Node):
-    """``frontendN``: info, status, DVBv5 properties; one writer at a time."""
+class _AdapterNode(Node):
+    """A node of the adapter: DVB nodes report the adapter's platform bus (vidtv's)."""
 
     subsystem = "dvb"
+    adapter: DvbAdapter
+
+    @property
+    def bus_info(self) -> str:
+        return f"platform:{self.adapter.name}"
+
+
+class FrontendNode(_AdapterNode):
+    """``frontendN``: info, status, DVBv5 properties; one writer at a time."""
 
     def __init__(self, adapter: DvbAdapter) -> None:
         super().__init__(f"/dev/dvb/adapter{adapter.number}/frontend0",
@@ -486,10 +495,8 @@ class FrontendNode(Node):
             prop.result = 0
 
 
-class _MmapNode(Node):
+class _MmapNode(_AdapterNode):
     """What demux and dvr share: the DMX_* buffer ioctls on a per-handle context."""
-
-    subsystem = "dvb"
 
     def ctx_of(self, fh: FileHandle) -> DvbVb2Ctx:
         raise fail(errno.ENOTTY)

@@ -56,7 +56,8 @@ VID_OUT_CAPS = {False: 0x05220002, True: 0x05222000}
 # vivid's output is an S-Video (PAL) output at first: 720x576 interlaced, 25 fps.
 OUTPUT_DEFAULT = (720, 576, v.V4L2_FIELD_INTERLACED)
 OUTPUT_TIMEPERFRAME = (1000, 25000)
-MIN_SIZE, MAX_WIDTH, MAX_HEIGHT = 16, 4096, 2304
+# The output's scaler limits (vivid_min_rect, vivid_max_rect x MAX_ZOOM 4).
+MIN_SIZE, MAX_WIDTH, MAX_HEIGHT = 16, 4096 * 4, 2160 * 4
 
 
 @dataclass
@@ -213,9 +214,9 @@ class _VividVideo(V4L2Node):
         known = {f.pixelformat: f for f in self.available_formats()}
         chosen = known.get(fourcc, pf.YUYV)
         if self.is_output:
-            # Output scaler and crop: any size in vivid's limits, even widths; the
+            # Output scaler and crop: any size within vivid's limits (odd ones too); the
             # S-Video output keeps its interlaced field order.
-            w = min(max(width, MIN_SIZE), MAX_WIDTH) & ~1
+            w = min(max(width, MIN_SIZE), MAX_WIDTH)
             h = min(max(height, MIN_SIZE), MAX_HEIGHT)
             return VideoFormat(chosen, w, h, self.format.field)
         w, h = min(WEBCAM_SIZES, key=lambda s: abs(s[0] - width) + abs(s[1] - height))
@@ -327,7 +328,8 @@ class _VividVideo(V4L2Node):
 
     def start_streaming(self, queue: Queue) -> None:
         self.sequence = 0
-        self.pacer.start()
+        # vivid's kernel thread produces its first frame as soon as it starts.
+        self.pacer.start(delay_ns=0)
 
     def stop_streaming(self, queue: Queue) -> None:
         self.pacer.stop()

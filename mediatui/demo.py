@@ -1,0 +1,42 @@
+"""``--demo``: a small embedded board made of virtual devices, served through core's
+ioctl chokepoint, so the TUI and every verb run unchanged without hardware, root, udev
+or a kernel with media drivers.
+
+The board (:func:`core.virtual.demo_board`): a multi-planar camera with a display
+output (vivid-000), a mem2mem scaler (vim2m), a DVB-T adapter (vidtv), the system
+dma-heap and udmabuf.  Frames are paced in real time.
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from core.virtual import RealClock, VirtualBackend, demo_board
+
+_installed: VirtualBackend | None = None
+
+
+def install_demo() -> VirtualBackend:
+    """Install the demo board (once per process) and return its backend.
+
+    The backend is shut down at exit, so its clock thread and fds never outlive the
+    program even when the UI exits without closing every device.
+    """
+    global _installed
+    if _installed is None:
+        backend = demo_board(RealClock())
+        backend.install()
+        atexit.register(backend.shutdown)
+        _installed = backend
+    return _installed
+
+
+def uninstall_demo() -> None:
+    """Remove the demo board (tests)."""
+    global _installed
+    if _installed is not None:
+        _installed.shutdown()
+        _installed = None
+
+
+__all__ = ["install_demo", "uninstall_demo"]
