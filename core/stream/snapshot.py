@@ -45,6 +45,7 @@ class StreamStats:
     fps_arrival: float | None  # from the loop's clock when each buffer was dequeued
     fps_overall: float | None  # arrival-based, since the first buffer
     drops: int  # from sequence gaps (fields, with V4L2_FIELD_ALTERNATE)
+    drops_while_queued: int  # of those, lost although the driver always had a buffer queued
     errors: int  # buffers with V4L2_BUF_FLAG_ERROR
     first_sequence: int | None
     last_sequence: int | None

@@ -65,6 +65,7 @@ class FrameStats:
         "arrivals",
         "bytes",
         "drops",
+        "drops_queued",
         "errors",
         "first_arrival",
         "first_seq",
@@ -92,6 +93,7 @@ class FrameStats:
         self.bytes = 0
         self.errors = 0
         self.drops = 0
+        self.drops_queued = 0  # drops while the driver never ran out of queued buffers
         self.resets = 0
         self.repeats = 0
         self.zero_timestamps = 0
@@ -219,6 +221,7 @@ class FrameStats:
                 else None
             ),
             drops=self.drops,
+            drops_while_queued=self.drops_queued,
             errors=self.errors,
             first_sequence=self.first_seq,
             last_sequence=self._last_seq,
@@ -240,6 +243,12 @@ class FrameStats:
             out.append(
                 "sequence stuck at 0: the driver does not fill v4l2_buffer.sequence, so "
                 "dropped frames cannot be counted"
+            )
+        if self.drops_queued:
+            out.append(
+                f"{self.drops_queued} of {self.drops} dropped frame(s) were lost while buffers "
+                "were queued: the driver fell behind its own frame rate (vivid does under "
+                "load), or done buffers waited too long to be dequeued"
             )
         if self.resets:
             out.append(
@@ -276,7 +285,7 @@ class DepthTracker:
     called at snapshot rate and keeps the minimum of each period as history.
     """
 
-    __slots__ = ("_min", "_zero_since", "depth", "events", "history", "starved_s")
+    __slots__ = ("_min", "_zero_since", "depth", "events", "history", "low", "starved_s")
 
     def __init__(self, history: int = 60) -> None:
         self.depth = 0
@@ -284,17 +293,20 @@ class DepthTracker:
         self.starved_s = 0.0
         self._zero_since: float | None = None
         self._min = 0
+        self.low = 0  # lowest depth since the owner last reset it (once per frame)
         self.history: deque[int] = deque(maxlen=history)
 
     def start(self, depth: int, now: float) -> None:
         """Streaming begins with ``depth`` buffers queued."""
-        self.depth = self._min = depth
+        self.depth = self._min = self.low = depth
         self._zero_since = now if depth == 0 else None
 
     def set(self, depth: int, now: float) -> None:
         self.depth = depth
         if depth < self._min:
             self._min = depth
+        if depth < self.low:
+            self.low = depth
         if depth == 0:
             if self._zero_since is None:
                 self._zero_since = now

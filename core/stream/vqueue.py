@@ -298,11 +298,18 @@ class VideoQueue:
             self.flags[i] = flags
             self.field[i] = field
             self.used[i] = used
+        depth = self.depth
+        starved = depth.low == 0  # the driver had nothing queued at some point since
         self.in_driver -= 1
-        self.depth.set(self.in_driver, now)
+        depth.set(self.in_driver, now)
+        depth.low = self.in_driver
         if self.is_output and flags & _TS_MASK != _TS_COPY:
             self._set_stamp = False
-        self.stats.add(seq, stamp, now, flags, field, total)
+        stats = self.stats
+        before = stats.drops
+        stats.add(seq, stamp, now, flags, field, total)
+        if stats.drops != before and not starved:
+            stats.drops_queued += stats.drops - before
         return i
 
     def _error(self, exc: OSError, name: str, index: int | None) -> MediaError:

@@ -1,0 +1,65 @@
+"""Device removal while streaming: the loop ends with DeviceGone, promptly, leaking nothing.
+
+Unbinding a vivid instance removes its nodes under an open, streaming fd; the kernel
+then answers poll() with POLLERR|POLLHUP and every ioctl with ENODEV.  This test has a
+boot of its own (the marker's argument only repeats a default) so a driver that
+misbehaves on unbind cannot take the other kernel tests down with it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core.abi import v4l2 as v
+from core.errors import DeviceGone, MediaError
+from core.stream import StreamState, video_stream
+from core.video import VideoDevice
+
+DRIVER = Path("/sys/bus/platform/drivers/vivid")
+INSTANCE = "vivid.2"  # vivid-002: the instance the other stream tests do not use
+
+
+@pytest.mark.kernel_args("vivid.n_devs=3")
+def test_unbind_while_streaming_ends_with_device_gone(node_by_name):
+    node = node_by_name("vivid-002-vid-cap")
+    before = set(os.listdir("/proc/self/fd"))
+    snaps = []
+    outcome: dict[str, BaseException] = {}
+    dev = VideoDevice(node)
+    try:
+        dev.set_frame_rate(v.V4L2_BUF_TYPE_VIDEO_CAPTURE, 30)
+        stream = video_stream(dev, count=4)
+
+        def work() -> None:
+            try:
+                stream.run(threading.Event(), snaps.append)
+            except MediaError as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (snaps and snaps[-1].frames >= 5):
+            time.sleep(0.05)
+        assert snaps and snaps[-1].frames >= 5, "vivid never streamed"
+        (DRIVER / "unbind").write_text(INSTANCE)
+        unbound = time.monotonic()
+        worker.join(10)
+        ended = time.monotonic() - unbound
+        assert not worker.is_alive(), "the loop hung after the device went away"
+        assert isinstance(outcome.get("error"), DeviceGone), outcome
+        assert ended < 2.0, f"took {ended:.2f} s to notice the removal"
+        final = snaps[-1]
+        assert final.final and final.state is StreamState.FAILED
+        assert final.error is not None and final.error.kind == "DeviceGone"
+        assert final.frames >= 5
+    finally:
+        dev.close()
+        if not (DRIVER / INSTANCE).exists():
+            (DRIVER / "bind").write_text(INSTANCE)
+    assert set(os.listdir("/proc/self/fd")) == before
