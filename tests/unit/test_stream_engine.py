@@ -1,0 +1,399 @@
+"""The streaming loop on virtual devices with injected clocks: exact counts and timings.
+
+``InstantClock``: a queued buffer is done by the time QBUF returns, so frames arrive as
+fast as the loop takes them and nothing is ever dropped by the device.
+``ManualClock``: a frame completes only when the test moves time past its deadline, so
+starvation and drops happen exactly when the test makes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from core.abi import v4l2 as v
+from core.dvb import DemuxDevice, FrontendDevice
+from core.errors import DeviceGone, MediaError, MemoryFault
+from core.stream import (
+    HeapSource,
+    StreamSnapshot,
+    StreamState,
+    UdmabufSource,
+    dvb_stream,
+    pipeline_stream,
+    video_stream,
+)
+from core.video import VideoDevice
+from core.virtual import InstantClock, ManualClock, scenario_board
+from core.virtual.vivid import VividCapture
+
+CAP = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+DMABUF = v.V4L2_MEMORY_DMABUF
+PERIOD = 0.2  # the virtual vivid starts at 5 fps, like the real one
+
+
+def _fds() -> set[str]:
+    gc.collect()  # fds of earlier tests' objects must not close during this one
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def instant() -> Iterator[tuple[Any, Any, Callable[[], float]]]:
+    clock = InstantClock()
+    backend, roles = scenario_board(clock)
+    with backend:
+        yield backend, roles, lambda: clock.now_ns() / 1e9
+
+
+@pytest.fixture
+def manual() -> Iterator[tuple[Any, ManualClock, Callable[[], float]]]:
+    clock = ManualClock()
+    backend, roles = scenario_board(clock)
+    with backend:
+        yield backend, roles, clock
+
+
+class Runner:
+    """The loop in a thread, as a UI worker runs it, with helpers to wait on snapshots."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.snaps: list[StreamSnapshot] = []
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.stream.run(self.stop, self.snaps.append)
+        except BaseException as exc:
+            self.error = exc
+
+    @property
+    def last(self) -> StreamSnapshot:
+        return self.snaps[-1]
+
+    def wait(self, what: str, cond: Callable[[StreamSnapshot], bool],
+             timeout: float = 5.0) -> StreamSnapshot:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.snaps and cond(self.snaps[-1]):
+                return self.snaps[-1]
+            self.stream.request_snapshot()
+            time.sleep(0.01)
+        raise AssertionError(f"timed out waiting for {what}; last: {self.snaps[-1:]}")
+
+    def finish(self, timeout: float = 5.0) -> float:
+        """Set the stop event; return how long the loop took to end."""
+        start = time.monotonic()
+        self.stop.set()
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the loop did not stop"
+        return time.monotonic() - start
+
+
+# --- exact counts -------------------------------------------------------------------------
+
+
+def test_exact_frame_count_and_no_drops(instant):
+    """max_frames=100: exactly 100 buffers dequeued, sequence 0..99, nothing dropped."""
+    _, roles, clock = instant
+    before = _fds()
+    with VideoDevice(roles.capture) as dev:
+        final = video_stream(dev, count=4, max_frames=100, clock=clock).run()
+        assert dev.queue_state(CAP).num_buffers == 0  # REQBUFS(0) in cleanup
+    stats = final.main.stats
+    assert final.final and final.state is StreamState.STOPPED and final.error is None
+    assert final.frames == 100 and stats.frames == 100
+    assert (stats.first_sequence, stats.last_sequence) == (0, 99)
+    assert stats.drops == 0 and stats.errors == 0 and stats.warnings == ()
+    assert stats.fps == pytest.approx(1 / PERIOD)  # from the device's own timestamps
+    assert _fds() == before
+
+
+def test_injected_drops_counted_exactly(monkeypatch):
+    """Sequence numbers skipped by the device (3 before frame 10, 4 before frame 30) are
+    7 drops, all while buffers were queued (the driver's fault, not starvation)."""
+    original = VividCapture.tick
+    frames = {"n": 0}
+
+    def tick(self: VividCapture, when_ns: int) -> None:
+        frames["n"] += 1
+        if frames["n"] == 10:
+            self.sequence += 3
+        elif frames["n"] == 30:
+            self.sequence += 4
+        original(self, when_ns)
+
+    monkeypatch.setattr(VividCapture, "tick", tick)  # before the board binds it
+    clock = InstantClock()
+    backend, roles = scenario_board(clock)
+    with backend, VideoDevice(roles.capture) as dev:
+        final = video_stream(dev, count=4, max_frames=50,
+                             clock=lambda: clock.now_ns() / 1e9).run()
+    stats = final.main.stats
+    assert stats.frames == 50 and stats.drops == 7 and stats.drops_while_queued == 7
+    assert stats.last_sequence == 49 + 7
+    assert final.main.depth.starvations == 0
+
+
+def test_snapshots_are_frozen_and_rate_bounded(instant):
+    """Snapshots come at most every snapshot_interval of the loop's clock, plus the
+    final one, and are immutable."""
+    _, roles, clock = instant
+    snaps: list[StreamSnapshot] = []
+    with VideoDevice(roles.capture) as dev:
+        video_stream(dev, count=4, max_frames=50, clock=clock,
+                     snapshot_interval=1.0).run(threading.Event(), snaps.append)
+    # 50 frames at 5 fps are 10 s of device time: one snapshot per second, and the final.
+    assert 10 <= len(snaps) <= 12
+    assert [s.number for s in snaps] == list(range(len(snaps)))
+    assert snaps[-1].final and not any(s.final for s in snaps[:-1])
+    with pytest.raises(AttributeError):
+        snaps[0].state = StreamState.FAILED  # type: ignore[misc]
+    buf = snaps[-1].main.buffers[0]
+    with pytest.raises(AttributeError):
+        buf.sequence = 1  # type: ignore[misc]
+
+
+# --- starvation, pause and step ------------------------------------------------------------
+
+
+def test_starvation_when_the_consumer_stops_requeueing(manual):
+    """pause: the driver's buffers run out, it starves and drops frames; resume: it
+    recovers, and the frames lost meanwhile show as drops caused by starvation, none
+    blamed on the driver."""
+    _, roles, clock = manual
+    with VideoDevice(roles.capture) as dev:
+        run = Runner(video_stream(dev, count=4, clock=lambda: clock.now_ns() / 1e9))
+        # vivid produces its first frame as soon as streaming starts.
+        run.wait("first frame", lambda s: s.frames == 1 and s.main.depth.in_driver == 4)
+        for n in range(2, 5):
+            clock.advance(PERIOD)
+            run.wait(f"frame {n}", lambda s, n=n: s.frames == n and s.main.depth.in_driver == 4)
+        run.stream.pause()
+        run.wait("paused", lambda s: s.state is StreamState.PAUSED)
+        for _ in range(10):  # 4 frames fill the 4 queued buffers, 6 find none
+            clock.advance(PERIOD)
+            time.sleep(0.01)
+        snap = run.wait("starved", lambda s: s.main.depth.starved and s.frames == 8)
+        assert snap.main.depth.in_driver == 0 and snap.main.depth.starvations == 1
+        assert snap.main.with_app == 4 and snap.main.stats.drops == 0
+        run.stream.resume()
+        run.wait("refilled", lambda s: s.main.depth.in_driver == 4 and not s.main.depth.starved)
+        clock.advance(PERIOD)
+        snap = run.wait("next frame", lambda s: s.frames >= 9 and s.main.depth.in_driver == 4)
+        stats = snap.main.stats
+        skipped = stats.last_sequence - stats.first_sequence + 1 - stats.frames
+        assert stats.drops == skipped >= 5 and stats.drops_while_queued == 0
+        assert snap.main.depth.starved_s >= 5 * PERIOD
+        assert "resumed: 4 held buffer(s) queued again" in " ".join(
+            n for s in run.snaps for n in s.notes)
+        run.finish()
+    assert run.error is None
+
+
+def test_manual_step_queue_and_dequeue_one(manual):
+    """manual: nothing moves by itself; dequeue_one takes one done buffer, queue_one
+    puts one held buffer back."""
+    _, roles, clock = manual
+    with VideoDevice(roles.capture) as dev:
+        run = Runner(video_stream(dev, count=2, clock=lambda: clock.now_ns() / 1e9))
+        run.wait("streaming", lambda s: s.frames == 1 and s.main.depth.in_driver == 2)
+        run.stream.manual()
+        run.wait("manual", lambda s: s.state is StreamState.MANUAL)
+        clock.advance(PERIOD)
+        clock.advance(PERIOD)
+        snap = run.wait("two done", lambda s: s.main.done == 2)
+        assert snap.frames == 1  # done in the driver, not dequeued
+        run.stream.dequeue_one()
+        snap = run.wait("one dequeued", lambda s: s.frames == 2)
+        assert snap.main.with_app == 1 and snap.main.done == 1
+        run.stream.queue_one()
+        snap = run.wait("queued again", lambda s: s.main.queued == 1 and s.main.with_app == 0)
+        assert any("queued buffer" in n for s in run.snaps for n in s.notes)
+        run.stream.queue_one()
+        run.wait("nothing held", lambda s: any("no buffer is held" in n for n in s.notes))
+        run.finish()
+    assert run.error is None
+
+
+# --- stopping, removal, leaks --------------------------------------------------------------
+
+
+def test_stop_within_200_ms_when_idle(manual):
+    """Nothing arriving (time stands still): the stop Event is seen within 200 ms."""
+    _, roles, clock = manual
+    before = _fds()
+    with VideoDevice(roles.capture) as dev:
+        run = Runner(video_stream(dev, count=4, clock=lambda: clock.now_ns() / 1e9))
+        run.wait("streaming", lambda s: s.main.depth.in_driver == 4)
+        time.sleep(0.15)  # well inside a poll() wait
+        took = run.finish()
+    assert took < 0.2, f"stop took {took * 1e3:.0f} ms"
+    assert run.last.final and run.last.state is StreamState.STOPPED
+    assert _fds() == before
+
+
+def test_stop_within_200_ms_when_busy(instant):
+    _, roles, clock = instant
+    with VideoDevice(roles.capture) as dev:
+        run = Runner(video_stream(dev, count=4, clock=clock))
+        run.wait("frames", lambda s: s.frames > 20)
+        took = run.finish()
+    assert took < 0.2 and run.error is None
+
+
+def test_stream_stop_method_wakes_the_loop(manual):
+    _, roles, clock = manual
+    with VideoDevice(roles.capture) as dev:
+        run = Runner(video_stream(dev, count=4, clock=lambda: clock.now_ns() / 1e9))
+        run.wait("streaming", lambda s: s.main.depth.in_driver == 4)
+        start = time.monotonic()
+        run.stream.stop()
+        run.thread.join(1)
+        assert time.monotonic() - start < 0.05
+
+
+def test_device_removal_ends_the_loop_with_device_gone():
+    """POLLHUP on the device fd (the node went away): DeviceGone, cleanup, no hang."""
+    before = _fds()
+    clock = ManualClock()
+    backend, roles = scenario_board(clock)
+    with backend:
+        dev = VideoDevice(roles.capture)
+        run = Runner(video_stream(dev, count=4, clock=lambda: clock.now_ns() / 1e9))
+        run.wait("streaming", lambda s: s.main.depth.in_driver == 4)
+        with socket.socket(fileno=os.dup(dev.fd)) as dup:
+            dup.shutdown(socket.SHUT_RDWR)
+        run.thread.join(2)
+        assert not run.thread.is_alive()
+        assert isinstance(run.error, DeviceGone)
+        assert run.last.final and run.last.state is StreamState.FAILED
+        assert run.last.error is not None and run.last.error.kind == "DeviceGone"
+        # The virtual node answers EPIPE on its own half-closed socket; the fd still closes.
+        with contextlib.suppress(BrokenPipeError):
+            dev.close()
+    # Nothing of ours stays open.  (The virtual node's own buffer memory survives its
+    # backend when the simulated removal made its release fail: not the loop's.)
+    left = {f: _target(f) for f in _fds() - before}
+    assert all(t.startswith("/memfd:vb2-") for t in left.values()), left
+
+
+def _target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return ""
+
+
+# --- dma-buf sources and pipelines ----------------------------------------------------------
+
+
+def test_heap_dmabuf_capture_keeps_index_association(instant):
+    _, roles, clock = instant
+    before = _fds()
+    with VideoDevice(roles.capture) as dev:
+        stream = video_stream(dev, count=3, memory=DMABUF, source=HeapSource("system"),
+                              max_frames=30, clock=clock)
+        final = stream.run()
+    q = final.main
+    assert final.frames == 30 and q.memory == "dmabuf" and q.source == "heap /dev/dma_heap/system"
+    fds = [b.planes[0].imported_fd for b in q.buffers]
+    assert len(set(fds)) == 3 and None not in fds
+    assert _fds() == before
+
+
+def test_udmabuf_on_a_vmalloc_queue_is_explained(instant):
+    _, roles, clock = instant
+    before = _fds()
+    with VideoDevice(roles.capture) as dev:
+        stream = video_stream(dev, count=2, memory=DMABUF, source=UdmabufSource(),
+                              max_frames=5, clock=clock)
+        with pytest.raises(MemoryFault) as info:
+            stream.run()
+    assert info.value.ioctl == "VIDIOC_QBUF" and "vmap" in info.value.explanation
+    assert _fds() == before
+
+
+def test_too_small_dmabuf_refused_before_qbuf(instant):
+    """A dma-buf smaller than the plane: refused by the pre-flight, naming both sizes."""
+    _, roles, clock = instant
+
+    class Small(HeapSource):
+        def _one(self, size: int):  # type: ignore[no-untyped-def]
+            return super()._one(4096)
+
+    with VideoDevice(roles.capture) as dev:
+        size = dev.get_format(CAP).planes[0].sizeimage
+        stream = video_stream(dev, count=2, memory=DMABUF, source=Small(), clock=clock)
+        with pytest.raises(MediaError) as info:
+            stream.run()
+    assert str(size) in info.value.explanation and "4096" in info.value.explanation
+
+
+def test_pipeline_capture_m2m_output(instant):
+    """vivid → vim2m → vivid-out, zero copy: every stage moves, indices keep their
+    dma-bufs, nothing leaks."""
+    _, roles, clock = instant
+    before = _fds()
+    devs = [VideoDevice(p) for p in (roles.capture, roles.m2m, roles.output)]
+    try:
+        final = pipeline_stream(devs, count=3, max_frames=20, clock=clock).run()
+    finally:
+        for dev in devs:
+            dev.close()
+    names = [(q.path, q.name, q.memory) for q in final.queues]
+    assert names == [
+        (roles.capture, "video-capture", "mmap"),
+        (roles.m2m, "video-output", "dmabuf"),
+        (roles.m2m, "video-capture", "mmap"),
+        (roles.output, "video-output", "dmabuf"),
+    ]
+    assert final.frames == 20 and all(q.frames >= 20 for q in final.queues)
+    assert final.queues[1].source.startswith(f"export {roles.capture}")
+    assert final.queues[3].source.startswith(f"export {roles.m2m}")
+    assert _fds() == before
+
+
+def test_m2m_alone(instant):
+    _, roles, clock = instant
+    with VideoDevice(roles.m2m) as dev:
+        final = video_stream(dev, count=2, max_frames=10, clock=clock).run()
+    assert [q.name for q in final.queues] == ["video-output", "video-capture"]
+    assert final.frames == 10 and final.main.stats.drops == 0
+
+
+def test_dvb_demux_ts_statistics(manual):
+    """The virtual vidtv, tuned: TS packets with no sync loss and no CC error."""
+    _, roles, clock = manual
+    with FrontendDevice(roles.frontend) as fe:
+        fe.tune_dvbt(474_000_000)
+        for _ in range(50):
+            clock.advance(0.05)
+        fe.wait_for_lock(1.0)
+    before = _fds()
+    with DemuxDevice(roles.demux) as dmx:
+        dmx.set_pes_filter(0x2000)
+        run = Runner(dvb_stream(dmx, count=8, clock=lambda: clock.now_ns() / 1e9))
+        run.wait("queued", lambda s: s.main.depth.in_driver == 8)
+        for _ in range(20):
+            clock.advance(0.02)
+            # Let the loop give every buffer back: data with no buffer queued is lost.
+            run.wait("re-queued", lambda s: s.main.depth.in_driver == 8)
+        snap = run.wait("TS buffers", lambda s: s.frames >= 5 and s.main.ts.packets > 0)
+        run.finish()
+    ts = run.last.main.ts
+    assert run.last.main.depth.starvations == 0
+    assert ts.sync_losses == 0 and ts.cc_errors == 0 and ts.tei_packets == 0
+    assert ts.packets > 0 and ts.bytes >= 188 * ts.packets and snap.main.role == "dvb"
+    assert _fds() == before
