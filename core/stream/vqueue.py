@@ -189,13 +189,24 @@ class VideoQueue:
         return buf
 
     def _attach_fds(self, buf: Any, fds: Sequence[int]) -> None:
+        """Put the dma-buf fds in an index's QBUF struct, with their sizes as lengths.
+
+        A length of 0 means "the dma-buf's size" at import, but vb2 checks an output
+        plane's bytesused against the length *passed in* for multi-planar DMABUF
+        (``__verify_length``), so 0 there makes every QBUF fail with EINVAL."""
+        sizes = []
+        for fd in fds:
+            try:
+                sizes.append(dmabuf_size(fd))
+            except OSError:
+                sizes.append(0)  # not a dma-buf: QBUF will say so
         if self.mplane:
             for p, fd in enumerate(fds):
                 buf._planes[p].m.fd = fd
-                buf._planes[p].length = 0  # 0: the dma-buf's own size
+                buf._planes[p].length = sizes[p]
         else:
             buf.m.fd = fds[0]
-            buf.length = 0
+            buf.length = sizes[0]
 
     def import_from(self, producer: VideoQueue) -> None:
         """Import ``producer``'s exports index for index (a stable association)."""

@@ -365,6 +365,18 @@ def test_pipeline_capture_m2m_output(instant):
     assert _fds() == before
 
 
+def test_multiplanar_output_imports_with_explicit_lengths(instant):
+    """vivid-001 capture → vivid-001 output, both multi-planar: vb2 checks an output
+    plane's bytesused against the length passed with the dma-buf, so a length of 0
+    ("the dma-buf's size") would make every QBUF fail with EINVAL."""
+    _, roles, clock = instant
+    out_mplane = "/dev/video12"  # vivid-001-vid-out in the scenario board
+    with VideoDevice(roles.capture_mplane) as cap, VideoDevice(out_mplane) as out:
+        final = pipeline_stream([cap, out], count=3, max_frames=10, clock=clock).run()
+    assert [q.name for q in final.queues] == ["video-capture-mplane", "video-output-mplane"]
+    assert final.frames == 10 and final.queues[1].memory == "dmabuf"
+
+
 def test_m2m_alone(instant):
     _, roles, clock = instant
     with VideoDevice(roles.m2m) as dev:
