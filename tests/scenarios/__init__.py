@@ -45,6 +45,15 @@ def scenario(fn: Scenario) -> Scenario:
 
 def load_all() -> dict[str, Scenario]:
     """Import every scenario module (registration happens at import)."""
-    from scenarios import dmabuf_import, dvb, expbuf, ownership, streaming  # noqa: F401
+    from scenarios import (  # noqa: F401
+        dmabuf_import,
+        dmabuf_rules,
+        dvb,
+        dvb_rules,
+        expbuf,
+        ownership,
+        queue_rules,
+        streaming,
+    )
 
     return SCENARIOS
