@@ -49,8 +49,7 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
     backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info))
     backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"))
     backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"))
-    # A gentler multiplex than vidtv's 32 Mbit/s keeps the demo light on the CPU.
-    adapter = DvbAdapter(0, TransportStream(bitrate=4_000_000))
+    adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
         backend.add(node)
     backend.add(DmaHeapNode("/dev/dma_heap/system"))

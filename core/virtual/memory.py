@@ -201,7 +201,9 @@ class DmabufRegistry:
         if record is None:
             return None
         try:
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+            # A dma-buf file is not open()ed, so it has no O_LARGEFILE (0o100000) the
+            # kernel adds to every open() on 64-bit: fdinfo "flags" shows only these.
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~0o100000
             if fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC:
                 flags |= os.O_CLOEXEC
         except OSError:
