@@ -203,6 +203,8 @@ class Stream:
         wake = self._wake_fd
         by_fd = self._fds()
         primary = self.queues[self.primary]
+        counter = primary.ts if isinstance(primary, DvbQueue) else primary.stats
+        count_attr = "buffers" if isinstance(primary, DvbQueue) else "frames"
         max_frames = self.max_frames
         deadline = None if self.duration is None else self._start + self.duration
         interval = self.snapshot_interval
@@ -227,7 +229,7 @@ class Stream:
                     self._poll_error(fd, by_fd[fd], now)
             if stop_set() or own_stop():
                 return
-            if max_frames is not None and _frames(primary) >= max_frames:
+            if max_frames is not None and getattr(counter, count_attr) >= max_frames:
                 return
             if deadline is not None and now >= deadline:
                 return
@@ -419,10 +421,6 @@ class Stream:
                 os.close(fd)
             self._poll = None
             self._masks.clear()
-
-
-def _frames(q: AnyQueue) -> int:
-    return q.ts.buffers if isinstance(q, DvbQueue) else q.stats.frames
 
 
 def _qname(q: AnyQueue) -> str:

@@ -104,7 +104,6 @@ class VideoQueue:
         self.in_driver = 0
         self.allocated = False
         self.streaming = False
-        self.primed: set[int] = set()  # indices queued at least once (dma-buf attached)
         self.stats = FrameStats(window_frames=window_frames)
         self.depth = DepthTracker()
         self._window_frames = window_frames
@@ -157,6 +156,7 @@ class VideoQueue:
                     self.fill(i, self.maps[i])
         elif self.memory == v.V4L2_MEMORY_DMABUF and self.dmabuf_source is not None:
             self.dmabufs = self.dmabuf_source.allocate(self.plane_sizes, n)
+            self.source = self.dmabuf_source.description  # now names the exporter's queue
         self.state = [WITH_APP] * n
         self.seq = [0] * n
         self.stamp = [0.0] * n
@@ -275,7 +275,6 @@ class VideoQueue:
             chokepoint.ioctl(self.dev.fd, _QBUF, buf)
         except OSError as exc:
             raise self._error(exc, "VIDIOC_QBUF", index) from None
-        self.primed.add(index)
         self.state[index] = IN_DRIVER
         self.in_driver += 1
         self.depth.set(self.in_driver, now)
