@@ -18,6 +18,7 @@ from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.inspect import dvb_kind
+from core.ioctl import backend_for_path
 from core.queue import QueueState
 from core.video import VideoDevice
 
@@ -87,6 +88,21 @@ def view_kind(node: Node | None, path: str) -> str:
     cls = type(node) if node is not None else node_class(path)
     return {VideoDevice: "video", DemuxDevice: "dvb-demux", DvrDevice: "dvb-dvr",
             FrontendDevice: "dvb-frontend"}.get(cls, "none")
+
+
+# Heap names worth offering; /dev/dma_heap is listed too, these catch virtual heaps.
+_KNOWN_HEAPS = ("system", "linux,cma", "reserved")
+
+
+def available_heaps() -> tuple[str, ...]:
+    """dma-heaps on the system, plus those a virtual backend (demo mode) serves."""
+    names = set(DmaHeap.available())
+    names.update(h for h in _KNOWN_HEAPS if backend_for_path(DmaHeap(h).path) is not None)
+    return tuple(sorted(names))
+
+
+def udmabuf_available() -> bool:
+    return Udmabuf.available() or backend_for_path(Udmabuf.path) is not None
 
 
 def is_closed(node: Node) -> bool:
@@ -261,8 +277,8 @@ class Session:
                 exports=tuple(row_for(e) for e in self.exports()),
                 allocations=tuple(row_for(b, imports.get(id(b)))
                                   for b in self.allocations if not b.closed),
-                heaps=tuple(DmaHeap.available()),
-                udmabuf=Udmabuf.available(),
+                heaps=available_heaps(),
+                udmabuf=udmabuf_available(),
                 error=error,
             )
 

@@ -287,10 +287,19 @@ class MainScreen(PanelActions):
         view = message.view
         if view is not None and view.path != self.path:
             return
+        self._apply_view(view)
+
+    def _apply_view(self, view: DeviceView | None) -> None:
         self.view = view
         with self.app.batch_update():
             self.buffers.show(view)
             self._show_dmabufs()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        # A DataTable filled while its tab was hidden can keep stale column widths
+        # until its next update: fill it again once it is visible.
+        self.call_after_refresh(lambda: self._apply_view(self.view))
 
     @on(Select.Changed, "#buf-type")
     def _buf_type_changed(self) -> None:

@@ -191,7 +191,10 @@ def import_queue(session: Session, path: str, buf_type: int | None, index: int |
         dmabufs = [b for b in session.allocations if not b.closed and b.fd == fd]
     else:
         dmabufs = [session.allocate(source, size or length) for length in lengths]
-    state = node.queue_buffer(buf_type, index, dmabufs=dmabufs)
+    # Explicit lengths: for output queues vb2 checks bytesused against the length QBUF
+    # passes, and 0 ("the dma-buf's size") would fail that check with EINVAL.
+    lengths = [b.size for b in dmabufs]
+    state = node.queue_buffer(buf_type, index, dmabufs=dmabufs, lengths=lengths)
     fds = ", ".join(str(b.fd) for b in dmabufs)
     return f"QBUF buffer {state.index} with dma-buf fd(s) {fds}: {state.status.value}"
 

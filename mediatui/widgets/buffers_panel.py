@@ -36,9 +36,11 @@ def cell(value: object, style: str = "") -> Text:
 
 
 def flag_text(flags: int) -> str:
-    names = [n for n in v.buf_flag_names(flags) if n not in _QUIET_FLAGS]
-    return "|".join(n.removeprefix("TIMESTAMP_").removeprefix("TSTAMP_SRC_")
-                    for n in names) or "-"
+    """The flags worth a column: not the state's (QUEUED, DONE...), not the timestamp
+    type and source every buffer of the queue shares."""
+    names = [n for n in v.buf_flag_names(flags)
+             if n not in _QUIET_FLAGS and not n.startswith(("TIMESTAMP_", "TSTAMP_SRC_"))]
+    return "|".join(names) or "-"
 
 
 def buffer_rows(buf: BufferState) -> list[tuple[Text, ...]]:

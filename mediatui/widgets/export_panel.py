@@ -12,16 +12,16 @@ import os
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, DataTable, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Select, Static
 
 from core.queue import QueueState
 from mediatui.messages import ActionRequested
 from mediatui.session import DeviceView, DmabufRow
 from mediatui.widgets.buffers_panel import cell
-from mediatui.widgets.text import plain, size
+from mediatui.widgets.text import size
 
 ALL = -1
-COLUMNS = ("fd", "from", "flags", "size", "exporter", "inode", "refs")
+COLUMNS = ("fd", "from", "size", "refs", "inode", "exporter", "flags")
 ACCESS_OPTIONS = [("O_RDONLY", os.O_RDONLY), ("O_RDWR", os.O_RDWR), ("O_WRONLY", os.O_WRONLY)]
 PLANE_CHOICES = 4  # planes offered even when the format has fewer: EINVAL is a lesson
 
@@ -41,11 +41,11 @@ def dmabuf_row(row: DmabufRow) -> tuple[Text, ...]:
     return (
         cell(row.fd, "bold"),
         cell(origin),
-        cell(open_flag_text(row.flags), "dim"),
         cell(size(row.size)),
-        cell(row.exp_name or "?", "cyan"),
-        cell(row.inode if row.inode is not None else "?", "dim"),
         cell(row.count if row.count is not None else "?"),
+        cell(row.inode if row.inode is not None else "?", "dim"),
+        cell(row.exp_name or "?", "cyan"),
+        cell(open_flag_text(row.flags), "dim"),
     )
 
 
@@ -61,11 +61,10 @@ class ExportPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="controls"):
-            yield Label("buffer", classes="label")
-            yield Select[int]([("all", ALL)], value=ALL, allow_blank=False, compact=True,
+            yield Select[int]([("buf all", ALL)], value=ALL, allow_blank=False, compact=True,
                               id="export-index")
-            yield Label("plane", classes="label")
-            yield Select[int]([("all", ALL), *((str(p), p) for p in range(PLANE_CHOICES))],
+            yield Select[int]([("plane all", ALL),
+                               *((f"plane {p}", p) for p in range(PLANE_CHOICES))],
                               value=ALL, allow_blank=False, compact=True, id="export-plane")
             yield Select[int](ACCESS_OPTIONS, value=os.O_RDONLY, allow_blank=False,
                               compact=True, id="export-access")
@@ -128,7 +127,7 @@ class ExportPanel(Vertical):
             self._indices = indices
             select = self.query_one("#export-index", Select)
             current = select.value
-            select.set_options([("all", ALL), *((str(i), i) for i in indices)])
+            select.set_options([("buf all", ALL), *((f"buf {i}", i) for i in indices)])
             select.value = current if current in indices else ALL
         dvb = view is not None and view.kind.startswith("dvb")
         self.query_one("#export-plane").display = not dvb
@@ -146,6 +145,4 @@ class ExportPanel(Vertical):
                            style="dim")
         n = len(rows)
         summary.append(f"{n} dma-buf fd{'s' * (n != 1)} exported by mediatui", style="bold")
-        if view is not None:
-            summary.append(f"  (queue: {plain(view.path)})", style="dim")
         self.query_one("#export-summary", Static).update(summary)

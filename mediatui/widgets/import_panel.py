@@ -24,7 +24,7 @@ from mediatui.widgets.buffers_panel import cell
 from mediatui.widgets.export_panel import dmabuf_row
 from mediatui.widgets.text import plain
 
-COLUMNS = ("fd", "from", "flags", "size", "exporter", "inode", "refs", "queued on")
+COLUMNS = ("fd", "from", "size", "refs", "inode", "exporter", "flags", "queued on")
 
 
 @dataclass(frozen=True, slots=True)

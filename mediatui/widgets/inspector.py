@@ -2,12 +2,17 @@
 
 It renders core.inspect's dictionaries (the same ones ``mediatui info --json`` and
 ``mediatui probe --json`` print), so the TUI and the CLI never disagree about a device.
+Facts are laid out as key/value grids so long flag lists wrap under their value, not
+under the key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -15,7 +20,7 @@ from textual.widgets import Static
 
 from core.discovery import DeviceNode
 from mediatui.messages import Inspection
-from mediatui.widgets.text import field, flags, join_lines, plain
+from mediatui.widgets.text import flags, plain
 
 HINT = "Select a node in the browser and press Enter to open and inspect it."
 NO_DEVICES = ("No media devices found.\n\nCheck permissions: your user must be in the group "
@@ -23,126 +28,140 @@ NO_DEVICES = ("No media devices found.\n\nCheck permissions: your user must be i
               "Check that a driver is loaded (lsmod, dmesg).\n\nOr run mediatui --demo to "
               "explore virtual devices.")
 
+Rows = Sequence[tuple[str, object]]
+
 
 def _yes(value: object) -> str:
     return "yes" if value else "no"
 
 
-def identity_lines(node: DeviceNode | None) -> list[Text]:
+def grid(rows: Rows, *, indent: int = 2, key_width: int = 15) -> Table:
+    """Keys dim on the left, values (plain text, wrapped) on the right."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=indent + key_width, no_wrap=True, style="dim")
+    table.add_column(ratio=1, overflow="fold")
+    for key, value in rows:
+        shown = plain(value) if value not in (None, "", [], ()) else "-"
+        table.add_row(" " * indent + key, Text(shown, style="dim" if shown == "-" else ""))
+    return table
+
+
+def title(text: str, style: str = "bold") -> Text:
+    return Text(plain(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def identity(node: DeviceNode | None, path: str) -> list[RenderableType]:
     if node is None:
-        return []
-    lines = [
-        Text(plain(node.path), style="bold"),
-        field("kind", node.kind),
-        field("name", node.name),
-        field("driver", node.driver),
-        field("bus info", node.bus_info),
-    ]
+        return [title(path)]
+    rows: list[tuple[str, object]] = [("kind", node.kind), ("name", node.name),
+                                      ("driver", node.driver), ("bus info", node.bus_info)]
     if node.by_path:
-        lines.append(field("by-path", node.by_path[0]))
+        rows.append(("by-path", node.by_path[0]))
     if node.error:
-        lines.append(field("error", node.error))
-    return lines
+        rows.append(("error", node.error))
+    return [title(node.path), grid(rows)]
 
 
-def video_header(info: dict[str, Any]) -> list[Text]:
+def video_header(info: dict[str, Any]) -> list[RenderableType]:
     return [
-        Text(f"{plain(info['path'])}  {plain(info['card'])}", style="bold"),
-        field("driver", f"{info['driver']} {info['version']}"),
-        field("bus info", info["bus_info"]),
-        field("capabilities", flags(info["capabilities"])),
-        field("device caps", flags(info["device_caps"])),
+        title(f"{info['path']}  {info['card']}"),
+        grid([("driver", f"{info['driver']} {info['version']}"),
+              ("bus info", info["bus_info"]),
+              ("device caps", flags(info["device_caps"])),
+              ("capabilities", flags(info["capabilities"]))]),
     ]
 
 
-def video_queues(info: dict[str, Any]) -> list[Text]:
+def video_queues(info: dict[str, Any]) -> list[RenderableType]:
     """Per buffer type: current format and interval, then every format with its frame
     sizes and intervals."""
-    lines: list[Text] = []
+    out: list[RenderableType] = []
     for queue in info["queues"]:
-        lines += [Text(""), Text(plain(queue["buf_type"]), style="bold underline")]
+        out += [Text(""), title(queue["buf_type"], "bold underline")]
         cur = queue.get("current_format", {})
         if "error" in cur:
-            lines.append(field("current format", cur["error"]))
+            current = cur["error"]
         else:
             planes = " + ".join(str(p["sizeimage"]) for p in cur.get("planes", []))
-            lines.append(field("current format",
-                               f"{cur.get('width')}x{cur.get('height')} "
-                               f"{cur.get('pixelformat')} ({planes} B)"))
+            current = f"{cur.get('width')}x{cur.get('height')} {cur.get('pixelformat')} " \
+                      f"({planes} B)"
+        rows: list[tuple[str, object]] = [("current format", current)]
         if queue.get("frame_interval"):
-            lines.append(field("frame interval", f"{queue['frame_interval']} s"))
-        lines.append(field("formats", len(queue["formats"])))
+            rows.append(("frame interval", f"{queue['frame_interval']} s"))
+        rows.append(("formats", len(queue["formats"])))
+        out.append(grid(rows))
+        formats = Table.grid(padding=(0, 1))
+        formats.add_column(width=8, no_wrap=True)
+        formats.add_column(ratio=1, overflow="fold")
         for fmt in queue["formats"]:
-            text = Text(f"    {plain(fmt['fourcc']):<5} ", style="bold")
-            text.append(plain(fmt["description"]))
-            lines.append(text)
+            formats.add_row(Text(f"    {plain(fmt['fourcc'])}", style="bold"),
+                            Text(plain(fmt["description"])))
             for size in fmt["sizes"]:
                 ivals = ", ".join(size.get("intervals", []))
-                row = Text(f"        {plain(size['size'])}")
+                row = Text(f"  {plain(size['size'])}")
                 if ivals:
                     row.append(f"  @ {plain(ivals)}", style="dim")
-                lines.append(row)
-    return lines
+                formats.add_row("", row)
+        out.append(formats)
+    return out
 
 
-def probe_lines(probe: dict[str, Any]) -> list[Text]:
+def probe_blocks(probe: dict[str, Any]) -> list[RenderableType]:
     """The non-destructive probe: memory types, limits, EXPBUF, DVB mmap API."""
-    lines = [Text("probe (CREATE_BUFS(0), nothing allocated)", style="bold reverse")]
-    kind = probe.get("kind", "")
-    if kind.startswith("dvb"):
+    out: list[RenderableType] = [Text(""), title("probe (non-destructive: nothing allocated)",
+                                                 "bold reverse")]
+    if probe.get("kind", "").startswith("dvb"):
         present = probe.get("mmap_api")
-        lines.append(field("DVB mmap API", "present" if present else
-                           f"absent ({probe.get('note')})"))
+        rows: list[tuple[str, object]] = [
+            ("DVB mmap API", "present" if present else f"absent ({probe.get('note')})")]
         if probe.get("max_size"):
-            lines.append(field("max buffer size", f"{probe['max_size']} B (4096 TS packets)"))
-        return lines
+            rows.append(("max size", f"{probe['max_size']} B (4096 TS packets)"))
+        return [*out, grid(rows)]
     if not probe.get("streaming"):
-        lines.append(Text("  no streaming I/O on this node", style="yellow"))
+        out.append(Text("  no streaming I/O on this node", style="yellow"))
     for q in probe.get("queues", []):
-        lines += [
-            Text(f"  {plain(q['buf_type'])}", style="bold"),
-            field("  memory types", flags(q["memory"]), 18),
-            field("  max buffers", q["max_num_buffers"], 18),
-            field("  min buffers", q["min_buffers"], 18),
-            field("  orphaned bufs", _yes(q["orphaned_bufs"]), 18),
-            field("  EXPBUF", _yes(q["expbuf"]), 18),
-            field("  capabilities", flags(q["capabilities"]), 18),
-            field("  probed with", q["method"], 18),
-        ]
-    return lines
+        out += [title(f"  {q['buf_type']}"), grid([
+            ("memory types", flags(q["memory"])),
+            ("max buffers", q["max_num_buffers"]),
+            ("min buffers", q["min_buffers"]),
+            ("orphaned bufs", _yes(q["orphaned_bufs"])),
+            ("EXPBUF", _yes(q["expbuf"])),
+            ("capabilities", flags(q["capabilities"])),
+            ("probed with", q["method"]),
+        ], indent=4)]
+    return out
 
 
-def frontend_lines(info: dict[str, Any]) -> list[Text]:
-    return [
-        Text(f"{plain(info['path'])}  {plain(info['name'])}", style="bold"),
-        field("frequency", f"{info['frequency_min']} - {info['frequency_max']}"),
-        field("delivery", flags(info["delivery_systems"])),
-        field("status", flags(info["status"])),
-    ]
+def frontend_blocks(info: dict[str, Any]) -> list[RenderableType]:
+    return [title(f"{info['path']}  {info['name']}"), grid([
+        ("frequency", f"{info['frequency_min']} - {info['frequency_max']}"),
+        ("delivery", flags(info["delivery_systems"])),
+        ("status", flags(info["status"])),
+    ])]
 
 
-def inspection_text(inspection: Inspection, node: DeviceNode | None) -> Text:
-    lines: list[Text] = []
+def inspection_renderable(inspection: Inspection, node: DeviceNode | None) -> Group:
+    blocks: list[RenderableType] = []
+    info, probe = inspection.info, inspection.probe
     if inspection.error is not None:
         err = inspection.error
-        lines += identity_lines(node) or [Text(plain(inspection.path), style="bold")]
-        lines += [Text(""), Text(plain(f"{err.ioctl or 'open'} failed: {err.errno_name}"),
-                                 style="bold red"),
-                  Text(plain(err.title), style="bold"), Text(plain(err.explanation))]
-        return join_lines(lines)
-    info, probe = inspection.info, inspection.probe
+        failed = f"{err.ioctl or 'open'} failed" + (f": {err.errno_name}" if err.errno else "")
+        blocks += [*identity(node, inspection.path), Text(""),
+                   title(failed, "bold red"), Text(plain(err.title), style="bold"),
+                   Text(plain(err.explanation))]
+        return Group(*blocks)
     if inspection.kind == "dvb-frontend" and info is not None:
-        lines += frontend_lines(info)
+        blocks += frontend_blocks(info)
     elif info is not None:
-        lines += video_header(info)
+        blocks += video_header(info)
     else:
-        lines += identity_lines(node) or [Text(plain(inspection.path), style="bold")]
+        blocks += identity(node, inspection.path)
     # The probe before the format list: vivid alone lists forty formats.
     if probe is not None:
-        lines += [Text(""), *probe_lines(probe)]
+        blocks += probe_blocks(probe)
     if inspection.kind == "video" and info is not None:
-        lines += video_queues(info)
-    return join_lines(lines)
+        blocks += video_queues(info)
+    return Group(*blocks)
 
 
 class Inspector(VerticalScroll):
@@ -162,11 +181,11 @@ class Inspector(VerticalScroll):
     def show_node(self, node: DeviceNode, note: str) -> None:
         """Discovery facts only, for nodes without a queue (media, subdev) or while
         the real inspection loads."""
-        self._body().update(join_lines([*identity_lines(node), Text(""),
-                                        Text(note, style="dim italic")]))
+        self._body().update(Group(*identity(node, node.path), Text(""),
+                                  Text(note, style="dim italic")))
 
     def show_inspection(self, inspection: Inspection, node: DeviceNode | None) -> None:
-        self._body().update(inspection_text(inspection, node))
+        self._body().update(inspection_renderable(inspection, node))
         self.scroll_home(animate=False)
 
     def show_removed(self, path: str) -> None:

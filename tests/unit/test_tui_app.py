@@ -79,9 +79,12 @@ def _devices(*nodes: DeviceNode, name: str = "ghost cam") -> DeviceList:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers finish and their messages be handled."""
+    """Let workers finish and their messages be handled (not the hotplug watcher, which
+    runs until the app exits)."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        busy = [w for w in pilot.app.workers if w.group != "hotplug"]
+        if busy:  # an empty list would mean "all", the watcher included
+            await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()
 
 
