@@ -69,6 +69,7 @@ class DvbVb2Ctx:
         self.offset = 0
         self.cursor: int | None = None  # next packet index this context looks at
         self.first_fill = True
+        self.starved_at: int | None = None  # when the last queued buffer was used up
         self.timer: Timer | None = None
         self.pids: frozenset[int] = frozenset()  # what reaches this context
         self.mode = "ts"  # "ts" (whole packets), "payload" (DMX_OUT_TAP) or "section"
@@ -165,16 +166,24 @@ class DvbVb2Ctx:
         """Arm for the moment the current (or next) buffer will be full."""
         if self.timer is not None or not self.streaming or self.cursor is None:
             return
-        if not self.pids or not self.queue.active() or self.node.clock is None:
-            return
         clock = self.node.clock
+        if clock is None:
+            return
+        if not self.queue.active():
+            if self.starved_at is None:
+                self.starved_at = clock.now_ns()  # what arrives now has nowhere to go
+            return
+        if not self.pids:
+            return
         stream = self.adapter.stream
         now_index = self.adapter.packets_at(clock.now_ns())
         if now_index is None:
             return  # not tuned: no data
-        if self.cursor < now_index and self.current is None:
-            # Nothing was queued while these packets went by: dropped (D5).
-            self.cursor = now_index
+        if self.starved_at is not None:
+            # The packets that went by while nothing was queued are dropped (D5).
+            since = self.adapter.packets_at(self.starved_at) or 0
+            self.cursor = min(self.cursor + max(now_index - since, 0), now_index)
+            self.starved_at = None
         room = self.queue.active()[0].planes[0].length - (
             self.offset if self.current is not None else 0)
         last = self._last_packet_for(room)
@@ -235,10 +244,17 @@ class DvbVb2Ctx:
             until = self.adapter.packets_at(self.node.clock.now_ns())
             if until is None:
                 return
-            for n in range(self.cursor, until):
+            n = self.cursor
+            while n < until:
+                if self.current is None and not self.queue.active():
+                    # Out of buffers: the rest waits for the next QBUF (if that comes
+                    # late, kick() drops what went by).  A clock thread that woke up
+                    # late must not lose data a real demux would have had room for.
+                    break
                 if self.wants(n):
                     self.fill(self._chunk(n), flush=self.mode == "section")
-            self.cursor = max(self.cursor, until)
+                n += 1
+            self.cursor = n
             self.kick()
 
     def fill(self, data: bytes, *, flush: bool = False) -> int:
