@@ -36,8 +36,10 @@ STATES: dict[str, tuple[str, str, str]] = {
     "done": ("█", "done", "lane--done"),
     "error": ("✗", "error", "lane--error"),
 }
-LEGEND = "▁ with the app  ▄ queued in the driver  █ done, waiting for DQBUF  ✗ error"
-_FIXED = 4 + 2 + 9 + 13 + 10  # index, strip borders, state, sequence, bytes
+LEGEND = "▁ with the app  ▄ queued in the driver  █ done, not yet dequeued  ✗ error"
+_FIXED = 4 + 2 + 9 + 13  # index, strip borders, state, sequence
+_BYTES = 10  # the bytesused column, dropped when the lanes are narrow (80x24)
+_MIN_STRIP = 12
 
 
 def state_word(buf: BufferState) -> str:
@@ -57,8 +59,8 @@ def meter(held: int, total: int, width: int = 8) -> str:
 
 
 def queue_title(q: QueueSnapshot) -> str:
-    source = f" from {q.source}" if q.source else ""
-    return f"{q.path} {q.name} · {q.memory} x{len(q.buffers)}{source}"
+    source = f" from {q.source.replace('/dev/', '')}" if q.source else ""
+    return f"{q.path.removeprefix('/dev/')} {q.name} · {q.memory} x{len(q.buffers)}{source}"
 
 
 class BufferLanes(Widget):
@@ -103,14 +105,15 @@ class BufferLanes(Widget):
         snap = self.snapshot
         if snap is None or not snap.queues:
             return Text("no buffers yet", style=self._style("lane--dim"))
-        width = max(self.size.width, 40)
-        strip = max(width - _FIXED, 4)
+        width = max(self.size.width, 30)
+        show_bytes = width - _FIXED - _BYTES >= _MIN_STRIP
+        strip = max(width - _FIXED - (_BYTES if show_bytes else 0), 4)
         lines = []
         for k, q in enumerate(snap.queues):
             lines.append(self._header(k, q, width))
             lanes = self.history[k] if k < len(self.history) else []
             for buf, lane in zip(q.buffers, lanes, strict=False):
-                lines.append(self._lane(buf, lane, strip, q.role == "dvb"))
+                lines.append(self._lane(buf, lane, strip, q.role == "dvb", show_bytes))
         lines.append(Text(LEGEND, style=self._style("lane--dim"), no_wrap=True,
                           overflow="ellipsis"))
         return Text("\n").join(lines)
@@ -133,7 +136,8 @@ class BufferLanes(Widget):
         text.append(gauge, style=self._style(style))
         return text
 
-    def _lane(self, buf: BufferState, lane: deque[str], strip: int, dvb: bool) -> Text:
+    def _lane(self, buf: BufferState, lane: deque[str], strip: int, dvb: bool,
+              show_bytes: bool) -> Text:
         text = Text(no_wrap=True, overflow="crop")
         text.append(f"{buf.index:>3} ", style=self._style("lane--dim"))
         text.append("▕", style=self._style("lane--dim"))
@@ -155,5 +159,6 @@ class BufferLanes(Widget):
         text.append(f" {word:<8}", style=self._style(cls))
         seq = "-" if buf.sequence is None else str(buf.sequence)
         text.append(f"{'count' if dvb else 'seq':<5}{seq:>7} ", style=self._style("lane--dim"))
-        text.append(f"{size(buf.bytesused):>10}")
+        if show_bytes:
+            text.append(f"{size(buf.bytesused):>{_BYTES}}")
         return text

@@ -47,7 +47,7 @@ class RateHistory:
 
 
 def row(label: str, *parts: tuple[str, str] | str) -> Text:
-    """``label`` in a 11-cell column, then the parts (plain text, styled by name)."""
+    """``label`` in an 11-cell column, then the parts (plain text, styled by name)."""
     text = Text(f"{label:<11}", style="dim", no_wrap=True, overflow="ellipsis")
     for part in parts:
         if isinstance(part, tuple):
@@ -60,7 +60,7 @@ def row(label: str, *parts: tuple[str, str] | str) -> Text:
 def depth_row(depth: DepthStats, total: int) -> Text:
     """The starvation meter: buffers held by the driver, and time with none."""
     starved = depth.starved and depth.starvations > 0
-    return row("driver", (f"{meter(depth.in_driver, total, 16)} {depth.in_driver}/{total}",
+    return row("driver", (f"{meter(depth.in_driver, total, 8)} {depth.in_driver}/{total}",
                           "bold red" if starved else "bold"),
                f"  starved {depth.starvations}x {depth.starved_s:.2f} s")
 
@@ -69,12 +69,15 @@ def video_lines(q: QueueSnapshot) -> list[Text]:
     s = q.stats
     if s is None:
         return [row("frames", "-")]
-    lines = [
-        row("fps", (num(s.fps), "bold"), " by timestamp  ", (num(s.fps_arrival), "bold"),
-            " by arrival"),
-        row("frames", (f"{s.frames}", "bold"), f" ({num(s.fps_overall)} fps)  drops ",
-            (f"{s.drops}", "bold red" if s.drops else "bold"), "  errors ",
+    return [
+        row("fps", (num(s.fps), "bold"), " from timestamps"),
+        row("arrival", (num(s.fps_arrival), "bold"), f" fps  {num(s.fps_overall)} overall"),
+        row("frames", (f"{s.frames}", "bold"), "  errors ",
             (f"{s.errors}", "bold red" if s.errors else "bold")),
+        # Drops while the driver had buffers are the driver's (or hardware's) doing;
+        # the rest happened while it starved, which is the application's.
+        row("drops", (f"{s.drops}", "bold red" if s.drops else "bold"),
+            f"  while queued {s.drops_while_queued}" if s.drops else ""),
         row("sequence", f"{num(s.first_sequence, 'd')} .. ",
             (num(s.last_sequence, "d"), "bold"),
             f"  resets {s.sequence_resets}  repeats {s.sequence_repeats}"),
@@ -82,7 +85,6 @@ def video_lines(q: QueueSnapshot) -> list[Text]:
             f"  last {num(s.since_last_frame)} s ago"),
         depth_row(q.depth, len(q.buffers)),
     ]
-    return lines
 
 
 def lines_text(lines: list[Text]) -> Text:
@@ -111,7 +113,7 @@ class RatePanel(Vertical):
         if not snap.queues:
             return
         q = snap.queues[min(selected, len(snap.queues) - 1)]
-        head = row("queue", (f"{q.name}", "bold"), f" {q.path}")
+        head = row("queue", (f"{q.name}", "bold"), f" {q.path.removeprefix('/dev/')}")
         self.query_one("#rate-numbers", Static).update(lines_text([head, *video_lines(q)]))
         main = snap.main.stats
         if not snap.final and self.history.add(snap.time, main.fps if main else None):

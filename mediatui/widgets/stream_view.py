@@ -210,7 +210,10 @@ class StreamView(Vertical):
         message.stop()
         if message.key != self.run_key:
             return
-        snap = message.snapshot
+        self.apply_snapshot(message.snapshot)
+
+    def apply_snapshot(self, snap: StreamSnapshot) -> None:
+        """Everything one snapshot changes, in one repaint."""
         self.snapshot = snap
         self.phase = snap.state
         self.applied += 1

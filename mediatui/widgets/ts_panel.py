@@ -33,15 +33,14 @@ def ts_lines(q: QueueSnapshot) -> list[Text]:
     if len(t.pid_packets) > MAX_PIDS_SHOWN:
         pids += f" +{len(t.pid_packets) - MAX_PIDS_SHOWN}"
     return [
-        row("bitrate", (num(mbit(t.bytes_per_s)), "bold"), " Mbit/s  ",
-            f"({num(t.bytes_per_s, ',.0f')} B/s)"),
+        row("bitrate", (num(mbit(t.bytes_per_s)), "bold"), " Mbit/s",
+            f"  {num(t.bytes_per_s, ',.0f')} B/s"),
         row("packets", (num(t.packets_per_s, ",.0f"), "bold"), " /s  total ",
             f"{t.packets:,}"),
         row("buffers", (f"{t.buffers:,}", "bold"), f"  bytes {t.bytes:,}"),
         row("continuity", (f"{t.cc_errors}", "bold red" if t.cc_errors else "bold"),
             " errors", f" ({by_pid})" if by_pid else ""),
-        row("integrity", "sync losses ",
-            (f"{t.sync_losses}", "bold red" if t.sync_losses else "bold"),
+        row("sync loss", (f"{t.sync_losses}", "bold red" if t.sync_losses else "bold"),
             f"  TEI {t.tei_packets}  duplicates {t.duplicates}"),
         row("dmx flags", ", ".join(flags) if flags else "-"),
         row("PIDs", pids or "-"),
@@ -65,7 +64,7 @@ class TsPanel(Vertical):
         if not snap.queues:
             return
         q = snap.queues[min(selected, len(snap.queues) - 1)]
-        head = row("queue", ("dvb", "bold"), f" {q.path}")
+        head = row("queue", ("dvb", "bold"), f" {q.path.removeprefix('/dev/dvb/')}")
         self.query_one("#ts-numbers", Static).update(lines_text([head, *ts_lines(q)]))
         rate = q.ts.bytes_per_s if q.ts is not None else None
         if not snap.final and self.history.add(snap.time, mbit(rate)):
