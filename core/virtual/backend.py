@@ -52,10 +52,16 @@ class VirtualBackend:
 
     # --- set-up -----------------------------------------------------------------------
 
-    def add(self, node: Node) -> Node:
+    def add(self, node: Node, platform: str = "") -> Node:
+        """Serve ``node``; ``platform`` names the platform device it hangs off in
+        sysfs ("vivid.0"), minors are given in order per subsystem."""
         if node.path in self._nodes:
             raise ValueError(f"two virtual nodes at {node.path}")
         node.attach(self.cond, self.clock)
+        if platform:
+            node.platform = platform
+        if node.minor is None:
+            node.minor = sum(1 for n in self._nodes.values() if n.subsystem == node.subsystem)
         self._nodes[node.path] = node
         return node
 
@@ -70,6 +76,16 @@ class VirtualBackend:
         """discovery.NodeSource: the media nodes (V4L2, DVB, media controller)."""
         return [n.path for n in self._nodes.values()
                 if n.subsystem in ("video4linux", "dvb", "media")]
+
+    def node_properties(
+        self, path: str
+    ) -> tuple[dict[str, str], list[dict[str, str]], dict[str, str]] | None:
+        """What the kernel's uevent and sysfs would say about ``path``: properties,
+        ancestors (nearest first) and attributes, the shapes discovery's
+        ``node_from_properties`` takes, so a virtual node can carry a devpath, a
+        device number and a physical parent like a real one."""
+        node = self._nodes.get(path)
+        return node.uevent() if node is not None else None
 
     def sysfs_facts(self, path: str) -> NodeFacts | None:
         """What sysfs would say about ``path`` (core.nodes asks for virtual paths)."""

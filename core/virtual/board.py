@@ -43,15 +43,15 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
     """A camera, a scaler, a display output and a DVB-T tuner, as on a small board."""
     backend = VirtualBackend(clock=clock, source="virtual (demo)")
     camera = VividInstance(0, multiplanar=True)
-    backend.add(VividCapture("/dev/video0", camera))
-    backend.add(VividOutput("/dev/video1", camera))
-    backend.add(Vim2mNode("/dev/video2"))
-    backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info))
-    backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"))
-    backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"))
+    backend.add(VividCapture("/dev/video0", camera), "vivid.0")
+    backend.add(VividOutput("/dev/video1", camera), "vivid.0")
+    backend.add(Vim2mNode("/dev/video2"), "vim2m.0")
+    backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info), "vivid.0")
+    backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
+    backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
     adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
-        backend.add(node)
+        backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
     backend.add(UdmabufNode("/dev/udmabuf"))
     return backend
@@ -60,23 +60,24 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
 def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     """The kernel tier's devices, numbered as on the test kernel (vivid after vim2m)."""
     backend = VirtualBackend(clock=clock, source="virtual (scenarios)")
-    backend.add(Vim2mNode("/dev/video3"))
+    backend.add(Vim2mNode("/dev/video3"), "vim2m.0")
     plain = VividInstance(0)
-    backend.add(VividCapture("/dev/video7", plain))
-    backend.add(VividOutput("/dev/video8", plain))
+    backend.add(VividCapture("/dev/video7", plain), "vivid.0")
+    backend.add(VividOutput("/dev/video8", plain), "vivid.0")
     mplane = VividInstance(1, multiplanar=True)
-    backend.add(VividCapture("/dev/video11", mplane))
-    backend.add(VividOutput("/dev/video12", mplane))
+    backend.add(VividCapture("/dev/video11", mplane), "vivid.1")
+    backend.add(VividOutput("/dev/video12", mplane), "vivid.1")
     contig = VividInstance(2, allocator="dma-contig")
-    backend.add(VividCapture("/dev/video15", contig))
-    backend.add(VividOutput("/dev/video16", contig))
-    backend.add(MediaNode("/dev/media0", "vidtv", "vidtv", "platform:vidtv"))
-    backend.add(MediaNode("/dev/media2", "vim2m", "vim2m", "platform:vim2m"))
+    backend.add(VividCapture("/dev/video15", contig), "vivid.2")
+    backend.add(VividOutput("/dev/video16", contig), "vivid.2")
+    backend.add(MediaNode("/dev/media0", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
+    backend.add(MediaNode("/dev/media2", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
     for n, instance in enumerate((plain, mplane, contig)):
-        backend.add(MediaNode(f"/dev/media{4 + n}", "vivid", "vivid", instance.bus_info))
+        backend.add(MediaNode(f"/dev/media{4 + n}", "vivid", "vivid", instance.bus_info),
+                    f"vivid.{n}")
     adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
-        backend.add(node)
+        backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
     backend.add(UdmabufNode("/dev/udmabuf"))
     roles = Roles(

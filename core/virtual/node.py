@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import mmap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,12 @@ class FileHandle:
         return f"<FileHandle {self.node.path} fd={self.fd}>"
 
 
+# Character-device majors as on the test kernel (media's is dynamic: 252 there).
+MAJORS = {"video4linux": 81, "media": 252, "dvb": 212}
+
+Props = Mapping[str, str]
+
+
 class Node:
     """A virtual device node; drivers subclass it."""
 
@@ -64,6 +70,9 @@ class Node:
         self.path = path
         self.name = name
         self.driver = driver
+        # Where sysfs would put it: the platform device ("vivid.0") and its minor.
+        self.platform = ""
+        self.minor: int | None = None
         self.handles: list[FileHandle] = []
         # Set by the backend when the node joins it.
         self.cond: threading.Condition = threading.Condition(threading.RLock())
@@ -82,6 +91,50 @@ class Node:
     def facts(self) -> NodeFacts:
         return NodeFacts(self.path, self.subsystem, self.name, self.driver, self.bus_info)
 
+    @property
+    def sysname(self) -> str:
+        if self.subsystem == "dvb":
+            return self.name  # "dvb0.demux0"
+        return self.path.rsplit("/", 1)[-1]
+
+    def devpath(self) -> str:
+        """The sysfs path a kernel driver would register this node at."""
+        if not self.platform:
+            return ""
+        base = f"/devices/platform/{self.platform}"
+        if self.subsystem == "dvb":
+            return f"{base}/i2c-0/dvb/{self.sysname}"  # vidtv's bridge is an i2c adapter
+        if self.subsystem == "video4linux":
+            return f"{base}/video4linux/{self.sysname}"
+        return f"{base}/{self.sysname}"
+
+    def uevent(self) -> tuple[dict[str, str], list[dict[str, str]], dict[str, str]] | None:
+        """(properties, ancestors nearest first, sysfs attributes) as the kernel's
+        uevent and sysfs give them, for discovery's ``node_from_properties``; None for
+        nodes outside the media subsystems.  No ``ID_*``: those are udevd's."""
+        major = MAJORS.get(self.subsystem)
+        devpath = self.devpath()
+        if major is None or not devpath:
+            return None
+        props = {
+            "DEVPATH": devpath,
+            "SUBSYSTEM": self.subsystem,
+            "DEVNAME": self.path.removeprefix("/dev/"),
+            "MAJOR": str(major),
+            "MINOR": str(self.minor or 0),
+        }
+        if self.subsystem == "dvb":
+            adapter, devtype = self.sysname.removeprefix("dvb").split(".", 1)
+            props |= {"DVB_ADAPTER_NUM": adapter,
+                      "DVB_DEVICE_TYPE": devtype.rstrip("0123456789"),
+                      "DVB_DEVICE_NUM": devtype[len(devtype.rstrip("0123456789")):]}
+        platform = f"/devices/platform/{self.platform}"
+        ancestors = [{"DEVPATH": platform, "SUBSYSTEM": "platform",
+                      "DRIVER": self.platform.split(".", 1)[0]}]
+        if self.subsystem == "dvb":
+            ancestors.insert(0, {"DEVPATH": f"{platform}/i2c-0", "SUBSYSTEM": "i2c"})
+        attrs = {"name": self.name, "index": "0"} if self.subsystem == "video4linux" else {}
+        return props, ancestors, attrs
     # --- file operations --------------------------------------------------------------
 
     def open(self, fh: FileHandle) -> None:

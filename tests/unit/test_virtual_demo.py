@@ -146,3 +146,32 @@ def test_demo_board_instant_clock_for_tests() -> None:
         cam.stream_on(CAP_MP)
         done = cam.dequeue_buffer(CAP_MP)
         assert done.sequence == 0 and done.bytesused == 460800
+
+
+def test_node_properties_give_kernel_shaped_nodes() -> None:
+    """The backend answers uevent/sysfs facts; fed to discovery's node_from_properties
+    they give the kernel tier's devpath, devnum, group and DVB properties."""
+    from core.discovery.identity import group_nodes, node_from_properties
+    from core.nodes import describe_node
+
+    real = {d["path"]: d for d in REFERENCE["list_devices"]}
+    backend = demo_board(InstantClock())
+    with backend:
+        nodes = {}
+        for path in backend.list_nodes():
+            facts = backend.node_properties(path)
+            assert facts is not None, path
+            props, ancestors, attrs = facts
+            node = node_from_properties(props, ancestors=ancestors, attrs=attrs,
+                                        describe=describe_node)
+            assert node is not None
+            nodes[path] = node
+    demux = nodes["/dev/dvb/adapter0/demux0"].as_dict()
+    expected = real["/dev/dvb/adapter0/demux0"]
+    for key in ("devpath", "devnum", "group", "name", "kind", "driver", "adapter"):
+        assert demux[key] == expected[key], key
+    cam = nodes["/dev/video0"].as_dict()
+    assert cam["devpath"] == "/devices/platform/vivid.0/video4linux/video0"
+    assert cam["group"] == real["/dev/video7"]["group"]
+    assert {g.sysname for g in group_nodes(nodes.values())} == {
+        g["sysname"] for g in REFERENCE["list_groups"]}
