@@ -52,6 +52,7 @@ from core.virtual.vb2_buffer import (
     State,
     attach_dmabufs,
     fail,
+    take_userptrs,
     verify_length,
 )
 
@@ -283,11 +284,7 @@ class Queue:
         if buf.memory == MEMORY_DMABUF:
             attach_dmabufs(buf, args, self.allocator)
         elif buf.memory == MEMORY_USERPTR:
-            for plane, arg in zip(buf.planes, args, strict=False):
-                if not arg.userptr or arg.length < plane.min_length:
-                    raise fail(errno.EINVAL)
-            for plane, arg in zip(buf.planes, args, strict=False):
-                plane.userptr, plane.length = arg.userptr, arg.length
+            take_userptrs(buf, args, write=not self.is_output)
         for plane, arg in zip(buf.planes, args, strict=False):
             if self.is_output:
                 # bytesused 0 means "the whole plane" (with a kernel warning).

@@ -136,6 +136,46 @@ def verify_length(buf: Buffer, args: Sequence[PlaneArgs], *, is_output: bool,
             raise fail(errno.EINVAL)
 
 
+def user_range_ok(address: int, length: int, *, write: bool) -> bool:
+    """Is ``[address, address + length)`` mapped in this process, writable if the
+    driver will write it?  What pinning the pages (``vb2_vmalloc_get_userptr``)
+    finds out; a hole or a read-only page is EFAULT there."""
+    if address <= 0 or length <= 0:
+        return False
+    end = address + length
+    try:
+        with open("/proc/self/maps") as f:
+            spans = []
+            for line in f:
+                rng, perms = line.split(None, 2)[:2]
+                lo, hi = (int(x, 16) for x in rng.split("-"))
+                spans.append((lo, hi, perms))
+    except OSError:
+        return False
+    cursor = address
+    for lo, hi, perms in sorted(spans):
+        if hi <= cursor or lo > cursor:
+            continue
+        if "r" not in perms or (write and "w" not in perms):
+            return False
+        cursor = hi
+        if cursor >= end:
+            return True
+    return False
+
+
+def take_userptrs(buf: Buffer, args: Sequence[PlaneArgs], *, write: bool) -> None:
+    """__prepare_userptr: each plane at least its setup size (EINVAL), its pages
+    really there (EFAULT)."""
+    for plane, arg in zip(buf.planes, args, strict=False):
+        if arg.length < plane.min_length:
+            raise fail(errno.EINVAL)  # "provided buffer size is less than setup size"
+        if not user_range_ok(arg.userptr, arg.length, write=write):
+            raise fail(errno.EFAULT)
+    for plane, arg in zip(buf.planes, args, strict=False):
+        plane.userptr, plane.length = arg.userptr, arg.length
+
+
 def attach_dmabufs(buf: Buffer, args: Sequence[PlaneArgs], allocator: str) -> None:
     """__prepare_dmabuf (K11): fd, length, attach and map checks, in vb2's order."""
     taken: list[tuple[int, DmabufKind, int, int]] = []  # (dup fd, kind, length, user fd)
@@ -190,5 +230,7 @@ __all__ = [
     "State",
     "attach_dmabufs",
     "fail",
+    "take_userptrs",
+    "user_range_ok",
     "verify_length",
 ]

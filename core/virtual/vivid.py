@@ -16,6 +16,7 @@ plane is too small, discrete webcam sizes and intervals.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from core.virtual.vb2 import (
     State,
     fail,
 )
+from core.virtual.vb2_buffer import user_range_ok
 
 WEBCAM_SIZES = ((320, 180), (640, 360), (640, 480), (1280, 720), (1920, 1080), (3840, 2160))
 WEBCAM_INTERVALS = (
@@ -362,13 +364,17 @@ class _VividVideo(V4L2Node):
         self.queue.buffer_done(buf, State.DONE)
 
     def fill(self, buf: Buffer) -> None:
-        """Write this frame's pattern into every plane (not into user pointers)."""
+        """Write this frame's pattern into every plane, user pointers included (their
+        pages were checked at QBUF and again now: the kernel would have pinned them)."""
         fmt = self.format
         data = pf.frame_planes(fmt.fmt.pixelformat, fmt.width, fmt.height, self.sequence,
                                fmt.sizes())
         for plane, payload in zip(buf.planes, data, strict=False):
             if plane.memory is not None:
                 plane.memory.write(plane.data_offset, payload)
+            elif plane.userptr and user_range_ok(plane.userptr, plane.length, write=True):
+                ctypes.memmove(plane.userptr + plane.data_offset, payload,
+                               min(len(payload), plane.length - plane.data_offset))
 
 
 class VividCapture(_VividVideo):

@@ -14,7 +14,16 @@ from core import ioctl as chokepoint
 from core.abi import v4l2 as v
 from core.video import VideoDevice
 from scenarios import Rig, scenario
-from scenarios.helpers import CAP, CAP_MP, MMAP, OUT, dequeue_wait, expect_error, set_fast
+from scenarios.helpers import (
+    CAP,
+    CAP_MP,
+    MMAP,
+    OUT,
+    USERPTR,
+    dequeue_wait,
+    expect_error,
+    set_fast,
+)
 
 
 @scenario
@@ -242,3 +251,30 @@ def scenario_output_completes_at_frame_rate(rig: Rig) -> None:
         assert done.sequence == 0
         assert done.bytesused == dev.get_format(OUT).planes[0].sizeimage
         dev.stream_off(OUT)
+
+
+@scenario
+def scenario_userptr_rules(rig: Rig) -> None:
+    """USERPTR: a plane shorter than the format is EINVAL, pages that are not mapped
+    are EFAULT (pinning fails), and mapped memory receives the frame."""
+    with VideoDevice(rig.capture) as dev:
+        set_fast(dev, CAP)
+        size = dev.get_format(CAP).planes[0].sizeimage
+        dev.request_buffers(CAP, USERPTR, 2)
+        memory = mmap.mmap(-1, size)
+        window = (ctypes.c_char * size).from_buffer(memory)
+        try:
+            address = ctypes.addressof(window)
+            with expect_error(errno.EINVAL, ioctl="VIDIOC_QBUF"):
+                dev.queue_buffer(CAP, 0, userptrs=[(address, size // 2)])
+            with expect_error(errno.EFAULT, ioctl="VIDIOC_QBUF"):
+                dev.queue_buffer(CAP, 0, userptrs=[(mmap.PAGESIZE, size)])
+            dev.queue_buffer(CAP, 0, userptrs=[(address, size)])
+            dev.stream_on(CAP)
+            done = dequeue_wait(dev, CAP)
+            assert done.index == 0 and done.bytesused == size
+            assert any(memory[:4096]), "the frame did not land in user memory"
+            dev.stream_off(CAP)
+        finally:
+            del window
+            memory.close()
