@@ -30,7 +30,8 @@ class Pacer:
         *,
         lock: threading.Condition | None = None,
     ) -> None:
-        self._lock = lock or threading.Condition(threading.RLock())
+        # The driver's lock (set again when its node joins a backend).
+        self.lock = lock or threading.Condition(threading.RLock())
         self._clock = clock
         self._period_ns = period_ns
         self._ready = ready
@@ -75,7 +76,7 @@ class Pacer:
     def _fire(self, generation: int) -> None:
         # Clock threads call in here: take the driver's lock like an interrupt handler
         # takes the driver's spinlock.
-        with self._lock:
+        with self.lock:
             if generation != self._generation:
                 return
             self._timer = None

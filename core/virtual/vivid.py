@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.abi import v4l2 as v
 from core.virtual import formats as pf
+from core.virtual.clock import Clock
 from core.virtual.node import FileHandle
 from core.virtual.pacing import Pacer
 from core.virtual.v4l2 import V4L2Node
@@ -149,10 +151,10 @@ class _VividVideo(V4L2Node):
         self.pacer = Pacer(lambda: self.clock, self.period_ns, self.has_work, self.tick,
                            self.missed, lock=self.cond)
 
-    def attach(self, cond, clock) -> None:  # type: ignore[no-untyped-def]
+    def attach(self, cond: threading.Condition, clock: Clock) -> None:
         super().attach(cond, clock)
         self.queue.cond = cond
-        self.pacer._lock = cond
+        self.pacer.lock = cond
 
     @property
     def extra_caps(self) -> int:  # type: ignore[override]
