@@ -90,19 +90,20 @@ def video_queues(info: dict[str, Any]) -> list[RenderableType]:
             rows.append(("frame interval", f"{queue['frame_interval']} s"))
         rows.append(("formats", len(queue["formats"])))
         out.append(grid(rows))
-        formats = Table.grid(padding=(0, 1))
-        formats.add_column(width=8, no_wrap=True)
-        formats.add_column(ratio=1, overflow="fold")
+        # Plain lines, not a grid: vivid has dozens of formats with a dozen intervals
+        # each, and a table that size costs more to lay out than it is worth.
+        lines: list[Text] = []
         for fmt in queue["formats"]:
-            formats.add_row(Text(f"    {plain(fmt['fourcc'])}", style="bold"),
-                            Text(plain(fmt["description"])))
+            line = Text(f"    {plain(fmt['fourcc']):<5} ", style="bold")
+            line.append(plain(fmt["description"]), style="not bold")
+            lines.append(line)
             for size in fmt["sizes"]:
                 ivals = ", ".join(size.get("intervals", []))
-                row = Text(f"  {plain(size['size'])}")
+                row = Text(f"          {plain(size['size'])}")
                 if ivals:
                     row.append(f"  @ {plain(ivals)}", style="dim")
-                formats.add_row("", row)
-        out.append(formats)
+                lines.append(row)
+        out.append(Text("\n").join(lines))
     return out
 
 

@@ -16,7 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import RichLog
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
@@ -99,15 +102,26 @@ def entry_text(entry: TraceEntry) -> Text:
     return text
 
 
-class IoctlLog(RichLog):
-    """The log panel; renders from the recorder when told there is something new."""
+class IoctlLog(ScrollView, can_focus=True):
+    """The log panel: renders only the rows on screen (a Line API widget).
+
+    A probe issues hundreds of ioctls at once; rendering each line as it arrives (what
+    RichLog does) costs more than the ioctls.  Here a line is a Rich ``Text`` until it
+    scrolls into view, and its strip is cached by (line, scroll, width).
+    """
 
     BORDER_TITLE = "ioctl log"
 
-    def __init__(self, recorder: IoctlRecorder, *, id: str | None = None) -> None:
-        super().__init__(max_lines=2000, wrap=False, markup=False, highlight=False, id=id)
+    def __init__(self, recorder: IoctlRecorder, *, max_lines: int = 5000,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
         self.recorder = recorder
+        self.max_lines = max_lines
         self._seen = 0
+        self._lines: list[Text] = []
+        self._dropped = 0  # lines trimmed from the top (keeps cache keys absolute)
+        self._widest = 0
+        self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
         self.lines_written = 0
 
     def on_mount(self) -> None:
@@ -118,18 +132,54 @@ class IoctlLog(RichLog):
         self.flush()
 
     def flush(self) -> None:
-        """Write every entry recorded since the last flush."""
+        """Add every entry recorded since the last flush."""
         entries, self._seen = self.recorder.since(self._seen)
-        for entry in entries:
-            self.write(entry_text(entry))
-        self.lines_written += len(entries)
+        if entries:
+            self._append([entry_text(e) for e in entries])
+            self.lines_written += len(entries)
 
     def note(self, text: Text) -> None:
         """A line that is not an ioctl (an error's explanation), after the ioctls so far."""
         self.flush()
-        self.write(text)
+        self._append([text])
 
     def clear_log(self) -> None:
         self.recorder.clear()
         self._seen = self.recorder.total
-        self.clear()
+        self._dropped += len(self._lines)
+        self._lines.clear()
+        self._widest = 0
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    @property
+    def text_lines(self) -> list[str]:
+        """The plain text of every line kept (tests, copy)."""
+        return [t.plain for t in self._lines]
+
+    def _append(self, texts: list[Text]) -> None:
+        follow = self.is_vertical_scroll_end or not self._lines
+        self._lines.extend(texts)
+        self._widest = max(self._widest, *(t.cell_len for t in texts))
+        excess = len(self._lines) - self.max_lines
+        if excess > 0:
+            del self._lines[:excess]
+            self._dropped += excess
+        self.virtual_size = Size(self._widest, len(self._lines))
+        if follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        key = (index + self._dropped, scroll_x, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            full = Strip(list(self._lines[index].render(self.app.console)))
+            strip = self._cache[key] = full.crop_extend(scroll_x, scroll_x + width,
+                                                        self.rich_style)
+        return strip.apply_style(self.rich_style)
