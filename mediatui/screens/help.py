@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,15 +15,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 LIFECYCLE = (
-    "A buffer's life, on any capture node (or --demo):",
-    "  Enter   open the node under the cursor (the inspector shows what it supports)",
-    "  2 r     Buffers: request (REQBUFS); the table shows what the driver granted",
-    "  m       mmap every plane (the 'map' column)",
-    "  3 E     Export: every plane as a dma-buf fd (EXPBUF), with fdinfo",
-    "  X       close every exported fd",
-    "  f       free the buffers (REQBUFS 0)",
-    "  4 i     Import: on a DMABUF queue, QBUF dma-bufs from another node, a heap, udmabuf",
-    "Every ioctl appears in the log (l); every failure is explained in a notification.",
+    ("Enter", "open the node under the cursor; the inspector shows what it supports"),
+    ("2 r", "Buffers: request (REQBUFS); the table shows what the driver granted"),
+    ("m", "mmap every plane (the 'map' column)"),
+    ("3 E", "Export: every plane as a dma-buf fd (EXPBUF), with its fdinfo"),
+    ("X", "close every exported fd"),
+    ("f", "free the buffers (REQBUFS 0)"),
+    ("4 i", "Import: QBUF dma-bufs from another node, a heap or udmabuf on a DMABUF queue"),
 )
 
 
@@ -31,21 +31,37 @@ def _key(binding: Binding) -> str:
     return {"question_mark": "?", "ctrl+r": "^r", "ctrl+l": "^l"}.get(binding.key, binding.key)
 
 
-def bindings_text(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Text:
-    lines = [Text(line, style="bold" if i == 0 else "") for i, line in enumerate(LIFECYCLE)]
+def _grid() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(width=7, no_wrap=True, style="bold cyan")
+    table.add_column(ratio=1, overflow="fold")
+    return table
+
+
+def bindings_help(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Group:
+    """The lifecycle walk-through, then every binding with its id, by group."""
+    walk = _grid()
+    for key, what in LIFECYCLE:
+        walk.add_row(key, what)
+    parts: list[RenderableType] = [
+        Text("A buffer's life, on any capture node (or mediatui --demo):", style="bold"),
+        walk,
+        Text("Every ioctl appears in the log (l); every failure is explained in a "
+             "notification and in the log.", style="dim"),
+    ]
     for title, bindings in groups:
-        lines += [Text(""), Text(title, style="bold underline")]
+        table = _grid()
         for binding in bindings:
             if not isinstance(binding, Binding) or binding.system:
                 continue
-            row = Text(f"  {_key(binding):<8}", style="bold cyan")
-            row.append(binding.description or binding.action)
+            row = Text(binding.description or binding.action)
             if binding.id:
-                row.append(f"  ({binding.id})", style="dim")
-            lines.append(row)
-    lines += [Text(""), Text("  ^p       command palette: every action as \"noun: verb\"",
-                             style="")]
-    return Text("\n").join(lines)
+                row.append(f"  {binding.id}", style="dim")
+            table.add_row(_key(binding), row)
+        parts += [Text(""), Text(title, style="bold underline"), table]
+    palette = _grid()
+    palette.add_row("^p", 'command palette: every action as "noun: verb"')
+    return Group(*parts, palette)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -64,7 +80,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(bindings_text(self._groups), markup=False)
+            yield Static(bindings_help(self._groups), markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "keys (Esc closes)"

@@ -80,6 +80,7 @@ class DeviceTree(Tree[str | None]):
         keep = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
         target: TreeNode[str | None] | None = None
+        first: TreeNode[str | None] | None = None  # where a new user should start
         by_name: dict[str, TreeNode[str | None]] = {}
         for group in devices.groups:
             branch = self.root.add(group_label(group), data=None, expand=True)
@@ -91,6 +92,8 @@ class DeviceTree(Tree[str | None]):
                 )
                 if node.path == keep:
                     target = leaf
+                if first is None and node.kind == "video-capture":
+                    first = leaf
         for path, (group_name, node) in sorted(ghosts.items()):
             branch = by_name.get(group_name)
             if branch is None:
@@ -100,12 +103,14 @@ class DeviceTree(Tree[str | None]):
             leaf = branch.add_leaf(node_label(node, is_open=False, removed=True), data=path)
             if path == keep:
                 target = leaf
+        if target is None and keep is None and self.root.children:
+            top = self.root.children[0]
+            target = first or (top.children[0] if top.children else top)
         if target is not None:
-            self.call_after_refresh(self.move_cursor, target)
-        elif devices.groups and keep is None:
-            first = self.root.children[0]
-            self.call_after_refresh(self.move_cursor, first.children[0] if first.children
-                                    else first)
+            # The line number, counted: a node's own line is only known once the tree
+            # has laid its lines out, which move_cursor(node) does not wait for.
+            lines = [n for g in self.root.children for n in (g, *g.children)]
+            self.cursor_line = lines.index(target)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str | None]) -> None:
         if event.node.data is not None:
