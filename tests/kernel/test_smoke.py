@@ -39,7 +39,9 @@ def test_guest_is_the_test_kernel():
         assert arg in cmdline
 
 
-def _mediatui_list() -> dict:
+@pytest.fixture(scope="module")
+def listing() -> dict:
+    """`mediatui list --json` in the guest, run once (Python starts slowly under TCG)."""
     proc = subprocess.run(
         [sys.executable, "-m", "mediatui", "list", "--json"],
         capture_output=True,
@@ -65,8 +67,7 @@ def _v4l2_ctl_paths() -> set[str]:
     }
 
 
-def test_list_json_reports_the_guest_devices(vivid_cap, vim2m, dvb_adapter):
-    listing = _mediatui_list()
+def test_list_json_reports_the_guest_devices(listing, vivid_cap, vim2m, dvb_adapter):
     assert isinstance(listing.get("source"), str)
     devices = {d["path"]: d for d in listing["devices"]}
 
@@ -90,8 +91,8 @@ def test_list_json_reports_the_guest_devices(vivid_cap, vim2m, dvb_adapter):
         assert entry["kind"] == f"dvb-{key}"
 
 
-def test_list_json_matches_v4l2_ctl_and_sysfs():
-    listed = {d["path"] for d in _mediatui_list()["devices"]}
+def test_list_json_matches_v4l2_ctl_and_sysfs(listing):
+    listed = {d["path"] for d in listing["devices"]}
     v4l2_ctl = _v4l2_ctl_paths()
     assert any(p.startswith("/dev/video") for p in v4l2_ctl), v4l2_ctl
 

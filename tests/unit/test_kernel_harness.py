@@ -6,6 +6,7 @@ with pytester and a fake ``vng`` that runs the guest command on the host.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -225,9 +226,10 @@ def fake_tier(pytester, tmp_path, monkeypatch):
         exe.chmod(0o755)
     kernel = tmp_path / "bzImage"
     kernel.write_bytes(b"fake")
-    monkeypatch.setenv("PATH", f"{bindir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     monkeypatch.setenv(vm.ENV_VNG, str(vng))
     monkeypatch.setenv(vm.ENV_KERNEL, str(kernel))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the harness's run directories
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv(vm.ENV_IN_VM, raising=False)
     pytester.makeconftest(CONFTEST.format(tests_dir=str(TESTS_DIR)))
