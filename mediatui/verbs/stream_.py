@@ -51,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-n", "--count", type=int, metavar="N", help="stop after N frames (buffers)")
     p.add_argument("-t", "--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
     p.add_argument("-b", "--buffers", type=int, metavar="N",
-                   help="buffers to request (default 4; 8 for DVB)")
+                   help="buffers to request (default 4; 32 for DVB, whose data is lost "
+                   "when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
     mem.add_argument("--memory", choices=("mmap", "dmabuf"), default=None,
                      help="memory type (default mmap; dmabuf needs a source below)")
@@ -70,8 +71,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     dvb = p.add_argument_group("DVB")
     dvb.add_argument("--pid", type=lambda s: int(s, 0), default=ALL_PIDS,
                      help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int, default=64 * TS_PACKET, metavar="BYTES",
-                     help="DMX_REQBUFS size (default 64 TS packets)")
+    dvb.add_argument("--buffer-size", type=int, default=256 * TS_PACKET, metavar="BYTES",
+                     help="DMX_REQBUFS size (default 256 TS packets)")
     dvb.add_argument("--tune", type=int, metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
@@ -190,7 +191,7 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
             node = demux = DemuxDevice(args.device)
             demux.set_pes_filter(args.pid)
         try:
-            yield dvb_stream(node, count=args.buffers or 8, size=args.buffer_size,
+            yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
                              max_frames=args.count, duration=args.duration,
                              snapshot_interval=1.0)
         finally:

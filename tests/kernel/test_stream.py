@@ -83,7 +83,7 @@ def test_stream_json_agrees_with_v4l2_ctl(vivid_cap):
     if ctl_drops == 0:  # vivid kept its rate for v4l2-ctl: it must for us too
         assert result["drops"] == 0, (brief, ctl.stderr[-500:])
     assert result["errors"] == 0
-    assert result["last_sequence"] - result["first_sequence"] == 99
+    assert result["last_sequence"] - result["first_sequence"] == 99 + result["drops"]
     if result["drops"] == 0:
         assert result["fps"] == pytest.approx(FPS, rel=0.05)
     assert result["memory"] == "mmap" and result["buffers"] == 4
@@ -195,12 +195,16 @@ def test_m2m_node_alone_streams(vim2m):
 
 
 def test_vidtv_demux_ts_without_continuity_errors(dvb_adapter):
-    """vidtv, tuned: ≥ 1 s of TS through the demux's mmap queue, 0 continuity errors."""
-    result = _json(
-        _mediatui_stream(dvb_adapter["demux"], "--tune", "474000000", "--duration", "1.5", "--json")
-    )
+    """vidtv, tuned: ≥ 1 s of TS through the demux's mmap queue, 0 continuity errors.
+
+    vidtv multiplexes 4 MB/s and a non-blocking demux completes a buffer per demux
+    callback, so the queue needs depth to ride out a busy guest: 32 buffers (the
+    maximum), as a recorder would use."""
+    result = _json(_mediatui_stream(dvb_adapter["demux"], "--tune", "474000000",
+                                    "--buffers", "32", "--duration", "1.5", "--json"))
+    brief = {k: val for k, val in result.items() if k != "snapshot"}
     assert result["elapsed_s"] >= 1.0
     assert result["packets"] > 0 and result["bytes"] >= result["packets"] * 188
-    assert result["sync_losses"] == 0
-    assert result["cc_errors"] == 0, result["cc_errors_by_pid"]
+    assert result["sync_losses"] == 0, brief
+    assert result["cc_errors"] == 0, brief
     assert result["frames"] > 0
