@@ -18,9 +18,10 @@ mediatui also reports the CPU its own streaming call took (``cpu.stream_*`` in t
 
 It needs vivid, so it runs inside the test VM; from the repository root::
 
-    PATH=.venv/bin:$PATH vng --run ../shared/kernel/bzImage --disable-kvm --memory 2G \\
-        --cpus 2 --append 'vivid.n_devs=3 vivid.multiplanar=1,2,1 vivid.allocators=0,0,1' \\
-        --exec ".venv/bin/python benchmarks/stream_vs_v4l2ctl.py" | cat
+    PATH=.venv/bin:$PATH vng --run ../shared/kernel/bzImage --disable-kvm --user root \\
+        --cpus 2 --memory 2G \\
+        --append 'vivid.n_devs=3 vivid.multiplanar=1,2,1 vivid.allocators=0,0,1' \\
+        --exec "cd $PWD && .venv/bin/python benchmarks/stream_vs_v4l2ctl.py" | cat
 
 (the same vng invocation the kernel test tier uses, see tests/kernel/vm.py).
 """
