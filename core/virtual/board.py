@@ -65,16 +65,17 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     backend.add(VividCapture("/dev/video7", plain), "vivid.0")
     backend.add(VividOutput("/dev/video8", plain), "vivid.0")
     mplane = VividInstance(1, multiplanar=True)
-    backend.add(VividCapture("/dev/video11", mplane), "vivid.1")
-    backend.add(VividOutput("/dev/video12", mplane), "vivid.1")
+    # vivid registers every instance on its one platform device, vivid.0.
+    backend.add(VividCapture("/dev/video11", mplane), "vivid.0")
+    backend.add(VividOutput("/dev/video12", mplane), "vivid.0")
     contig = VividInstance(2, allocator="dma-contig")
-    backend.add(VividCapture("/dev/video15", contig), "vivid.2")
-    backend.add(VividOutput("/dev/video16", contig), "vivid.2")
+    backend.add(VividCapture("/dev/video15", contig), "vivid.0")
+    backend.add(VividOutput("/dev/video16", contig), "vivid.0")
     backend.add(MediaNode("/dev/media0", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
     backend.add(MediaNode("/dev/media2", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
     for n, instance in enumerate((plain, mplane, contig)):
         backend.add(MediaNode(f"/dev/media{4 + n}", "vivid", "vivid", instance.bus_info),
-                    f"vivid.{n}")
+                    "vivid.0")
     adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
         backend.add(node, "vidtv.0")
