@@ -299,7 +299,7 @@ class BootRun:
 
     extra_args: tuple[str, ...]
     nodeids: list[str]
-    status: str = "pending"  # ok | crashed | timeout | error
+    status: str = "pending"  # ok | crashed | timeout | error | aborted
     message: str = ""
     returncode: int | None = None
     release: str | None = None
@@ -322,7 +322,7 @@ class BootRun:
     def failure_text(self) -> str:
         """Why a test of this boot has no (complete) result."""
         lines = [f"kernel tier: {self.message or 'no result from the guest'}"]
-        lines.append(f"kernel command line extras: {self.cmdline}")
+        lines.append(f"kernel args: {self.cmdline}")
         if self.returncode is not None:
             lines.append(f"vng exit status: {self.returncode}")
         for err in self.collect_errors:
