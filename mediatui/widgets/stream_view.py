@@ -89,6 +89,9 @@ class StreamView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".stream-banner").display = False
+        self.query_one(".lanes-scroll").border_title = "buffer lanes"
+        self.stats_panel.border_title = "transport stream" if self.spec.is_dvb else "rates"
+        self.notes.border_title = "notes"
         self.show_header()
 
     @property
@@ -219,6 +222,9 @@ class StreamView(Vertical):
         self.applied += 1
         with self.app.batch_update():
             if snap.queues:
+                many = len(snap.queues) > 1
+                self.query_one(".lanes-scroll").border_subtitle = (
+                    "[ ] picks the queue e and d act on" if many else "")
                 self.lanes.apply(snap)
                 self.stats_panel.apply(snap, self.lanes.selected)  # type: ignore[attr-defined]
             for text in snap.notes:
