@@ -10,33 +10,32 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import resource
 import signal
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.abi import dvb as d
-from core.dvb import TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
-from core.inspect import dvb_kind
-from core.stream import (
-    ExportSource,
-    HeapSource,
-    Stream,
-    StreamSnapshot,
-    UdmabufSource,
-    dvb_stream,
-    is_m2m,
-    pipeline_stream,
-    video_stream,
-)
-from core.stream.pipeline import m2m_types
-from core.video import VideoDevice, parse_memory
 from mediatui.verbs.output import fail, print_json
 
+if TYPE_CHECKING:
+    from core.stream import Stream, StreamSnapshot
+    from core.video import VideoDevice
+
+# The streaming modules are imported when the verb runs: the CLI builds every verb's
+# parser at start-up, and `mediatui list` should not pay for them.
+
 ALL_PIDS = 0x2000
+TS_PACKET = 188
+_DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
+
+
+def dvb_kind(path: str) -> str | None:
+    m = _DVB.search(path)
+    return m.group(1) if m else None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -118,6 +117,8 @@ def _opened(args: argparse.Namespace) -> Iterator[Stream]:
         return
     if kind == "frontend":
         raise ValueError(f"{args.device} is a frontend: stream its demux or dvr node")
+    from core.video import VideoDevice
+
     devices = [VideoDevice(args.device)]
     try:
         for path in args.to or ():
@@ -129,6 +130,17 @@ def _opened(args: argparse.Namespace) -> Iterator[Stream]:
 
 
 def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
+    from core.stream import (
+        ExportSource,
+        HeapSource,
+        UdmabufSource,
+        is_m2m,
+        pipeline_stream,
+        video_stream,
+    )
+    from core.stream.pipeline import m2m_types
+    from core.video import parse_memory
+
     dev = devices[0]
     count = args.buffers or 4
     interval = 1.0  # the progress line is once a second; no need for faster snapshots
@@ -174,6 +186,10 @@ def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> 
 
 @contextlib.contextmanager
 def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
+    from core.abi import dvb as d
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+    from core.stream import dvb_stream
+
     adapter = args.device.rsplit("/", 1)[0]
     if args.tune:
         with FrontendDevice(f"{adapter}/frontend0") as fe:
