@@ -102,7 +102,7 @@ def pipeline_snapshot(k: int = 59) -> StreamSnapshot:
     m2m_cap = QueueSnapshot(
         path="/dev/video3", buf_type=CAP, role="capture", memory="mmap",
         buffers=buffers(rotate(k + 1, 4), seq0=frames - 6), depth=depth(rotate(k + 1, 4)),
-        stats=stats(frames - 2, ts_type="copy", warnings=(
+        stats=stats(frames - 2, fps=30.0 + 0.04 * ((k * 5) % 7 - 3), ts_type="copy", warnings=(
             "timestamp type COPY: timestamps are copied from the OUTPUT buffers "
             "(mem2mem), not taken from a clock at capture",)))
     return _snap(k, (vivid, m2m_out, m2m_cap), primary=2)
