@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from core import ioctl as chokepoint
@@ -38,8 +39,10 @@ class DvbQueue:
     next = None
 
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
-                 size: int = 64 * 188, parse: bool = True) -> None:
+                 size: int = 64 * 188, parse: bool = True,
+                 start_filter: Callable[[], None] | None = None) -> None:
         self.dev = node
+        self.start_filter = start_filter
         self.requested = count
         self.size = size
         self.parse = parse  # False: count bytes only (a section filter, not TS packets)
@@ -89,12 +92,20 @@ class DvbQueue:
         """Nothing to check: DVB buffers are always the queue's own (mmap)."""
 
     def start(self, now: float, prime: bool = True) -> None:
-        """Queue every buffer; the first DMX_QBUF starts the queue."""
+        """Queue every buffer (the first DMX_QBUF starts the queue), then start the filter.
+
+        With the filter already running, data arrives while the buffers are still being
+        queued one ioctl at a time; a non-blocking demux completes a buffer per callback
+        and drops what finds no buffer, so a stream could begin with continuity errors.
+        ``start_filter`` (e.g. ``DemuxDevice.start``) lets the caller set the filter up
+        stopped and have it started once every buffer is waiting."""
         for i in range(self.count):
             self.queue(i, now)
         self.streaming = True
         self.dev.started = True
         self.depth.start(self.in_driver, now)
+        if self.start_filter is not None:
+            self.start_filter()
 
     def queue(self, index: int, now: float, used: object = None, stamp: float = 0.0) -> None:
         try:

@@ -293,8 +293,12 @@ def dvb_stream(
     duration: float | None = None,
     clock: Clock = time.monotonic,
     snapshot_interval: float = 0.1,
+    start_filter: Callable[[], None] | None = None,
 ) -> Stream:
-    """A demux (with its filter already set) or dvr node through the DVB mmap API."""
-    q = DvbQueue(node, count=count, size=size, parse=parse)
+    """A demux (with its filter set) or dvr node through the DVB mmap API.
+
+    Set the filter up without DMX_IMMEDIATE_START and pass ``start_filter`` (the
+    demux's ``start``) to have it started once every buffer is queued."""
+    q = DvbQueue(node, count=count, size=size, parse=parse, start_filter=start_filter)
     return Stream([q], max_frames=max_frames, duration=duration, clock=clock,
                   snapshot_interval=snapshot_interval, query_done=False)

@@ -198,18 +198,19 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     demux: DemuxDevice | None = None
     node: DemuxDevice | DvrDevice
     try:
+        # The filter starts once every buffer is queued (see DvbQueue.start).
         if kind == "dvr":
             # The dvr carries what demux filters with DMX_OUT_TS_TAP send it.
             demux = DemuxDevice(f"{adapter}/demux0")
-            demux.set_pes_filter(args.pid, output=d.DMX_OUT_TS_TAP)
+            demux.set_pes_filter(args.pid, output=d.DMX_OUT_TS_TAP, start=False)
             node = DvrDevice(args.device)
         else:
             node = demux = DemuxDevice(args.device)
-            demux.set_pes_filter(args.pid)
+            demux.set_pes_filter(args.pid, start=False)
         try:
             yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
                              max_frames=args.count, duration=args.duration,
-                             snapshot_interval=1.0)
+                             snapshot_interval=1.0, start_filter=demux.start)
         finally:
             node.close()
     finally:
