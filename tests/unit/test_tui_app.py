@@ -8,9 +8,11 @@ assert on the words a person would see, not on widget internals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import json
+import os
 import re
 import threading
 import time
@@ -20,7 +22,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from core.discovery import DeviceList, DeviceNode, HotplugEvent, PhysicalDevice
+from core.discovery import DeviceList, DeviceNode, HotplugEvent, PhysicalDevice, Watcher
 from core.ioctl import TraceEntry
 from mediatui.app import MediatuiApp, make_app
 from mediatui.messages import HotplugReceived, IoctlTraced
@@ -248,3 +250,59 @@ async def test_log_shows_entries_and_saves(tmp_path: Path) -> None:
         saved = list(tmp_path.glob("mediatui-ioctls-*.ndjson"))
         assert len(saved) == 1
         assert len(saved[0].read_text().splitlines()) >= 2
+
+
+class FakeUevents:
+    """An event socket for core.discovery.Watcher: a pipe to poll, events pushed by
+    the test (what udev would send on unplug)."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._queue: list[dict[str, str]] = []
+
+    def fileno(self) -> int:
+        return self._read
+
+    def push(self, props: dict[str, str]) -> None:
+        self._queue.append(props)
+        os.write(self._write, b"x")
+
+    def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]:
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._read, 4096)
+        events, self._queue = self._queue, []
+        return events, False
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@sync
+async def test_watcher_thread_reports_unplug() -> None:
+    """The real Watcher in its thread worker: a remove uevent greys the node out and the
+    rescan that follows drops it from the list; quitting stops the thread."""
+    node = _node("/dev/video-nonexistent-3", "usb cam")
+    lists = [_devices(node), _devices()]
+    events = FakeUevents()
+
+    def watcher(known: object) -> Watcher:
+        return Watcher(known=list(known), event_socket=events, describe=None)
+
+    app = make_app(devices=lists[0], discover_fn=lambda: lists[-1], watch=True,
+                   watcher_factory=watcher)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        events.push({"ACTION": "remove", "SUBSYSTEM": "video4linux",
+                     "DEVPATH": node.devpath, "DEVNAME": node.path, "SEQNUM": "7"})
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "removed" in screen_text(app):
+                break
+        await settle(pilot)
+        assert "removed" in screen_text(app), (notifications(app), list(app.workers))
+        assert any(w.group == "hotplug" and w.is_running for w in app.workers)
+    assert not any(w.is_running for w in app.workers)
