@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from core.discovery.model import (
     SUBSYSTEMS,
@@ -150,7 +151,10 @@ def group_nodes(
     """Group nodes by the physical device they belong to, in natural devpath order.
 
     ``parents`` maps a physical devpath to its properties (SUBSYSTEM, DRIVER); see
-    :func:`group_key` for nodes without one.
+    :func:`group_key` for nodes without one.  A sysfs device whose nodes report
+    different bus_info values is several devices to a person (vivid registers all its
+    ``n_devs`` instances on ``vivid.0``): it is split by bus_info, and nodes without a
+    bus_info (subdevs, DVB) stay with the first instance only if there is just one.
     """
     parents = parents or {}
     by_key: dict[str, list[DeviceNode]] = {}
@@ -158,22 +162,37 @@ def group_nodes(
         by_key.setdefault(group_key(node), []).append(node)
     groups = []
     for key, members in by_key.items():
-        members.sort(key=_member_key)
-        props = parents.get(key, {})
-        groups.append(
-            PhysicalDevice(
-                devpath=key,
-                subsystem=props.get("SUBSYSTEM", ""),
-                sysname=sysname_of(key),
-                driver=props.get("DRIVER", "") or _first(n.driver for n in members),
-                name=_group_name(members),
-                id_path=_first(n.id_path for n in members),
-                bus_info=_group_bus_info(members),
-                nodes=tuple(members),
-            )
-        )
-    groups.sort(key=lambda g: natural_key(g.devpath))
+        for instance, part in _split_by_bus_info(members):
+            groups.append(_group(key, instance, part, parents.get(key, {})))
+    groups.sort(key=lambda g: (natural_key(g.devpath), natural_key(g.instance)))
     return tuple(groups)
+
+
+def _split_by_bus_info(
+    members: list[DeviceNode],
+) -> list[tuple[str, list[DeviceNode]]]:
+    bus_infos = list(dict.fromkeys(n.bus_info for n in members if n.bus_info))
+    if len(bus_infos) <= 1:
+        return [("", members)]
+    parts = [(b, [n for n in members if n.bus_info == b]) for b in bus_infos]
+    rest = [n for n in members if not n.bus_info]
+    return parts + ([("", rest)] if rest else [])
+
+
+def _group(key: str, instance: str, members: list[DeviceNode], props: Props) -> PhysicalDevice:
+    members.sort(key=_member_key)
+    group_id = f"{key}#{instance}" if instance else key
+    return PhysicalDevice(
+        devpath=key,
+        subsystem=props.get("SUBSYSTEM", ""),
+        sysname=sysname_of(key),
+        driver=props.get("DRIVER", "") or _first(n.driver for n in members),
+        name=_group_name(members),
+        id_path=_first(n.id_path for n in members),
+        bus_info=_group_bus_info(members),
+        nodes=tuple(replace(n, group=group_id) for n in members),
+        instance=instance,
+    )
 
 
 def group_key(node: DeviceNode) -> str:

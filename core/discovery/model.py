@@ -60,6 +60,7 @@ class DeviceNode:
     physical: str = ""  # devpath of the physical device, "" when there is none
     by_path: tuple[str, ...] = ()  # /dev/v4l/by-path/... links (udevd only)
     udev: tuple[tuple[str, str], ...] = ()  # the USEFUL_PROPERTIES present, in order
+    group: str = ""  # id of the PhysicalDevice it was grouped into (set by grouping)
 
     def prop(self, key: str, default: str = "") -> str:
         """One udev property, or ``default``."""
@@ -93,7 +94,7 @@ class DeviceNode:
         out["sysname"] = self.sysname
         out["devpath"] = self.devpath
         out["devnum"] = f"{self.devnum[0]}:{self.devnum[1]}" if self.devnum else None
-        out["group"] = self.physical or self.devpath
+        out["group"] = self.group or self.physical or self.devpath
         out["id_path"] = self.id_path or None
         out["by_path"] = list(self.by_path)
         out["udev"] = dict(self.udev)
@@ -113,10 +114,19 @@ class PhysicalDevice:
     id_path: str  # udev's ID_PATH (stable across boots), "" without udevd
     bus_info: str  # QUERYCAP / media bus_info, e.g. "platform:vivid-000"
     nodes: tuple[DeviceNode, ...] = ()
+    # Set when one sysfs device carries several instances told apart by bus_info
+    # (vivid.0 registers every one of its n_devs instances): that bus_info.
+    instance: str = ""
+
+    @property
+    def id(self) -> str:
+        """Unique among groups: the devpath, plus the instance when there is one."""
+        return f"{self.devpath}#{self.instance}" if self.instance else self.devpath
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "id": self.devpath,
+            "id": self.id,
+            "devpath": self.devpath,
             "name": self.name,
             "subsystem": self.subsystem,
             "sysname": self.sysname,

@@ -77,8 +77,9 @@ class UeventSocket:
             raise ValueError("uevent socket is not open")
         return self._sock.fileno()
 
-    def receive(self) -> tuple[list[dict[str, str]], bool]:
-        """Every queued uevent, oldest first, and whether some were lost."""
+    def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]:
+        """Queued uevents (all, or at most ``limit``), oldest first, and whether some
+        were lost."""
         if self._sock is None:
             raise ValueError("uevent socket is not open")
         events: list[dict[str, str]] = []
@@ -100,6 +101,8 @@ class UeventSocket:
             props = parse_uevent(data)
             if props is not None:
                 events.append(props)
+                if limit is not None and len(events) >= limit:
+                    break
         return events, overflowed
 
     def close(self) -> None:

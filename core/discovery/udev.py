@@ -106,7 +106,7 @@ def enumerate_nodes(
         node = node_from_properties(
             props,
             ancestors=chain,
-            attrs=sysfs.read_attrs(devpath, sys_root),
+            attrs=sysfs.read_attrs(devpath, sys_root, sysfs.attr_names(props["SUBSYSTEM"])),
             describe=describe,
         )
         if node is None:
@@ -145,13 +145,20 @@ class UdevMonitor:
     def fileno(self) -> int:
         return self._monitor.fileno()
 
-    def receive(self) -> tuple[list[dict[str, str]], bool]:
-        """Every queued event as a property dict (ACTION, SEQNUM and DEVNAME included),
-        and whether the socket overflowed (ENOBUFS: events were lost)."""
+    def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]:
+        """Queued events (all, or at most ``limit``) as property dicts (ACTION, SEQNUM
+        and DEVNAME included), and whether the socket overflowed (ENOBUFS: events were
+        lost)."""
         events: list[dict[str, str]] = []
+        # The socket is non-blocking and was polled readable: receive directly.
+        # Monitor.poll(0) would build, register and poll a new select.poll object for
+        # every message, which under emulation costs more than the message itself.
+        receive = getattr(self._monitor, "_receive_device", None) or (
+            lambda: self._monitor.poll(timeout=0)
+        )
         while True:
             try:
-                device = self._monitor.poll(timeout=0)
+                device = receive()
             except OSError as exc:
                 if exc.errno == errno.ENOBUFS:
                     return events, True
@@ -159,13 +166,18 @@ class UdevMonitor:
             if device is None:
                 return events, False
             props = dict(device.properties)
-            props.setdefault("ACTION", device.action or "")
-            props.setdefault("DEVPATH", device.device_path)
-            if device.subsystem:
-                props.setdefault("SUBSYSTEM", device.subsystem)
-            if device.sequence_number:
-                props.setdefault("SEQNUM", str(device.sequence_number))
+            # Received devices carry these as properties; ask only if one is missing.
+            if "ACTION" not in props:
+                props["ACTION"] = device.action or ""
+            if "DEVPATH" not in props:
+                props["DEVPATH"] = device.device_path
+            if "SUBSYSTEM" not in props and device.subsystem:
+                props["SUBSYSTEM"] = device.subsystem
+            if "SEQNUM" not in props and device.sequence_number:
+                props["SEQNUM"] = str(device.sequence_number)
             events.append(props)
+            if limit is not None and len(events) >= limit:
+                return events, False
 
     def close(self) -> None:
         """Closes the netlink socket now rather than whenever the GC runs."""

@@ -2,10 +2,11 @@
 
 One pollable event socket (pyudev's monitor, or a raw uevent socket without libudev)
 plus an eventfd to wake the loop for shutdown; ``run`` polls both with a 100 ms
-timeout and checks its stop event every turn, so it never spins and never outlives
-its caller by more than one timeout.  Each uevent becomes a :class:`HotplugEvent`
-in :class:`EventTracker`, which remembers the nodes it has seen so a remove event,
-when the node can no longer be asked anything, still says what the node was.
+timeout (in a reader thread of its own) and checks its stop event every turn, so it
+never spins and never outlives its caller by more than one timeout.  Each uevent
+becomes a :class:`HotplugEvent` in :class:`EventTracker`, which remembers the nodes
+it has seen so a remove event, when the node can no longer be asked anything, still
+says what the node was.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from queue import Empty, SimpleQueue
 from typing import Protocol
 
 from core.discovery import sysfs, udev
@@ -33,13 +36,16 @@ from core.nodes import describe_node
 
 POLL_TIMEOUT = 0.1  # seconds: the longest a stop request waits without a wake
 
+# A message off the socket (None: the socket overflowed) and when it was read.
+_Received = tuple[dict[str, str] | None, float]
+
 
 class EventSocket(Protocol):
     """What the watcher needs from an event source."""
 
     def fileno(self) -> int: ...
 
-    def receive(self) -> tuple[list[dict[str, str]], bool]: ...
+    def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]: ...
 
     def close(self) -> None: ...
 
@@ -61,19 +67,23 @@ class EventTracker:
         self._dev_root = dev_root
         self.nodes: dict[str, DeviceNode] = {}  # by devpath
         self.physical: set[str] = set()
+        # Driver of each physical device: udevd's unbind events come without DRIVER.
+        self.drivers: dict[str, str] = {}
+        # Ancestor chains by parent devpath: one driver adds a dozen nodes at once.
+        self._chains: dict[str, list[dict[str, str]]] = {}
         for node in known:
             self.remember(node)
 
     def seed_from_sysfs(self) -> None:
         """Know the nodes present now, by name only (no ioctl: starting stays cheap)."""
-        chains: dict[str, list[dict[str, str]]] = {}
         for devpath in sysfs.node_devpaths(self._sys_root):
+            chain = sysfs.ancestors(devpath, self._sys_root, self._chains)
+            self._note_physical(chain)
             if devpath in self.nodes:
                 continue
             props = sysfs.device_properties(devpath, self._sys_root)
             if props is None:
                 continue
-            chain = sysfs.ancestors(devpath, self._sys_root, chains)
             node = node_from_properties(props, ancestors=chain, dev_root=self._dev_root)
             if node is not None:
                 self.remember(node)
@@ -86,7 +96,13 @@ class EventTracker:
         seqnum = _int_or_none(props.get("SEQNUM"))
         if subsystem in SUBSYSTEMS and action in ("add", "remove", "change"):
             return self._node_event(action, props, now, seqnum)
-        if action in ("bind", "unbind") and devpath in self.physical:
+        if action not in ("bind", "unbind"):
+            return None
+        self._chains.clear()  # a DRIVER in a cached chain may have just changed
+        driver = props.get("DRIVER", "") or self.drivers.get(devpath, "")
+        if action == "bind" and driver:
+            self.drivers[devpath] = driver
+        if devpath in self.physical:
             return HotplugEvent(
                 action=action,  # type: ignore[arg-type]  # narrowed by the test above
                 subsystem=subsystem,
@@ -96,7 +112,7 @@ class EventTracker:
                 kind=None,
                 timestamp=now,
                 seqnum=seqnum,
-                driver=props.get("DRIVER", ""),
+                driver=driver,
             )
         return None
 
@@ -107,19 +123,17 @@ class EventTracker:
         sysname = sysname_of(devpath)
         node: DeviceNode | None = None
         if action == "add":
-            chain = sysfs.ancestors(devpath, self._sys_root)
+            chain = sysfs.ancestors(devpath, self._sys_root, self._chains)
             node = node_from_properties(
                 props,
                 ancestors=chain,
-                attrs=sysfs.read_attrs(devpath, self._sys_root),
+                attrs=sysfs.read_attrs(devpath, self._sys_root, sysfs.attr_names(subsystem)),
                 describe=self._describe,
                 dev_root=self._dev_root,
             )
             if node is not None:
                 self.remember(node)
-            phys = physical_of(chain)
-            if phys is not None:
-                self.physical.add(phys["DEVPATH"])
+            self._note_physical(chain)
             known = node
         elif action == "remove":
             known = self.nodes.pop(devpath, None)
@@ -138,6 +152,13 @@ class EventTracker:
             seqnum=seqnum,
             node=node,
         )
+
+    def _note_physical(self, chain: list[dict[str, str]]) -> None:
+        phys = physical_of(chain)
+        if phys is not None:
+            self.physical.add(phys["DEVPATH"])
+            if phys.get("DRIVER"):
+                self.drivers[phys["DEVPATH"]] = phys["DRIVER"]
 
     def remember(self, node: DeviceNode) -> None:
         """Know this node (and its physical device) from now on."""
@@ -184,6 +205,7 @@ class Watcher:
         self._tracker = EventTracker(describe, sys_root=sys_root, dev_root=dev_root)
         self._socket: EventSocket | None = None
         self._wake_fd = -1
+        self._reader_error: BaseException | None = None
 
     # --- lifetime --------------------------------------------------------------------
 
@@ -255,12 +277,41 @@ class Watcher:
         socket overflowed: events were lost, rescan with discover()."""
         if self._socket is None:
             raise ValueError("watcher is not open")
-        raw, overflowed = self._socket.receive()
-        now = self._clock()
-        events = [e for e in (self._tracker.event(p, now) for p in raw) if e is not None]
-        if overflowed:
-            events.append(HotplugEvent("resync", "", "", "", path=None, kind=None, timestamp=now))
-        return events
+        return list(self._events())
+
+    def _events(self) -> Iterator[HotplugEvent]:
+        """Events in arrival order, each stamped when it was read off the socket.
+
+        The socket is drained again before each message is processed: describing an
+        add takes milliseconds, and a driver registering a hundred nodes sends its
+        uevents meanwhile; reading them promptly keeps their timestamps true and the
+        socket's queue short (an overflow loses events).
+        """
+        pending: deque[_Received] = deque()
+        self._drain(pending)
+        while pending:
+            event = self._event_from(*pending.popleft())
+            if event is not None:
+                yield event
+            self._drain(pending)
+
+    def _event_from(self, props: dict[str, str] | None, stamp: float) -> HotplugEvent | None:
+        if props is None:
+            return HotplugEvent("resync", "", "", "", path=None, kind=None, timestamp=stamp)
+        return self._tracker.event(props, stamp)
+
+    def _drain(self, pending: deque[_Received]) -> None:
+        """Read every queued message, one at a time so each gets its own stamp; an
+        overflow is queued as None (a "resync" event)."""
+        assert self._socket is not None
+        while True:
+            raw, overflowed = self._socket.receive(1)
+            stamp = self._clock()
+            pending.extend((props, stamp) for props in raw)
+            if overflowed:
+                pending.append((None, stamp))
+            if not raw:
+                return
 
     def wake(self) -> None:
         """Make a blocked :meth:`run` check its stop event now (thread-safe)."""
@@ -273,26 +324,67 @@ class Watcher:
     def run(self, stop: threading.Event, on_event: Callable[[HotplugEvent], None]) -> None:
         """Report events until ``stop`` is set; closes everything on the way out.
 
-        A Watcher runs once: it is closed when this returns.
+        A reader thread of ours polls the socket (and the wake fd, ≤100 ms timeout),
+        stamps each message as it is read and queues it; this thread turns them into
+        events and calls ``on_event``.  Describing an add opens the node and reads
+        sysfs, which under load takes long enough for a burst of uevents to pile up:
+        split like this, every event is stamped when it arrived and the socket never
+        waits for us.  A Watcher runs once: it is closed when this returns.
         """
+        halt = threading.Event()
+        received: SimpleQueue[_Received | None] = SimpleQueue()
+        reader: threading.Thread | None = None
+        self._reader_error = None
         try:
             self.open()
-            poller = select.poll()
-            poller.register(self.fileno(), select.POLLIN)
-            poller.register(self._wake_fd, select.POLLIN)
-            timeout_ms = max(1, int(self._poll_timeout * 1000))
+            reader = threading.Thread(
+                target=self._read_loop,
+                args=(stop, halt, received),
+                name="uevent-reader",
+                daemon=True,
+            )
+            reader.start()
             while not stop.is_set():
+                try:
+                    item = received.get(timeout=self._poll_timeout)
+                except Empty:
+                    continue
+                if item is None:  # the reader stopped
+                    break
+                event = self._event_from(*item)
+                if event is not None:
+                    on_event(event)
+        finally:
+            halt.set()
+            self.wake()
+            if reader is not None:
+                reader.join()
+            self.close()
+        if self._reader_error is not None:
+            raise self._reader_error
+
+    def _read_loop(
+        self, stop: threading.Event, halt: threading.Event, out: SimpleQueue[_Received | None]
+    ) -> None:
+        poller = select.poll()
+        poller.register(self.fileno(), select.POLLIN)
+        poller.register(self._wake_fd, select.POLLIN)
+        timeout_ms = max(1, int(self._poll_timeout * 1000))
+        pending: deque[_Received] = deque()
+        try:
+            while not (stop.is_set() or halt.is_set()):
                 for fd, _mask in poller.poll(timeout_ms):
                     if fd == self._wake_fd:
                         with contextlib.suppress(BlockingIOError):
                             os.eventfd_read(fd)
                         continue
-                    for event in self.read_events():
-                        on_event(event)
-                        if stop.is_set():
-                            return
+                    self._drain(pending)
+                    while pending:
+                        out.put(pending.popleft())
+        except BaseException as exc:  # handed to run(), which raises it
+            self._reader_error = exc
         finally:
-            self.close()
+            out.put(None)
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -178,6 +178,9 @@ IDENTITY = {
 }
 
 
+IDENTITY_VIDEO7, IDENTITY_MEDIA4 = IDENTITY["/dev/video7"], IDENTITY["/dev/media4"]
+
+
 def describe(path: str) -> NodeInfo:
     if path in IDENTITY:
         return IDENTITY[path]
@@ -355,6 +358,52 @@ def test_groups_sort_naturally():
     assert [g.sysname for g in group_nodes(nodes)] == ["vivid.1", "vivid.2", "vivid.10"]
 
 
+def test_one_sysfs_device_with_several_instances_splits_by_bus_info():
+    """vivid.0 carries every vivid instance; each has its own bus_info and media node."""
+    nodes = []
+    for i, minor in ((0, 7), (1, 11)):
+        path = f"/dev/video{minor}"
+        IDENTITY[path] = NodeInfo(
+            path,
+            "video4linux",
+            "video-capture",
+            f"vivid-00{i}-vid-cap",
+            "vivid",
+            "vivid",
+            f"platform:vivid-00{i}",
+        )
+        media = f"/dev/media{4 + i}"
+        IDENTITY[media] = NodeInfo(
+            media, "media", "media", "vivid", "vivid", "vivid", f"platform:vivid-00{i}"
+        )
+        nodes.append(
+            node(
+                {
+                    **VIDEO7,
+                    "DEVPATH": f"/devices/platform/vivid.0/video4linux/video{minor}",
+                    "DEVNAME": path,
+                },
+                [VIVID],
+            )
+        )
+        nodes.append(
+            node(
+                {**MEDIA4, "DEVPATH": f"/devices/platform/vivid.0/media{4 + i}", "DEVNAME": media},
+                [VIVID],
+            )
+        )
+    del IDENTITY["/dev/video11"], IDENTITY["/dev/media5"]
+    IDENTITY["/dev/video7"] = IDENTITY_VIDEO7
+    IDENTITY["/dev/media4"] = IDENTITY_MEDIA4
+    groups = group_nodes(nodes, {VIVID["DEVPATH"]: VIVID})
+    assert [(g.id, [n.path for n in g.nodes]) for g in groups] == [
+        ("/devices/platform/vivid.0#platform:vivid-000", ["/dev/media4", "/dev/video7"]),
+        ("/devices/platform/vivid.0#platform:vivid-001", ["/dev/media5", "/dev/video11"]),
+    ]
+    assert all(g.sysname == "vivid.0" and g.driver == "vivid" for g in groups)
+    assert {n.group for n in groups[1].nodes} == {groups[1].id}
+
+
 def test_parentless_nodes_are_devices_of_their_own():
     loopback = {
         "DEVPATH": "/devices/virtual/video4linux/video20",
@@ -409,6 +458,7 @@ def test_json_keeps_the_original_keys_and_adds_groups():
     assert cap["by_path"] == ["/dev/v4l/by-path/platform-vivid.0-video-index0"]
     assert cap["udev"]["ID_V4L_PRODUCT"] == "vivid"
     assert cap["devnum"] == "81:15"
+    assert cap["group"] == listing["groups"][2]["id"]
     groups = {g["id"]: g for g in listing["groups"]}
     assert groups["/devices/platform/vivid.0"]["nodes"] == [
         "/dev/media4",

@@ -8,6 +8,7 @@ and a parentless v4l2loopback node.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -154,15 +155,44 @@ def tree(tmp_path: Path) -> Tree:
 
 def fake_describe(tree: Tree):
     """QUERYCAP answers for the fake nodes (paths under the tree's dev root)."""
-    table = {
-        "video7": ("video4linux", "video-capture", "vivid", "vivid", "platform:vivid-000"),
-        "video9": ("video4linux", "meta-capture", "vivid", "vivid", "platform:vivid-000"),
-        "media4": ("media", "media", "vivid", "vivid", "platform:vivid-000"),
-        "media0": ("media", "media", "vidtv", "vidtv", "platform:vidtv"),
-        "video0": ("video4linux", "video-capture", "uvcvideo", "HD Webcam", "usb-0000:00:14.0-1"),
-        "video1": ("video4linux", "meta-capture", "uvcvideo", "HD Webcam", "usb-0000:00:14.0-1"),
-        "media9": ("media", "media", "uvcvideo", "HD Webcam", "usb-0000:00:14.0-1"),
+    table = {  # sysfs name, subsystem, kind, driver, card, bus_info
+        "video7": (
+            "vivid-000-vid-cap",
+            "video4linux",
+            "video-capture",
+            "vivid",
+            "vivid",
+            "platform:vivid-000",
+        ),
+        "video9": (
+            "vivid-000-meta-cap",
+            "video4linux",
+            "meta-capture",
+            "vivid",
+            "vivid",
+            "platform:vivid-000",
+        ),
+        "media4": ("vivid", "media", "media", "vivid", "vivid", "platform:vivid-000"),
+        "media0": ("vidtv", "media", "media", "vidtv", "vidtv", "platform:vidtv"),
+        "video0": (
+            "HD Webcam",
+            "video4linux",
+            "video-capture",
+            "uvcvideo",
+            "HD Webcam",
+            "usb-0000:00:14.0-1",
+        ),
+        "video1": (
+            "HD Webcam",
+            "video4linux",
+            "meta-capture",
+            "uvcvideo",
+            "HD Webcam",
+            "usb-0000:00:14.0-1",
+        ),
+        "media9": ("HD Webcam", "media", "media", "uvcvideo", "HD Webcam", "usb-0000:00:14.0-1"),
         "video20": (
+            "Dummy video device (0x0000)",
             "video4linux",
             "video-capture",
             "v4l2 loopback",
@@ -178,8 +208,8 @@ def fake_describe(tree: Tree):
         if rel.startswith("dvb/"):
             devtype = rel.rsplit("/", 1)[1].rstrip("0123456789")
             return NodeInfo(path, "dvb", f"dvb-{devtype}", f"dvb0.{devtype}0")
-        subsystem, kind, driver, card, bus_info = table[rel]
-        return NodeInfo(path, subsystem, kind, card, driver, card, bus_info)
+        name, subsystem, kind, driver, card, bus_info = table[rel]
+        return NodeInfo(path, subsystem, kind, name, driver, card, bus_info)
 
     describe.calls = calls  # type: ignore[attr-defined]
     return describe
@@ -353,6 +383,12 @@ def test_remove_of_a_node_known_only_from_sysfs_has_its_name_kind(tree):
     assert (event.path, event.kind) == (f"{tree.dev}/dvb/adapter0/dvr0", "dvb-dvr")
 
 
+def test_unbind_from_udevd_has_no_driver_property_but_we_remember_it(tree):
+    t = tracker(tree)
+    event = t.event(kernel_uevent("unbind", "/devices/platform/vivid.0", "platform"), now=4.0)
+    assert event is not None and event.driver == "vivid"
+
+
 def test_unbind_is_reported_for_hardware_with_media_nodes_only(tree):
     t = tracker(tree)
     event = t.event(
@@ -390,26 +426,36 @@ def test_event_as_dict_is_one_ndjson_record(tree):
 
 
 class FakeSocket:
-    """An event source whose fd is a real pipe, so poll() works on it."""
+    """An event source whose fd is a real pipe, so poll() works on it: readable while
+    events are queued, like a netlink socket."""
 
     def __init__(self) -> None:
         self.r, self.w = os.pipe()
         self.queue: list[dict[str, str]] = []
         self.overflow = False
         self.closed = False
+        self.batches: list[int] = []
 
     def push(self, *events: dict[str, str], overflow: bool = False) -> None:
+        if not self.queue and not self.overflow:
+            os.write(self.w, b"x")
         self.queue.extend(events)
         self.overflow = overflow
-        os.write(self.w, b"x")
 
     def fileno(self) -> int:
         return self.r
 
-    def receive(self) -> tuple[list[dict[str, str]], bool]:
-        os.read(self.r, 4096)
-        events, self.queue = self.queue, []
-        overflow, self.overflow = self.overflow, False
+    def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]:
+        if not self.queue and not self.overflow:
+            self.batches.append(0)
+            return [], False
+        n = len(self.queue) if limit is None else limit
+        events, self.queue = self.queue[:n], self.queue[n:]
+        overflow = self.overflow and not self.queue
+        if not self.queue:
+            self.overflow = False
+            os.read(self.r, 1)  # no longer readable
+        self.batches.append(len(events))
         return events, overflow
 
     def close(self) -> None:
@@ -434,29 +480,35 @@ def test_watcher_runs_until_stopped_and_closes_everything(tree):
 
     def on_event(event: HotplugEvent) -> None:
         events.append(event)
-        if len(events) == 3:
+        if len(events) == 6:
             got.set()
 
     watcher.open()
     thread = threading.Thread(target=watcher.run, args=(stop, on_event))
     thread.start()
+    removes = [
+        ("/devices/platform/vivid.0/video4linux/video7", "video4linux", "video7"),
+        ("/devices/platform/vivid.0/video4linux/video9", "video4linux", "video9"),
+        ("/devices/platform/vivid.0/media4", "media", "media4"),
+        ("/devices/platform/vidtv.0/i2c-0/dvb/dvb0.dvr0", "dvb", "dvb/adapter0/dvr0"),
+    ]
     sock.push(
-        kernel_uevent(
-            "remove",
-            "/devices/platform/vivid.0/video4linux/video7",
-            "video4linux",
-            DEVNAME="video7",
-        ),
+        *(kernel_uevent("remove", d, s, DEVNAME=n) for d, s, n in removes),
         kernel_uevent("unbind", "/devices/platform/vivid.0", "platform", DRIVER="vivid"),
         kernel_uevent("add", "/devices/virtual/net/lo", "net"),
         overflow=True,
     )
     assert got.wait(5)
-    assert [(e.action, e.path) for e in events] == [
-        ("remove", f"{tree.dev}/video7"),
-        ("unbind", None),
-        ("resync", None),
+    assert [(e.action, e.path, e.kind) for e in events] == [
+        ("remove", f"{tree.dev}/video7", "video"),
+        ("remove", f"{tree.dev}/video9", "video"),
+        ("remove", f"{tree.dev}/media4", "media"),
+        ("remove", f"{tree.dev}/dvb/adapter0/dvr0", "dvb-dvr"),
+        ("unbind", None, None),
+        ("resync", None, None),
     ]
+    # One message at a time, so each is stamped when it was read.
+    assert max(sock.batches) == 1 and sum(sock.batches) == 6
     assert all(e.timestamp == 7.0 for e in events)
     # The poll timeout is 5 s here: only the wake fd can end the loop this fast.
     start = time.monotonic()
@@ -500,3 +552,37 @@ def test_watcher_read_events_without_a_thread(tree):
         (event,) = watcher.read_events()
         assert (event.action, event.kind, event.node.card) == ("add", "media", "vidtv")
     assert sock.closed
+
+
+def test_a_failing_socket_ends_run_with_its_error_and_closes(tree):
+    class Broken(FakeSocket):
+        def receive(self, limit=None):
+            raise OSError(errno.EBADF, "socket went away")
+
+    sock = Broken()
+    watcher = Watcher(event_socket=sock, sys_root=str(tree.sys), dev_root=str(tree.dev))
+    watcher.open()
+    sock.push(kernel_uevent("add", "/devices/platform/vivid.0/media4", "media"))
+    with pytest.raises(OSError, match="socket went away"):
+        watcher.run(threading.Event(), lambda e: None)
+    assert sock.closed
+
+
+def test_an_on_event_error_stops_the_reader_and_closes(tree):
+    sock = FakeSocket()
+    watcher = Watcher(
+        event_socket=sock,
+        describe=fake_describe(tree),
+        sys_root=str(tree.sys),
+        dev_root=str(tree.dev),
+    )
+    watcher.open()
+    sock.push(kernel_uevent("add", "/devices/platform/vivid.0/media4", "media", DEVNAME="media4"))
+
+    def on_event(event: HotplugEvent) -> None:
+        raise RuntimeError("UI went away")
+
+    with pytest.raises(RuntimeError, match="UI went away"):
+        watcher.run(threading.Event(), on_event)
+    assert sock.closed
+    assert not [t for t in threading.enumerate() if t.name == "uevent-reader"]
