@@ -260,7 +260,8 @@ class MainScreen(PanelActions):
         """Make ``path`` the node the panels work on; open and inspect it."""
         self.path = path
         node = self.devices.find(path) or (self.ghosts.get(path, ("", None))[1])
-        self.query_one("#tabs", TabbedContent).border_title = plain(path)
+        # Text, not str: a str border title would be parsed as markup.
+        self.query_one("#tabs", TabbedContent).border_title = Text(plain(path))
         if node is not None and node.kind in NO_QUEUE_KINDS:
             self.inspector.show_node(node, "A media controller or subdev node: no buffer "
                                      "queue to open here.")

@@ -86,7 +86,7 @@ def preflight_text(queue: QueueState | None, index: int | None, source: Source |
     for p, (need, have) in enumerate(zip(lengths, sizes, strict=True)):
         ok = have >= need
         text.append(f"\n  plane {p}: needs ≥ {need} B, source {have} B  ")
-        text.append("ok" if ok else "too small: QBUF would fail with EINVAL",
+        text.append("ok" if ok else "too small: QBUF → EINVAL",
                     style="green" if ok else "bold red")
     return text
 

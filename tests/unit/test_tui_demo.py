@@ -269,8 +269,15 @@ async def test_import_exports_and_heap_on_a_dmabuf_queue() -> None:
         assert all(p.imported_fd is not None for p in queued.planes)
         assert app.screen.query_one("#import-table").row_count == len(queued.planes)
         assert "queued on" in screen_text(app) and "video1 buf 0" in screen_text(app)
-        # Too small: 4096 bytes for a plane that needs a frame.
+        # The camera's exports hold a 640x360 YUYV frame; the output wants more.  The
+        # pre-flight says so before anything is queued.
+        export_key = next(k for k in keys if k.startswith("export:/dev/video0"))
         app.screen.query_one("#import-index", Select).value = 1
+        app.screen.query_one("#import-source", Select).value = export_key
+        await pilot.pause()
+        assert "too small: QBUF → EINVAL" in screen_text(app)
+        # udmabuf of 4096 bytes: refused, and the size is what the explanation names.
+        app.screen.query_one("#import-source", Select).value = "udmabuf"
         app.screen.query_one("#import-size", Input).value = "4096"
         await pilot.pause()
         assert "too small" in screen_text(app)
@@ -279,6 +286,7 @@ async def test_import_exports_and_heap_on_a_dmabuf_queue() -> None:
         (_severity, title, message), *_ = errors(app)
         assert "EINVAL" in title
         assert "4096" in message or "small" in message.lower()
+        assert device(app, OUTPUT).queue_state(out_type).buffers[1].status.value == "dequeued"
         await pilot.press("a")
         await settle(pilot)
         assert app.screen.query_one("#import-table").row_count == 0
