@@ -208,3 +208,13 @@ def test_vidtv_demux_ts_without_continuity_errors(dvb_adapter):
     assert result["sync_losses"] == 0, brief
     assert result["cc_errors"] == 0, brief
     assert result["frames"] > 0
+
+
+def test_vidtv_dvr_carries_the_whole_ts(dvb_adapter):
+    """The dvr node (O_RDWR, mmap queue) fed by a DMX_OUT_TS_TAP filter on every PID."""
+    result = _json(_mediatui_stream(dvb_adapter["dvr"], "--tune", "474000000",
+                                    "--duration", "1.2", "--json"))
+    brief = {k: val for k, val in result.items() if k != "snapshot"}
+    assert result["packets"] > 0 and result["sync_losses"] == 0, brief
+    assert result["cc_errors"] == 0, brief
+    assert result["device"] == dvb_adapter["dvr"]
