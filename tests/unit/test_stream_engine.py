@@ -377,6 +377,18 @@ def test_multiplanar_output_imports_with_explicit_lengths(instant):
     assert final.frames == 10 and final.queues[1].memory == "dmabuf"
 
 
+def test_output_alone_fills_and_requeues(instant):
+    """A video output on its own: buffers filled with a pattern, displayed, re-queued."""
+    _, roles, clock = instant
+    before = _fds()
+    with VideoDevice(roles.output) as dev:
+        final = video_stream(dev, count=3, max_frames=12, clock=clock).run()
+    q = final.main
+    assert q.role == "output" and q.name == "video-output" and final.frames == 12
+    assert q.stats.drops == 0 and q.stats.errors == 0
+    assert _fds() == before
+
+
 def test_m2m_alone(instant):
     _, roles, clock = instant
     with VideoDevice(roles.m2m) as dev:
