@@ -94,6 +94,7 @@ class MainScreen(PanelActions):
         self.devices = DeviceList(source="")
         self.ghosts: dict[str, tuple[str, DeviceNode]] = {}
         self.view: DeviceView | None = None
+        self._watching = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -119,8 +120,6 @@ class MainScreen(PanelActions):
             self.post_message(DevicesChanged(self.mediatui.initial_devices))
         else:
             self.rescan()
-        if self.mediatui.watcher_factory is not None:
-            self.watch_hotplug()
         self.query_one(DeviceTree).focus()
 
     def on_resize(self) -> None:
@@ -225,6 +224,10 @@ class MainScreen(PanelActions):
                 self._removed(node.path)
         self.devices = message.devices
         self._show_devices()
+        if not self._watching and self.mediatui.watcher_factory is not None:
+            # After the first list: the watcher then knows what a remove takes away.
+            self._watching = True
+            self.watch_hotplug()
         if not message.devices.groups and self.path is None:
             self.inspector.show_hint(NO_DEVICES)
 
