@@ -139,9 +139,11 @@ class IoctlLog(ScrollView, can_focus=True):
             self.lines_written += len(entries)
 
     def note(self, text: Text) -> None:
-        """A line that is not an ioctl (an error's explanation), after the ioctls so far."""
+        """Lines that are not ioctls (an error's explanation), after the ioctls so far;
+        wrapped to the panel, unlike ioctl lines, because all of it should be read."""
         self.flush()
-        self._append([text])
+        width = max(self.scrollable_content_region.width - 1, 40)
+        self._append(list(text.wrap(self.app.console, width)))
 
     def clear_log(self) -> None:
         self.recorder.clear()
