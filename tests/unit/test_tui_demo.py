@@ -345,3 +345,28 @@ async def test_close_device_releases_every_fd() -> None:
         assert CAMERA not in app.session.open_paths
         assert open_fds() == before
         assert "● video0" not in screen_text(app)
+
+
+@sync
+async def test_mouse_opens_and_buttons_act() -> None:
+    """Mouse too: a click opens a node; the panel buttons do what the keys do."""
+    app = _app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(DeviceTree)
+        leaves = [leaf for group in tree.root.children for leaf in group.children]
+        line = [n for g in tree.root.children for n in (g, *g.children)].index(
+            next(n for n in leaves if n.data == OUTPUT))
+        await pilot.click(DeviceTree, offset=(8, line))
+        await settle(pilot)
+        assert app.screen.path == OUTPUT
+        await pilot.click("Tab#--content-tab-buffers")
+        await pilot.pause()
+        await pilot.click("#buffers_request")
+        await settle(pilot)
+        out_type = app.screen.buffers.buf_type
+        assert device(app, OUTPUT).queue_state(out_type).num_buffers == 4
+        await pilot.click("#buffers_free")
+        await settle(pilot)
+        assert device(app, OUTPUT).queue_state(out_type).num_buffers == 0
+        assert not errors(app)
