@@ -145,6 +145,11 @@ class BuffersPanel(Vertical):
         if event.select.id == "buf-type":
             self._render_queue()
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the count (or size) field requests: letters go into the field."""
+        event.stop()
+        self.post_message(ActionRequested("buffers_request"))
+
     # --- what the user chose --------------------------------------------------------
 
     @property

@@ -135,6 +135,10 @@ class ImportPanel(Vertical):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._render_preflight()
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(ActionRequested("import_queue"))
+
     # --- what the user chose --------------------------------------------------------
 
     @property

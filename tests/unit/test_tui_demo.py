@@ -114,6 +114,14 @@ async def test_request_create_map_free() -> None:
         table = app.screen.query_one("#buffers-table")
         assert table.row_count == sum(len(b.planes) for b in state.buffers)
 
+        # Typing a count then Enter requests again (letters would go into the field).
+        app.screen.query_one("#count", Input).focus()
+        await pilot.press("backspace", "backspace", "5", "enter")
+        await settle(pilot)
+        state = device(app).queue_state(CAPTURE_MPLANE)
+        assert state.requested == 5 and state.num_buffers == state.granted
+        app.screen.query_one(DeviceTree).focus()
+
         app.screen.query_one("#count", Input).value = "2"
         await pilot.press("c")
         await settle(pilot)
