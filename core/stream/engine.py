@@ -34,9 +34,10 @@ import select
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from core.errors import DeviceGone, MediaError, media_error
+from core.stream.control import Command, StreamControl
 from core.stream.dvbqueue import DvbQueue
 from core.stream.snapshot import ErrorInfo, StreamSnapshot, StreamState
 from core.stream.vqueue import VideoQueue
@@ -52,15 +53,7 @@ _IDLE = select.POLLPRI  # asks nothing of vb2, but unregistration still reports 
 _GONE = select.POLLHUP | select.POLLNVAL
 
 
-class Command(NamedTuple):
-    """A request from another thread; ``queue`` is an index into :attr:`Stream.queues`."""
-
-    kind: str  # "pause", "manual", "resume", "queue", "dequeue", "snapshot", "stop"
-    queue: int | None = None
-    index: int | None = None
-
-
-class Stream:
+class Stream(StreamControl):
     """Run ``queues`` until stopped, a frame count or a duration is reached, or an error.
 
     ``primary`` names the queue whose dequeued buffers count as "the frames"
@@ -96,10 +89,7 @@ class Stream:
         self._setup = setup
         self._teardown = teardown
         self._prime = list(prime) if prime is not None else [q.prev is None for q in queues]
-        self._commands: queue_mod.SimpleQueue[Command] = queue_mod.SimpleQueue()
-        self._own_stop = threading.Event()
-        self._wake_fd = -1
-        self._wake_lock = threading.Lock()
+        super().__init__()
         self.state = StreamState.STREAMING
         self._notes: list[str] = []
         self._number = 0
@@ -110,43 +100,6 @@ class Stream:
         self._erred: set[int] = set()
         self._snap_now = False
         self.last: StreamSnapshot | None = None
-
-    # --- commands (any thread) --------------------------------------------------------
-
-    def _send(self, command: Command) -> None:
-        self._commands.put(command)
-        with self._wake_lock:
-            if self._wake_fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.eventfd_write(self._wake_fd, 1)
-
-    def pause(self) -> None:
-        """Stop re-queueing: the driver runs out of buffers and starts dropping."""
-        self._send(Command("pause"))
-
-    def manual(self) -> None:
-        """Stop dequeueing and re-queueing: only :meth:`queue_one`/:meth:`dequeue_one` act."""
-        self._send(Command("manual"))
-
-    def resume(self) -> None:
-        """Back to streaming: every held buffer is queued again."""
-        self._send(Command("resume"))
-
-    def queue_one(self, queue: int | None = None, index: int | None = None) -> None:
-        """Pass one held buffer on (the oldest, or ``index``) on queue ``queue``."""
-        self._send(Command("queue", queue, index))
-
-    def dequeue_one(self, queue: int | None = None) -> None:
-        """DQBUF one buffer by hand (it is held while paused or manual)."""
-        self._send(Command("dequeue", queue))
-
-    def request_snapshot(self) -> None:
-        self._send(Command("snapshot"))
-
-    def stop(self) -> None:
-        """Stop from any thread (same as setting the Event passed to :meth:`run`)."""
-        self._own_stop.set()
-        self._send(Command("stop"))
 
     # --- the loop -----------------------------------------------------------------------
 
