@@ -29,7 +29,10 @@ missing prerequisite skips the kernel tests and says what to install. With
 ``CI=true`` it is a failure, every skipped kernel test is a failure, and a VM that
 does not boot or an inner run that crashes fails every test without a result, with
 the tail of the guest's output in the message. A boot's run is bounded by
-``MEDIATUI_VM_TIMEOUT`` seconds (default 900); on timeout the VM is killed.
+``MEDIATUI_VM_TIMEOUT`` seconds (default 900); on timeout the VM is killed. In the
+guest, a test phase (setup, call or teardown) that runs longer than
+``MEDIATUI_VM_TEST_TIMEOUT`` seconds (default 300) is failed where it hangs, and the
+run goes on with the next test.
 
 Other knobs: ``pytest -s`` (or ``MEDIATUI_VM_VERBOSE=1``) streams the guest's output
 live; ``MEDIATUI_VM_KEEP=1`` keeps the run directory (``vng.log``, ``reports.jsonl``)
@@ -66,6 +69,7 @@ udevd runs in the guest, so nodes are ``root:video`` 0660 and the tests run as r
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import shlex
@@ -94,7 +98,8 @@ DEFAULT_KERNEL_ARGS: tuple[str, ...] = (
     "vivid.allocators=0,0,1",
 )
 GUEST_RELEASE = "6.1.192-mediatest"
-DEFAULT_TIMEOUT_S = 900.0
+DEFAULT_TIMEOUT_S = 900.0  # one boot's whole guest run
+DEFAULT_TEST_TIMEOUT_S = 300.0  # one phase (setup, call, teardown) of one test
 VM_MEMORY = "2G"
 VM_CPUS = 2
 TAIL_LINES = 60
@@ -107,6 +112,7 @@ ENV_VM_DIR = "MEDIATUI_VM_DIR"
 ENV_MARK_FD = "MEDIATUI_VM_MARK_FD"
 ENV_KERNEL = "MEDIATUI_TEST_KERNEL"
 ENV_TIMEOUT = "MEDIATUI_VM_TIMEOUT"
+ENV_TEST_TIMEOUT = "MEDIATUI_VM_TEST_TIMEOUT"
 ENV_VERBOSE = "MEDIATUI_VM_VERBOSE"
 ENV_KEEP = "MEDIATUI_VM_KEEP"
 ENV_9P_CACHE = "MEDIATUI_VM_9P_CACHE"
@@ -373,6 +379,8 @@ def guest_command(python: str, pytest_args: Sequence[str], rundir: Path, cwd: Pa
         # kernel tests need.
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
+    if os.environ.get(ENV_TEST_TIMEOUT):
+        env[ENV_TEST_TIMEOUT] = os.environ[ENV_TEST_TIMEOUT]
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return (
         f"cd {shlex.quote(str(cwd))} && exec 3>&1 && "
@@ -936,6 +944,50 @@ class GuestPlugin:
             self._record(
                 {"type": "collect-error", "nodeid": report.nodeid, "longrepr": str(report.longrepr)}
             )
+
+    @contextlib.contextmanager
+    def _phase_timeout(self, item: pytest.Item, when: str):
+        """Fail a test phase that hangs, so one stuck test does not eat the whole boot.
+
+        SIGALRM interrupts the main thread wherever it waits; the failure's traceback
+        shows where, and every thread's stack goes to the captured stderr.
+        """
+        limit = float(os.environ.get(ENV_TEST_TIMEOUT) or DEFAULT_TEST_TIMEOUT_S)
+        if limit <= 0 or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def expired(signum: int, frame: Any) -> None:
+            with contextlib.suppress(Exception):
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            pytest.fail(
+                f"kernel tier: {item.nodeid} {when} took longer than {limit:.0f} s "
+                f"({ENV_TEST_TIMEOUT}); stopped here",
+                pytrace=True,
+            )
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        with self._phase_timeout(item, "setup"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        with self._phase_timeout(item, "call"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None):
+        with self._phase_timeout(item, "teardown"):
+            return (yield)
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         if self._first:

@@ -274,6 +274,18 @@ def test_timeout_kills_the_vm(fake_tier, monkeypatch):
     assert "timed out after 1 s" in result.stdout.str()
 
 
+def test_a_hanging_guest_test_fails_alone(fake_tier, monkeypatch):
+    fake_tier.path.joinpath("ktests/test_hang.py").write_text(
+        "import time\n\ndef test_hangs():\n    time.sleep(60)\n\ndef test_after():\n    pass\n"
+    )
+    monkeypatch.setenv(vm.ENV_TEST_TIMEOUT, "1")
+    result = fake_tier.runpytest_subprocess("ktests/test_hang.py")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "test_hangs call took longer than 1 s" in out
+    assert "time.sleep(60)" in out  # where it hung
+
+
 def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
     monkeypatch.setenv(vm.ENV_KERNEL, str(tmp_path / "no-such-bzImage"))
     result = fake_tier.runpytest_subprocess("-rs")
