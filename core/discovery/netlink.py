@@ -1,23 +1,32 @@
-"""Kernel uevents straight from a NETLINK_KOBJECT_UEVENT socket (no libudev needed).
+"""uevents read from NETLINK_KOBJECT_UEVENT sockets, parsed in Python.
 
 The kernel multicasts every uevent on group 1 of this netlink family, whether or not
 udevd runs, as ``action@devpath\\0KEY=VALUE\\0KEY=VALUE...``.  udevd re-broadcasts
-processed events on group 2 in its own "libudev" format; we only bind group 1, but
-the parser rejects that format anyway.  Joining a uevent multicast group needs no
-privilege.
+each event on group 2 once its rules ran, in libudev's format: a ``libudev\\0``
+header (magic 0xfeedcafe) pointing at the same NUL-separated properties, now with
+udev's own (ID_PATH, DEVLINKS...).  Joining a uevent multicast group needs no
+privilege, so who sent a message is checked: the kernel (netlink port 0) for the
+first kind, root (SCM_CREDENTIALS) for the second, as libudev does.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
+import struct
 
 NETLINK_KOBJECT_UEVENT = 15
 KERNEL_GROUP = 1
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; not exported by the socket module
 
 _LIBUDEV_MAGIC = b"libudev\0"
-_MAX_UEVENT = 8192  # the kernel caps one uevent at UEVENT_BUFFER_SIZE (2048)
+_UDEV_MONITOR_MAGIC = 0xFEEDCAFE  # big-endian on the wire
+# struct monitor_netlink_header: prefix, magic, header_size, properties_off,
+# properties_len (then filter hashes we do not need).
+_UDEV_HEADER = struct.Struct("=8sIIII")
+_UCRED = struct.Struct("=iII")  # struct ucred: pid, uid, gid
+_MAX_MESSAGE = 16384  # kernel uevents stop at 2048 bytes; udevd's carry more properties
+_CMSG_SPACE = socket.CMSG_SPACE(_UCRED.size)
 
 
 def parse_uevent(data: bytes) -> dict[str, str] | None:
@@ -29,14 +38,77 @@ def parse_uevent(data: bytes) -> dict[str, str] | None:
     action, sep, devpath = fields[0].partition(b"@")
     if not sep or not action or not devpath.startswith(b"/"):
         return None
-    props: dict[str, str] = {}
-    for item in fields[1:]:
-        key, sep, value = item.partition(b"=")
-        if sep and key:
-            props[key.decode("ascii", "replace")] = value.decode("utf-8", "replace")
+    props = _properties(fields[1:])
     props.setdefault("ACTION", action.decode("ascii", "replace"))
     props.setdefault("DEVPATH", devpath.decode("utf-8", "replace"))
     return props
+
+
+def parse_udev_message(data: bytes) -> dict[str, str] | None:
+    """The properties of one message udevd broadcast after its rules ran; None for
+    anything that is not a well-formed libudev message."""
+    if len(data) < _UDEV_HEADER.size or not data.startswith(_LIBUDEV_MAGIC):
+        return None
+    if int.from_bytes(data[8:12], "big") != _UDEV_MONITOR_MAGIC:
+        return None
+    _prefix, _magic, _header_size, offset, length = _UDEV_HEADER.unpack_from(data)
+    if offset < _UDEV_HEADER.size or offset + length > len(data):
+        return None
+    props = _properties(data[offset : offset + length].split(b"\0"))
+    return props if "ACTION" in props and "DEVPATH" in props else None
+
+
+def _properties(fields: list[bytes]) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for item in fields:
+        key, sep, value = item.partition(b"=")
+        if sep and key:
+            props[key.decode("ascii", "replace")] = value.decode("utf-8", "replace")
+    return props
+
+
+def receive_messages(
+    sock: socket.socket, *, kernel: bool, udev: bool, limit: int | None = None
+) -> tuple[list[dict[str, str]], bool]:
+    """Queued messages (all, or at most ``limit``) from a non-blocking uevent socket,
+    oldest first, and whether the queue overflowed (ENOBUFS: some were lost).
+
+    ``kernel``/``udev`` say which kind to accept; the other kind, messages from
+    anyone but the kernel or root, and truncated ones are dropped.
+    """
+    events: list[dict[str, str]] = []
+    overflowed = False
+    while limit is None or len(events) < limit:
+        try:
+            data, ancdata, flags, address = sock.recvmsg(_MAX_MESSAGE, _CMSG_SPACE)
+        except BlockingIOError:
+            break
+        except InterruptedError:
+            continue
+        except OSError as exc:
+            if exc.errno == errno.ENOBUFS:
+                overflowed = True
+                continue
+            raise
+        if flags & socket.MSG_TRUNC:
+            continue
+        if data.startswith(_LIBUDEV_MAGIC):
+            props = parse_udev_message(data) if udev and _sender_uid(ancdata) == 0 else None
+        else:
+            # Port 0 is the kernel: any process may send to the multicast group.
+            props = parse_uevent(data) if kernel and address[0] == 0 else None
+        if props is not None:
+            events.append(props)
+    return events, overflowed
+
+
+def _sender_uid(ancdata: list[tuple[int, int, bytes]]) -> int | None:
+    for level, kind, payload in ancdata:
+        if (level, kind) == (socket.SOL_SOCKET, socket.SCM_CREDENTIALS) and len(
+            payload
+        ) >= _UCRED.size:
+            return _UCRED.unpack_from(payload)[1]
+    return None
 
 
 class UeventSocket:
@@ -82,28 +154,7 @@ class UeventSocket:
         were lost."""
         if self._sock is None:
             raise ValueError("uevent socket is not open")
-        events: list[dict[str, str]] = []
-        overflowed = False
-        while True:
-            try:
-                data, address = self._sock.recvfrom(_MAX_UEVENT)
-            except BlockingIOError:
-                break
-            except InterruptedError:
-                continue
-            except OSError as exc:
-                if exc.errno == errno.ENOBUFS:
-                    overflowed = True
-                    continue
-                raise
-            if address[0] != 0:  # not from the kernel: another process could forge it
-                continue
-            props = parse_uevent(data)
-            if props is not None:
-                events.append(props)
-                if limit is not None and len(events) >= limit:
-                    break
-        return events, overflowed
+        return receive_messages(self._sock, kernel=True, udev=False, limit=limit)
 
     def close(self) -> None:
         """Idempotent."""

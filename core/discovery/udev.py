@@ -9,13 +9,13 @@ must use the "kernel" source instead.
 
 from __future__ import annotations
 
-import errno
 import os
+import socket
 import stat
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from core.discovery import sysfs
+from core.discovery import netlink, sysfs
 from core.discovery.identity import Describe, Props, node_from_properties, physical_of
 from core.discovery.model import SUBSYSTEMS, DeviceNode
 
@@ -128,7 +128,12 @@ class UdevMonitor:
     unbind events explain why nodes come and go.
 
     ``source`` is "udev" (events after udevd's rules) or "kernel" (raw kernel events,
-    the only ones there are without udevd).
+    the only ones there are without udevd).  pyudev creates the socket, joins the
+    group and installs libudev's in-kernel subsystem filter; the messages are read
+    from its ``fileno()`` and parsed by :mod:`core.discovery.netlink`, with libudev's
+    sender checks.  Receiving through pyudev costs a dozen ctypes calls a message
+    (device object, property list), which under emulation held a 33-node burst up
+    for most of a second.
     """
 
     BUSES = ("platform", "usb", "pci")
@@ -137,50 +142,28 @@ class UdevMonitor:
         import pyudev
 
         self.source = source
-        self._monitor = pyudev.Monitor.from_netlink(context, source=source)
+        self._monitor: pyudev.Monitor | None = pyudev.Monitor.from_netlink(context, source=source)
         for subsystem in (*SUBSYSTEMS, *self.BUSES):
             self._monitor.filter_by(subsystem)
         self._monitor.start()
+        # A second fd on the same socket (libudev keeps its own and closes it in
+        # udev_monitor_unref); udevd's messages need SCM_CREDENTIALS to be checked.
+        self._sock = socket.socket(fileno=os.dup(self._monitor.fileno()))
+        self._sock.setblocking(False)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 
     def fileno(self) -> int:
-        return self._monitor.fileno()
+        return self._sock.fileno()
 
     def receive(self, limit: int | None = None) -> tuple[list[dict[str, str]], bool]:
         """Queued events (all, or at most ``limit``) as property dicts (ACTION, SEQNUM
         and DEVNAME included), and whether the socket overflowed (ENOBUFS: events were
         lost)."""
-        events: list[dict[str, str]] = []
-        # The socket is non-blocking and was polled readable: receive directly.
-        # Monitor.poll(0) would build, register and poll a new select.poll object for
-        # every message, which under emulation costs more than the message itself.
-        receive = getattr(self._monitor, "_receive_device", None) or (
-            lambda: self._monitor.poll(timeout=0)
+        return netlink.receive_messages(
+            self._sock, kernel=self.source == "kernel", udev=self.source == "udev", limit=limit
         )
-        while True:
-            try:
-                device = receive()
-            except OSError as exc:
-                if exc.errno == errno.ENOBUFS:
-                    return events, True
-                raise
-            if device is None:
-                return events, False
-            props = dict(device.properties)
-            # Received devices carry these as properties; ask only if one is missing.
-            if "ACTION" not in props:
-                props["ACTION"] = device.action or ""
-            if "DEVPATH" not in props:
-                props["DEVPATH"] = device.device_path
-            if "SUBSYSTEM" not in props and device.subsystem:
-                props["SUBSYSTEM"] = device.subsystem
-            if "SEQNUM" not in props and device.sequence_number:
-                props["SEQNUM"] = str(device.sequence_number)
-            events.append(props)
-            if limit is not None and len(events) >= limit:
-                return events, False
 
     def close(self) -> None:
-        """Closes the netlink socket now rather than whenever the GC runs."""
-        monitor, self._monitor = self._monitor, None
-        if monitor is not None:
-            del monitor
+        """Close our fd, then let libudev close its own (udev_monitor_unref)."""
+        self._sock.close()
+        self._monitor = None
