@@ -110,12 +110,18 @@ class DmaHeap:
         self.name = name
         self.path = name if name.startswith("/") else f"/dev/dma_heap/{name}"
 
+    # Heap names a virtual backend may serve; real heaps are listed from /dev.
+    KNOWN = ("system", "linux,cma", "reserved")
+
     @staticmethod
     def available() -> list[str]:
+        """Heaps present in /dev/dma_heap, plus those the virtual backend serves."""
         try:
-            return sorted(os.listdir("/dev/dma_heap"))
+            names = set(os.listdir("/dev/dma_heap"))
         except OSError:
-            return []
+            names = set()
+        names.update(h for h in DmaHeap.KNOWN if chokepoint.backend_for_path(DmaHeap(h).path))
+        return sorted(names)
 
     def allocate(self, size: int) -> Dmabuf:
         """A new dma-buf of at least ``size`` bytes (heaps round up to pages)."""
@@ -143,7 +149,7 @@ class Udmabuf:
 
     @staticmethod
     def available() -> bool:
-        return os.path.exists(Udmabuf.path)
+        return os.path.exists(Udmabuf.path) or chokepoint.backend_for_path(Udmabuf.path) is not None
 
     def allocate(self, size: int) -> Dmabuf:
         size = page_align(size)

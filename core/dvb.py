@@ -316,6 +316,10 @@ class FrontendDevice:
             raise ValueError(f"{self.path} is closed")
         return self._fd
 
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
     def close(self) -> None:
         fd, self._fd = self._fd, -1
         if fd >= 0:

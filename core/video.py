@@ -461,9 +461,10 @@ class VideoDevice:
     ) -> BufferState:
         """VIDIOC_QBUF (or PREPARE_BUF).
 
-        ``dmabufs``: one dma-buf per plane for DMABUF queues; ``lengths`` 0 (default)
-        means "use the dma-buf's size".  Sizes are checked against each plane's minimum
-        first so a mismatch is explained before the kernel refuses it with EINVAL.
+        ``dmabufs``: one dma-buf per plane for DMABUF queues; without ``lengths``,
+        capture planes pass 0 ("use the dma-buf's size") and output planes the size.
+        Sizes are checked against each plane's minimum first so a mismatch is
+        explained before the kernel refuses it with EINVAL.
         """
         queue = self.queue(buf_type)
         memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
@@ -489,7 +490,7 @@ class VideoDevice:
                 )
             for p, dbuf in enumerate(dmabufs):
                 fd = dbuf.fd if isinstance(dbuf, Dmabuf) else dbuf
-                length = lengths[p] if lengths else 0
+                length = lengths[p] if lengths else self._default_import_length(buf_type, dbuf)
                 if entry is not None:
                     self._preflight_dmabuf(entry, p, fd, length, dbuf, name, facts)
                 if mplane:
@@ -532,6 +533,17 @@ class VideoDevice:
                 for plane, dbuf in zip(record.planes, dmabufs, strict=False):
                     plane.imported = dbuf
             return record.freeze()
+
+    @staticmethod
+    def _default_import_length(buf_type: int, dbuf: Dmabuf | int) -> int:
+        """0 asks vb2 to use the dma-buf's size, but vb2 checks an output buffer's
+        bytesused against the length QBUF passes first: give output queues the size."""
+        if not v.is_output(buf_type):
+            return 0
+        try:
+            return dbuf.size if isinstance(dbuf, Dmabuf) else dmabuf_size(dbuf)
+        except OSError:
+            return 0  # not a dma-buf: let the kernel say so
 
     def _preflight_dmabuf(
         self, entry: Buffer, p: int, fd: int, length: int, dbuf: Dmabuf | int, name: str,

@@ -18,7 +18,6 @@ from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.inspect import dvb_kind
-from core.ioctl import backend_for_path
 from core.queue import QueueState
 from core.video import VideoDevice
 
@@ -90,28 +89,17 @@ def view_kind(node: Node | None, path: str) -> str:
             FrontendDevice: "dvb-frontend"}.get(cls, "none")
 
 
-# Heap names worth offering; /dev/dma_heap is listed too, these catch virtual heaps.
-_KNOWN_HEAPS = ("system", "linux,cma", "reserved")
-
-
 def available_heaps() -> tuple[str, ...]:
     """dma-heaps on the system, plus those a virtual backend (demo mode) serves."""
-    names = set(DmaHeap.available())
-    names.update(h for h in _KNOWN_HEAPS if backend_for_path(DmaHeap(h).path) is not None)
-    return tuple(sorted(names))
+    return tuple(DmaHeap.available())
 
 
 def udmabuf_available() -> bool:
-    return Udmabuf.available() or backend_for_path(Udmabuf.path) is not None
+    return Udmabuf.available()
 
 
 def is_closed(node: Node) -> bool:
-    """FrontendDevice has no ``closed``; its ``fd`` raises ValueError once closed."""
-    try:
-        node.fd  # noqa: B018
-    except ValueError:
-        return True
-    return False
+    return node.closed
 
 
 def row_for(buf: Dmabuf, queued_on: str | None = None) -> DmabufRow:
