@@ -60,32 +60,30 @@ class NodeInfo:
         return out
 
 
+# Most specific first: touch nodes also set VIDEO_CAPTURE.  Plain ints, not Cap
+# members: IntFlag arithmetic costs more than the QUERYCAP it classifies.
+_KINDS: tuple[tuple[int, str], ...] = tuple(
+    (int(mask), kind)
+    for mask, kind in (
+        (v4l2.V4L2_CAP_TOUCH, "touch"),
+        (v4l2.V4L2_CAP_VIDEO_M2M | v4l2.V4L2_CAP_VIDEO_M2M_MPLANE, "video-m2m"),
+        (v4l2.V4L2_CAP_VIDEO_CAPTURE | v4l2.V4L2_CAP_VIDEO_CAPTURE_MPLANE, "video-capture"),
+        (v4l2.V4L2_CAP_VIDEO_OUTPUT | v4l2.V4L2_CAP_VIDEO_OUTPUT_MPLANE, "video-output"),
+        (v4l2.V4L2_CAP_META_CAPTURE, "meta-capture"),
+        (v4l2.V4L2_CAP_META_OUTPUT, "meta-output"),
+        (v4l2.V4L2_CAP_VBI_CAPTURE | v4l2.V4L2_CAP_SLICED_VBI_CAPTURE, "vbi-capture"),
+        (v4l2.V4L2_CAP_VBI_OUTPUT | v4l2.V4L2_CAP_SLICED_VBI_OUTPUT, "vbi-output"),
+        (v4l2.V4L2_CAP_SDR_CAPTURE, "sdr-capture"),
+        (v4l2.V4L2_CAP_SDR_OUTPUT, "sdr-output"),
+        (v4l2.V4L2_CAP_RADIO | v4l2.V4L2_CAP_MODULATOR | v4l2.V4L2_CAP_TUNER, "radio"),
+    )
+)
+
+
 def v4l2_kind(device_caps: int) -> str:
     """The node's main function from its device caps, most specific first."""
-    c = v4l2
-    if device_caps & c.V4L2_CAP_TOUCH:  # touch nodes also set VIDEO_CAPTURE
-        return "touch"
-    if device_caps & (c.V4L2_CAP_VIDEO_M2M | c.V4L2_CAP_VIDEO_M2M_MPLANE):
-        return "video-m2m"
-    if device_caps & (c.V4L2_CAP_VIDEO_CAPTURE | c.V4L2_CAP_VIDEO_CAPTURE_MPLANE):
-        return "video-capture"
-    if device_caps & (c.V4L2_CAP_VIDEO_OUTPUT | c.V4L2_CAP_VIDEO_OUTPUT_MPLANE):
-        return "video-output"
-    if device_caps & c.V4L2_CAP_META_CAPTURE:
-        return "meta-capture"
-    if device_caps & c.V4L2_CAP_META_OUTPUT:
-        return "meta-output"
-    if device_caps & (c.V4L2_CAP_VBI_CAPTURE | c.V4L2_CAP_SLICED_VBI_CAPTURE):
-        return "vbi-capture"
-    if device_caps & (c.V4L2_CAP_VBI_OUTPUT | c.V4L2_CAP_SLICED_VBI_OUTPUT):
-        return "vbi-output"
-    if device_caps & c.V4L2_CAP_SDR_CAPTURE:
-        return "sdr-capture"
-    if device_caps & c.V4L2_CAP_SDR_OUTPUT:
-        return "sdr-output"
-    if device_caps & (c.V4L2_CAP_RADIO | c.V4L2_CAP_MODULATOR | c.V4L2_CAP_TUNER):
-        return "radio"
-    return "v4l2"
+    caps = int(device_caps)
+    return next((kind for mask, kind in _KINDS if caps & mask), "v4l2")
 
 
 def _virtual_facts(path: str) -> Any | None:
@@ -101,11 +99,16 @@ def _sysfs_name(path: str) -> str:
     if virtual is not None:
         return virtual.name
     base = os.path.basename(os.path.realpath(path))
-    try:
-        with open(f"/sys/class/video4linux/{base}/name") as f:
-            return f.read().strip()
+    try:  # plain syscalls: listing a hundred nodes reads a hundred of these
+        fd = os.open(f"/sys/class/video4linux/{base}/name", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return ""
+    try:
+        return os.read(fd, 4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 def _dvb_driver(adapter: str, devtype: str, num: str) -> str:
