@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.discovery import netlink, sysfs
 from core.discovery.identity import Describe, Props, node_from_properties, physical_of
-from core.discovery.model import SUBSYSTEMS, DeviceNode
+from core.discovery.model import SUBSYSTEMS, USEFUL_PROPERTIES, DeviceNode
 
 if TYPE_CHECKING:
     import pyudev
@@ -86,6 +86,10 @@ def _udevd_process(proc: str) -> bool | None:
     return False
 
 
+# What udevd's rules add to a media node; the rest is in the kernel's uevent file.
+UDEV_KEYS = (*(k for k in USEFUL_PROPERTIES if k.startswith("ID_")), "DEVLINKS")
+
+
 def enumerate_nodes(
     context: pyudev.Context,
     describe: Describe,
@@ -93,20 +97,32 @@ def enumerate_nodes(
     sys_root: str = "/sys",
 ) -> tuple[list[DeviceNode], dict[str, Props]]:
     """All media nodes libudev knows, with their udev properties, and the properties of
-    their physical devices (read from sysfs, which is what libudev would do too)."""
+    their physical devices.
+
+    The kernel's part of each node's properties (DEVNAME, MAJOR, MINOR, DVB_*) comes
+    from its uevent file and only udev's own keys are asked of libudev: every
+    property pyudev hands over is several ctypes calls, which for a couple of hundred
+    nodes under emulation took seconds.
+    """
     nodes: list[DeviceNode] = []
     parents: dict[str, Props] = {}
     chains: dict[str, list[dict[str, str]]] = {}
-    for device in _devices(context, SUBSYSTEMS):
-        props = dict(device.properties)
-        devpath = props.get("DEVPATH", "")
-        if not devpath or "DEVNAME" not in props:
+    for subsystem, device in _devices(context, SUBSYSTEMS):
+        devpath = device.device_path
+        props = sysfs.device_properties(devpath, sys_root)
+        if props is None or "DEVNAME" not in props:  # gone since, or no node
             continue
+        props["SUBSYSTEM"] = subsystem
+        udev_props = device.properties
+        for key in UDEV_KEYS:
+            value = udev_props.get(key)
+            if value:
+                props[key] = value
         chain = sysfs.ancestors(devpath, sys_root, chains)
         node = node_from_properties(
             props,
             ancestors=chain,
-            attrs=sysfs.read_attrs(devpath, sys_root, sysfs.attr_names(props["SUBSYSTEM"])),
+            attrs=sysfs.read_attrs(devpath, sys_root, sysfs.attr_names(subsystem)),
             describe=describe,
         )
         if node is None:
@@ -118,9 +134,10 @@ def enumerate_nodes(
     return nodes, parents
 
 
-def _devices(context: pyudev.Context, subsystems: Iterable[str]) -> Iterable[Any]:
+def _devices(context: pyudev.Context, subsystems: Iterable[str]) -> Iterable[tuple[str, Any]]:
     for subsystem in subsystems:
-        yield from context.list_devices(subsystem=subsystem)
+        for device in context.list_devices(subsystem=subsystem):
+            yield subsystem, device
 
 
 class UdevMonitor:

@@ -204,7 +204,7 @@ def fake_describe(tree: Tree):
 
     def describe(path: str) -> NodeInfo:
         calls.append(path)
-        rel = path.removeprefix(str(tree.dev) + "/")
+        rel = path.rsplit("/dev/", 1)[-1]  # under the fake dev root, or /dev itself
         if rel.startswith("dvb/"):
             devtype = rel.rsplit("/", 1)[1].rstrip("0123456789")
             return NodeInfo(path, "dvb", f"dvb-{devtype}", f"dvb0.{devtype}0")
@@ -586,3 +586,63 @@ def test_an_on_event_error_stops_the_reader_and_closes(tree):
         watcher.run(threading.Event(), on_event)
     assert sock.closed
     assert not [t for t in threading.enumerate() if t.name == "uevent-reader"]
+
+
+# --- libudev enumeration, with a stand-in for pyudev ------------------------------------
+
+
+class FakeUdevDevice:
+    """What enumerate_nodes uses of a pyudev Device: its devpath and its properties
+    (a Mapping, as pyudev's are)."""
+
+    def __init__(self, devpath: str, properties: dict[str, str]) -> None:
+        self.device_path = devpath
+        self.properties = properties
+
+
+class FakeContext:
+    def __init__(self, devices: dict[str, list[FakeUdevDevice]]) -> None:
+        self.devices = devices
+
+    def list_devices(self, subsystem: str) -> list[FakeUdevDevice]:
+        return self.devices.get(subsystem, [])
+
+
+def test_udev_enumeration_takes_udev_keys_from_libudev_and_the_rest_from_sysfs(tree):
+    from core.discovery import udev
+
+    video7 = "/devices/platform/vivid.0/video4linux/video7"
+    context = FakeContext(
+        {
+            "video4linux": [
+                FakeUdevDevice(
+                    video7,
+                    {
+                        "DEVNAME": "/dev/video7",
+                        "ID_PATH": "platform-vivid.0",
+                        "ID_V4L_CAPABILITIES": ":capture:",
+                        "DEVLINKS": "/dev/v4l/by-path/platform-vivid.0-video-index0",
+                        "ID_FOR_SEAT": "video4linux-platform-vivid_0",
+                    },
+                ),
+                # Listed by libudev, gone from sysfs by the time we look.
+                FakeUdevDevice("/devices/platform/vivid.0/video4linux/video99", {}),
+            ],
+            "dvb": [FakeUdevDevice("/devices/platform/vidtv.0/i2c-0/dvb/dvb0.demux0", {})],
+        }
+    )
+    nodes, parents = udev.enumerate_nodes(
+        context,  # type: ignore[arg-type]
+        fake_describe(tree),
+        sys_root=str(tree.sys),
+    )
+    by_name = {n.sysname: n for n in nodes}
+    assert sorted(by_name) == ["dvb0.demux0", "video7"]
+    cap = by_name["video7"]
+    assert cap.path == "/dev/video7"  # relative DEVNAME from the uevent file
+    assert cap.devnum == (81, 15)
+    assert cap.id_path == "platform-vivid.0"
+    assert cap.by_path == ("/dev/v4l/by-path/platform-vivid.0-video-index0",)
+    assert "ID_FOR_SEAT" not in dict(cap.udev)
+    assert by_name["dvb0.demux0"].prop("DVB_DEVICE_TYPE") == "demux"
+    assert sorted(parents) == ["/devices/platform/vidtv.0", "/devices/platform/vivid.0"]
