@@ -499,12 +499,13 @@ class GuestRun:
             if self.echo:
                 self.echo(line)
 
-    def wait_for(self, nodeid: str) -> BootRun:
-        """Block until *nodeid* has all its reports, or the run is over."""
+    def wait_for(self, nodeid: str | None) -> BootRun:
+        """Block until *nodeid* has all its reports (None: all), or the run is over."""
         deadline = self._start + self.timeout
         while not self._done:
             self._poll_reports()
-            if any(r.get("when") == "teardown" for r in self.result.reports.get(nodeid, [])):
+            reports = self.result.reports.get(nodeid, []) if nodeid else []
+            if any(r.get("when") == "teardown" for r in reports):
                 break
             assert self.proc is not None
             if self.proc.poll() is not None:
@@ -534,6 +535,11 @@ class GuestRun:
         if self.result.status == "pending":
             self.result.status, self.result.message = "aborted", why
         self._finish()
+
+    def drain(self) -> None:
+        """Let the guest run all its tests and power off (within its timeout)."""
+        if not self._done:
+            self.wait_for(None)
 
     def close(self, grace_s: float = 60.0) -> None:
         """Let a guest that has run all its tests power off; abort one that has not."""
@@ -784,6 +790,23 @@ class HostPlugin:
             self._prereqs = check_prereqs()
         return self._prereqs
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Run each boot's kernel tests together, so boots run one after the other.
+
+        Kernel tests keep the slots they had among the fast tests; within those slots
+        they are ordered by boot (in order of first appearance), stably.
+        """
+        slots = [i for i, item in enumerate(items) if is_kernel_item(item)]
+        order: dict[tuple[str, ...], int] = {}
+        for i in slots:
+            order.setdefault(kernel_args_of(items[i]), len(order))
+        kernel = sorted((items[i] for i in slots), key=lambda it: order[kernel_args_of(it)])
+        for i, item in zip(slots, kernel, strict=True):
+            items[i] = item
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.groups.clear()
         for item in session.items:
@@ -811,6 +834,8 @@ class HostPlugin:
             items = self.groups.get(key) or [item]
             if item not in items:
                 items = [*items, item]
+            for other in self.runs.values():
+                other.drain()  # one VM at a time: 2 host cores, timing-sensitive tests
             guest = self.runs[key] = GuestRun(self.config, pre, key, items, echo=self._echo())
             guest.start()
         try:

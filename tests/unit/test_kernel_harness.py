@@ -126,6 +126,25 @@ def test_kernel_args_and_items():
     assert not vm.is_kernel_item(SimpleNamespace(path=Path(__file__)))
 
 
+def test_each_boots_tests_run_together_in_the_kernel_slots():
+    def item(name, kernel=True, args=None):
+        marks = [pytest.mark.kernel_args(args).mark] if args else []
+        path = (vm.KERNEL_DIR if kernel else Path(__file__).parent) / f"test_{name}.py"
+        return SimpleNamespace(name=name, path=path, iter_markers=lambda _name: iter(marks))
+
+    items = [
+        item("host1", kernel=False),
+        item("d1"),
+        item("many", args="vivid.n_devs=16"),
+        item("host2", kernel=False),
+        item("d2"),
+        item("many2", args="vivid.n_devs=16"),
+    ]
+    plugin = vm.HostPlugin(SimpleNamespace())
+    plugin.pytest_collection_modifyitems(None, None, items)
+    assert [i.name for i in items] == ["host1", "d1", "d2", "host2", "many", "many2"]
+
+
 def test_kernel_image_default_is_beside_the_repo(monkeypatch):
     monkeypatch.delenv(vm.ENV_KERNEL, raising=False)
     assert vm.kernel_image_path() == (vm.REPO_ROOT.parent / "shared/kernel/bzImage").resolve()
