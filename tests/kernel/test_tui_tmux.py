@@ -90,27 +90,50 @@ def _mediatui() -> Iterator[None]:
         _tmux("kill-server", check=False)
 
 
-def _downs_to(path: str) -> int:
-    """Down presses from the browser's first node to ``path``: the tree lists each
-    group (one line) followed by its nodes, and starts on the first group's first node."""
+def _tree_lines() -> list[str | None]:
+    """The browser's rows as discovery orders them: each group (None) and its nodes."""
     lines: list[str | None] = []
     for group in discover().groups:
         lines.append(None)
         lines += [n.path for n in group.nodes]
-    assert path in lines, f"{path} is not in discovery's list"
-    return lines.index(path) - 1
+    return lines
+
+
+def _opened(screen: str) -> str | None:
+    """The node the panels show: the tabs' border title (set when Enter opens it)."""
+    m = re.search(r"╭─ (/dev/\S+) ─", screen)
+    return m.group(1) if m else None
 
 
 def _open_stream(node: str) -> str:
-    """Wait for the browser, move to ``node``, press s; returns the streaming screen."""
-    name = Path(node).name
-    _wait("the device browser", lambda s: "devices" in s and re.search(rf"\b{name}\b", s)
-          is not None, timeout=START_S)
-    time.sleep(1.0)  # the cursor is placed after the first refresh
-    for _ in range(_downs_to(node)):
-        _tmux("send-keys", "-t", SESSION, "Down")
+    """Wait for the browser, move the cursor to ``node`` (Enter shows which node the
+    cursor is on; correct and retry), press s; returns the streaming screen."""
+    # The node count under the tree appears once discovery has filled it (the node
+    # itself may be below the fold: 55 nodes do not fit in 40 rows).
+    _wait("the device browser", lambda s: re.search(r"\d+ nodes · ", s) is not None,
+          timeout=START_S)
+    lines = _tree_lines()
+    assert node in lines, f"{node} is not in discovery's list"
+    at, opened = 1, None  # the browser starts on the first group's first node
+    for _ in range(6):
+        step = lines.index(node) - at
+        for _ in range(abs(step)):
+            _tmux("send-keys", "-t", SESSION, "Down" if step > 0 else "Up")
+        _tmux("send-keys", "-t", SESSION, "Enter")
+        before = opened
+        screen = _wait("a node opened", lambda s, b=before: _opened(s) not in (None, b),
+                       timeout=60)
+        opened = _opened(screen)
+        if opened == node:
+            break
+        assert opened in lines, f"opened {opened}, which discovery does not list"
+        at = lines.index(opened)
+    else:
+        raise AssertionError(f"could not move the browser's cursor to {node}:\n{screen}")
     _tmux("send-keys", "-t", SESSION, "s")
-    return _wait("streaming", lambda s: "streaming" in s and _fps(s) > 0, timeout=120)
+    name = Path(node).name
+    return _wait(f"{name} streaming", lambda s: "streaming" in s and _fps(s) > 0
+                 and re.search(rf"\b{name}\b", s) is not None, timeout=120)
 
 
 def _fps(screen: str) -> float:
