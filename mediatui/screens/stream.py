@@ -17,16 +17,15 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from core.discovery import DeviceList
 from core.inspect import dvb_kind
 from mediatui.session import NO_QUEUE_KINDS, Session
 from mediatui.streaming import MAX_BUFFERS, Clock, StreamSpec
 from mediatui.widgets.dvb_view import DvbView
+from mediatui.widgets.link_picker import LinkPicker
 from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.text import plain
 from mediatui.workers import FrameTraceFilter
@@ -38,26 +37,8 @@ LINK_KINDS = ("video-m2m", "video-output")  # what can take frames in a pipeline
 # its whole life; the browser's workers need a few too.
 MAX_STREAMS = max(2, min(8, (os.cpu_count() or 1) + 4 - 3))
 
+STEPS = ("toggle_pause", "manual", "queue_one", "dequeue_one")
 Candidates = Callable[[], Iterable[tuple[str, str]]]  # (path, label) of linkable nodes
-
-
-class LinkPicker(ModalScreen[str | None]):
-    """Choose the next stage of a pipeline (a mem2mem or video output node)."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="link.cancel")]
-
-    def __init__(self, candidates: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.candidates = candidates
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="link-box"):
-            yield Static("Link to: frames go on into this node's OUTPUT queue as dma-bufs",
-                         markup=False)
-            yield OptionList(*(Option(plain(label), id=path) for path, label in self.candidates))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
 
 
 class StreamScreen(Screen[None]):
@@ -65,10 +46,10 @@ class StreamScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "toggle", "Start/stop", id="stream.toggle"),
-        Binding("p", "pause", "Pause", id="stream.pause"),
-        Binding("m", "manual", "Step mode", id="stream.manual"),
-        Binding("e", "queue_one", "Queue one", id="stream.queue_one"),
-        Binding("d", "dequeue_one", "Dequeue one", id="stream.dequeue_one"),
+        Binding("p", "step('toggle_pause')", "Pause", id="stream.pause"),
+        Binding("m", "step('manual')", "Step mode", id="stream.manual"),
+        Binding("e", "step('queue_one')", "Queue one", id="stream.queue_one"),
+        Binding("d", "step('dequeue_one')", "Dequeue one", id="stream.dequeue_one"),
         Binding("left_square_bracket", "select_queue(-1)", "Prev queue", key_display="[",
                 show=False, id="stream.queue_prev"),
         Binding("right_square_bracket", "select_queue(1)", "Next queue", key_display="]",
@@ -188,21 +169,10 @@ class StreamScreen(Screen[None]):
         elif not view.start():
             self.notify("The previous run is still cleaning up.", markup=False)
 
-    def action_pause(self) -> None:
-        if (view := self._view()) is not None:
-            view.toggle_pause()
-
-    def action_manual(self) -> None:
-        if (view := self._view()) is not None:
-            view.manual()
-
-    def action_queue_one(self) -> None:
-        if (view := self._view()) is not None:
-            view.queue_one()
-
-    def action_dequeue_one(self) -> None:
-        if (view := self._view()) is not None:
-            view.dequeue_one()
+    def action_step(self, command: str) -> None:
+        """p, m, e, d: the active view passes them to its engine (no ioctl here)."""
+        if command in STEPS and (view := self._view()) is not None:
+            getattr(view, command)()
 
     def action_select_queue(self, delta: int) -> None:
         if (view := self._view()) is not None:
@@ -332,11 +302,11 @@ async def stream_command(app: App, path: str | None, verb: str = "open") -> None
     await show_streams(app, path if verb == "open" else None)
     screen = app.get_screen(SCREEN_NAME)
     assert isinstance(screen, StreamScreen)
-    action = {"pause": "pause", "manual": "manual", "queue": "queue_one",
-              "dequeue": "dequeue_one"}.get(verb)
+    step = {"pause": "toggle_pause", "manual": "manual", "queue": "queue_one",
+            "dequeue": "dequeue_one"}.get(verb)
     if verb == "stop":
         view = screen.active
         if view is not None and view.running:
             view.stop()
-    elif action is not None:
-        await screen.run_action(action)
+    elif step is not None:
+        screen.action_step(step)
