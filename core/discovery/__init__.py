@@ -10,6 +10,9 @@ says which:
 * ``"udev (kernel events: no udevd)"``: libudev without udevd (sysfs facts only);
 * ``"sysfs (libudev unavailable)"``: no libudev (``MEDIATUI_NO_LIBUDEV=1`` forces it).
 
+The :class:`Watcher` says the same of its events, with ``"netlink (libudev
+unavailable)"`` for a raw uevent socket.
+
 :class:`Watcher` reports hotplug as :class:`HotplugEvent` values.  When a virtual
 backend that is a :class:`NodeSource` is installed in :mod:`core.ioctl` (demo mode),
 ``discover()`` lists its nodes instead of the kernel's.
@@ -21,6 +24,10 @@ from core import ioctl as chokepoint
 from core.discovery import sysfs, udev
 from core.discovery.identity import Describe, group_nodes, node_from_info
 from core.discovery.model import (
+    SOURCE_NETLINK,
+    SOURCE_SYSFS,
+    SOURCE_UDEV,
+    SOURCE_UDEV_KERNEL,
     SUBSYSTEMS,
     DeviceList,
     DeviceNode,
@@ -32,10 +39,6 @@ from core.discovery.model import (
 from core.discovery.udev import NO_LIBUDEV_ENV, LibudevUnavailable, udevd_running
 from core.discovery.watcher import Watcher
 from core.nodes import describe_node
-
-SOURCE_UDEV = "udev"
-SOURCE_UDEV_KERNEL = "udev (kernel events: no udevd)"
-SOURCE_SYSFS = "sysfs (libudev unavailable)"
 
 
 def discover(
@@ -85,6 +88,7 @@ def installed_node_source() -> NodeSource | None:
 
 __all__ = [
     "NO_LIBUDEV_ENV",
+    "SOURCE_NETLINK",
     "SOURCE_SYSFS",
     "SOURCE_UDEV",
     "SOURCE_UDEV_KERNEL",

@@ -14,6 +14,12 @@ from typing import Literal, Protocol, runtime_checkable
 
 SUBSYSTEMS = ("video4linux", "dvb", "media")
 
+# Where discovery and the watcher get their facts from (DeviceList.source, Watcher.source).
+SOURCE_UDEV = "udev"  # libudev, udevd running: udev's properties and events
+SOURCE_UDEV_KERNEL = "udev (kernel events: no udevd)"  # libudev, sysfs facts, kernel events
+SOURCE_SYSFS = "sysfs (libudev unavailable)"  # discover() without libudev
+SOURCE_NETLINK = "netlink (libudev unavailable)"  # Watcher without libudev
+
 # "resync" is not a kernel action: the event socket overflowed and events were lost, so
 # whoever keeps a device list must run discover() again.
 HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
@@ -246,6 +252,10 @@ def natural_key(text: str) -> tuple[object, ...]:
 
 
 __all__ = [
+    "SOURCE_NETLINK",
+    "SOURCE_SYSFS",
+    "SOURCE_UDEV",
+    "SOURCE_UDEV_KERNEL",
     "SUBSYSTEMS",
     "USEFUL_PROPERTIES",
     "DeviceList",

@@ -30,7 +30,14 @@ from core.discovery.identity import (
     physical_of,
     sysname_of,
 )
-from core.discovery.model import SUBSYSTEMS, DeviceNode, HotplugEvent
+from core.discovery.model import (
+    SOURCE_NETLINK,
+    SOURCE_UDEV,
+    SOURCE_UDEV_KERNEL,
+    SUBSYSTEMS,
+    DeviceNode,
+    HotplugEvent,
+)
 from core.discovery.netlink import UeventSocket
 from core.nodes import describe_node
 
@@ -205,6 +212,7 @@ class Watcher:
         self._tracker = EventTracker(describe, sys_root=sys_root, dev_root=dev_root)
         self._socket: EventSocket | None = None
         self._wake_fd = -1
+        self._wake_lock = threading.Lock()  # wake() from any thread vs close()
         self._reader_error: BaseException | None = None
 
     # --- lifetime --------------------------------------------------------------------
@@ -237,19 +245,20 @@ class Watcher:
         except udev.LibudevUnavailable as exc:
             sock = UeventSocket()
             sock.open()
-            self.source = "netlink (libudev unavailable)"
+            self.source = SOURCE_NETLINK
             self.notice = f"libudev unavailable ({exc}): reading kernel uevents directly"
             return sock
         if udev.udevd_running():
-            self.source = "udev"
+            self.source = SOURCE_UDEV
             return udev.UdevMonitor(context, "udev")
-        self.source = "udev (kernel events: no udevd)"
+        self.source = SOURCE_UDEV_KERNEL
         return udev.UdevMonitor(context, "kernel")
 
     def close(self) -> None:
         """Close the event socket and the wake fd; idempotent."""
         sock, self._socket = self._socket, None
-        wake_fd, self._wake_fd = self._wake_fd, -1
+        with self._wake_lock:
+            wake_fd, self._wake_fd = self._wake_fd, -1
         try:
             if sock is not None:
                 sock.close()
@@ -315,11 +324,10 @@ class Watcher:
 
     def wake(self) -> None:
         """Make a blocked :meth:`run` check its stop event now (thread-safe)."""
-        fd = self._wake_fd
-        if fd >= 0:
-            # OSError: closed in between, so run() is finishing anyway.
-            with contextlib.suppress(OSError):
-                os.eventfd_write(fd, 1)
+        # Under the lock: once close() gave the number back, another file may get it.
+        with self._wake_lock:
+            if self._wake_fd >= 0:
+                os.eventfd_write(self._wake_fd, 1)
 
     def run(self, stop: threading.Event, on_event: Callable[[HotplugEvent], None]) -> None:
         """Report events until ``stop`` is set; closes everything on the way out.

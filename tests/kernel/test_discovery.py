@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from core.discovery import (
+    SOURCE_NETLINK,
     SOURCE_SYSFS,
     SOURCE_UDEV,
     SOURCE_UDEV_KERNEL,
@@ -419,7 +420,7 @@ def test_netlink_fallback_sees_the_same_events(vivid_back):
         "netlink (forced fallback)",
         devices,
     )
-    assert watcher.source == "netlink (libudev unavailable)"
+    assert watcher.source == SOURCE_NETLINK
 
 
 def test_mediatui_watch_shows_an_unbind_and_bind(vivid_back):
