@@ -10,12 +10,10 @@ says which:
 * ``"udev (kernel events: no udevd)"``: libudev without udevd (sysfs facts only);
 * ``"sysfs (libudev unavailable)"``: no libudev (``MEDIATUI_NO_LIBUDEV=1`` forces it).
 
-The :class:`Watcher` says the same of its events, with ``"netlink (libudev
-unavailable)"`` for a raw uevent socket.
-
-:class:`Watcher` reports hotplug as :class:`HotplugEvent` values.  When a virtual
-backend that is a :class:`NodeSource` is installed in :mod:`core.ioctl` (demo mode),
-``discover()`` lists its nodes instead of the kernel's.
+:class:`Watcher` reports hotplug as :class:`HotplugEvent` values and says where they
+come from the same way (``"netlink (libudev unavailable)"`` for a raw uevent socket).
+When a virtual backend that is a :class:`NodeSource` is installed in :mod:`core.ioctl`
+(demo mode), ``discover()`` lists its nodes instead of the kernel's.
 """
 
 from __future__ import annotations

@@ -153,8 +153,8 @@ def group_nodes(
     ``parents`` maps a physical devpath to its properties (SUBSYSTEM, DRIVER); see
     :func:`group_key` for nodes without one.  A sysfs device whose nodes report
     different bus_info values is several devices to a person (vivid registers all its
-    ``n_devs`` instances on ``vivid.0``): it is split by bus_info, and nodes without a
-    bus_info (subdevs, DVB) stay with the first instance only if there is just one.
+    ``n_devs`` instances on ``vivid.0``): it is split by bus_info, and its nodes without
+    a bus_info (subdevs, DVB) form one more group rather than join an instance at random.
     """
     parents = parents or {}
     by_key: dict[str, list[DeviceNode]] = {}

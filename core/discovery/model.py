@@ -95,8 +95,11 @@ class DeviceNode:
             out["device_caps"] = f"{self.device_caps:#010x}"
         if self.error:
             out["error"] = self.error
-        if self.subsystem == "dvb" and self.prop("DVB_ADAPTER_NUM"):
-            out["adapter"] = self.prop("DVB_ADAPTER_NUM")
+        if self.subsystem == "dvb":
+            dvb = _DVB_NODE.search(self.path)
+            adapter = self.prop("DVB_ADAPTER_NUM") or (dvb.group(1) if dvb else "")
+            if adapter:
+                out["adapter"] = adapter
         out["sysname"] = self.sysname
         out["devpath"] = self.devpath
         out["devnum"] = f"{self.devnum[0]}:{self.devnum[1]}" if self.devnum else None

@@ -488,6 +488,8 @@ class FakeSource:
 def test_discover_lists_a_node_source_through_describe():
     devices = discover(FakeSource(), describe=describe)
     assert devices.source == "virtual (test)"
+    demux = devices.find("/dev/dvb/adapter0/demux0")
+    assert demux is not None and demux.as_dict()["adapter"] == "0"  # as `list` always said
     groups = {g.devpath: [n.path for n in g.nodes] for g in devices.groups}
     assert groups == {
         "virtual/platform:vivid-000": ["/dev/media4", "/dev/video7"],
