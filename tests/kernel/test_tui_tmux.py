@@ -232,8 +232,8 @@ def test_pilot_pipeline_vivid_vim2m_vivid_out_dmabuf(vivid_cap: str, vim2m: str,
             assert snap.queues[1].source.startswith(f"export {vivid_cap}")
             assert all(q.stats.errors == 0 for q in snap.queues)
             await pilot.press("s")
-            await _until(pilot, "stopped", lambda: not view.running)
-            assert view.snapshot.final and view.snapshot.error is None
+            await _until(pilot, "stopped", lambda: not view.running and view.snapshot.final)
+            assert view.snapshot.error is None
 
     asyncio.run(run())
     assert set(os.listdir("/proc/self/fd")) == before
