@@ -136,6 +136,12 @@ def uninstall_backend(backend: Backend) -> None:
             del _virtual_fds[fd]
 
 
+def installed_backends() -> tuple[Backend, ...]:
+    """The virtual backends serving paths now (demo mode, fast tests)."""
+    with _lock:
+        return tuple(_backends)
+
+
 def backend_for_path(path: str) -> Backend | None:
     with _lock:
         for backend in _backends:

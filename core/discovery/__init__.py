@@ -79,8 +79,7 @@ def installed_node_source() -> NodeSource | None:
     Demo mode installs its backend there so every ioctl goes to it; discovery follows
     the same switch instead of needing its own.
     """
-    with chokepoint._lock:
-        backends = list(chokepoint._backends)
+    backends = chokepoint.installed_backends()
     return next((b for b in backends if isinstance(b, NodeSource)), None)
 
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from core.errors import MediaError
-from core.inspect import describe
-from mediatui.verbs.output import fail, print_json
-from mediatui.verbs.render import render_info
-
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show a node's capabilities and formats")
@@ -18,6 +13,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: every verb's parser is built at start-up, only one verb runs.
+    from core.errors import MediaError
+    from core.inspect import describe
+    from mediatui.verbs.output import fail, print_json
+    from mediatui.verbs.render import render_info
+
     try:
         result = describe(args.device, probe=False)
     except MediaError as exc:

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from core.errors import MediaError
-from core.inspect import describe
-from mediatui.verbs.output import fail, print_json
-from mediatui.verbs.render import render_probe
-
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
@@ -21,6 +16,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: every verb's parser is built at start-up, only one verb runs.
+    from core.errors import MediaError
+    from core.inspect import describe
+    from mediatui.verbs.output import fail, print_json
+    from mediatui.verbs.render import render_probe
+
     try:
         result = describe(args.device, probe=True)
     except MediaError as exc:
