@@ -75,7 +75,24 @@ class VirtualBackend:
     def list_nodes(self) -> Sequence[str]:
         """discovery.NodeSource: the media nodes (V4L2, DVB, media controller)."""
         return [n.path for n in self._nodes.values()
-                if n.subsystem in ("video4linux", "dvb", "media")]
+                if n.subsystem in ("video4linux", "dvb", "media") and not n.gone]
+
+    def unplug(self, *paths: str) -> None:
+        """Take nodes away as an unbind does: open fds stay, but every ioctl and mmap
+        answers ENODEV, poll reports a hang-up and new opens find no node.  Closing
+        the fds still releases everything (the streaming loop's cleanup relies on it)."""
+        with self.lock:
+            for path in paths:
+                node = self._nodes[path]
+                node.gone = True
+                for fh in list(node.handles):
+                    fh.pollfd.hang_up()
+
+    def replug(self, *paths: str) -> None:
+        """Bring unplugged nodes back, as a bind does (old fds stay dead)."""
+        with self.lock:
+            for path in paths:
+                self._nodes[path].gone = False
 
     def node_properties(
         self, path: str
@@ -127,7 +144,7 @@ class VirtualBackend:
 
     def open(self, path: str, flags: int) -> int:
         node = self._nodes.get(path)
-        if node is None:
+        if node is None or node.gone:
             raise fail(errno.ENOENT)
         with self.lock:
             fh = FileHandle(node, flags)
@@ -150,6 +167,8 @@ class VirtualBackend:
         try:
             with self.lock:
                 fh = self._handle(fd)
+                if fh.dead:
+                    raise fail(errno.ENODEV)
                 try:
                     return fh.node.ioctl(fh, request, arg)
                 finally:
@@ -160,6 +179,8 @@ class VirtualBackend:
     def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
         with self.lock:
             fh = self._handle(fd)
+            if fh.dead:
+                raise fail(errno.ENODEV)
             result = fh.node.mmap(fh, length, prot, offset)
             fh.node.refresh_poll()
             return result

@@ -48,6 +48,12 @@ class FileHandle:
     def nonblocking(self) -> bool:
         return self.pollfd.nonblocking
 
+    @property
+    def dead(self) -> bool:
+        """Opened before an unplug: stays dead even after a replug (a new open is a new
+        file, as on a real node)."""
+        return self.pollfd.hung_up
+
     def close(self) -> None:
         self.pollfd.close()
 
@@ -74,6 +80,8 @@ class Node:
         self.platform = ""
         self.minor: int | None = None
         self.handles: list[FileHandle] = []
+        # True between unplug() and replug(): the driver is unbound, like a pulled cable.
+        self.gone = False
         # Set by the backend when the node joins it.
         self.cond: threading.Condition = threading.Condition(threading.RLock())
         self.clock: Clock | None = None

@@ -45,6 +45,7 @@ class PollFd:
         self._lock = threading.Lock()
         self._readable = False
         self._writable = True
+        self._hung_up = False
         self.fd = app.fileno()
 
     @property
@@ -58,7 +59,7 @@ class PollFd:
     def set(self, *, readable: bool, writable: bool) -> None:
         """Make the application's fd poll as requested."""
         with self._lock:
-            if self.fd < 0:
+            if self.fd < 0 or self._hung_up:
                 return
             if readable != self._readable:
                 if readable:
@@ -83,6 +84,22 @@ class PollFd:
                 self._app.send(b"\0", socket.MSG_DONTWAIT)
             except BlockingIOError:
                 return
+
+    @property
+    def hung_up(self) -> bool:
+        return self._hung_up
+
+    def hang_up(self) -> None:
+        """The device went away: the fd polls POLLHUP (with POLLIN) from now on, as
+        v4l2_poll answers EPOLLERR | EPOLLHUP for an unregistered video device."""
+        with self._lock:
+            if self.fd < 0 or self._hung_up:
+                return
+            self._hung_up = True
+            with contextlib.suppress(OSError):
+                self._peer.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                self._app.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close both ends (the application's fd number becomes free)."""
