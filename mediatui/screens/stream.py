@@ -9,6 +9,7 @@ log shows per-frame ioctls only while a stream is paused or stepped.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -89,6 +90,20 @@ class StreamScreen(Screen[None]):
         if self.trace is not None:
             self.trace.install()
         self._show_empty()
+        # Streams allocate snapshots ten times a second, so full collections come every
+        # few seconds; over the whole app (Textual, the screens, the device lists) one
+        # took 50-70 ms, a visible stall.  Freeze what exists now so they walk only
+        # what the streams allocate.
+        gc.collect()
+        gc.freeze()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if (view := self.active) is not None:
+            view.repaint()
+
+    def on_screen_resume(self) -> None:
+        if (view := self.active) is not None:
+            view.repaint()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")

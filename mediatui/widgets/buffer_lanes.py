@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections import deque
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 from core.queue import BufferState
@@ -40,6 +41,7 @@ LEGEND = "▁ with the app  ▄ queued in the driver  █ done, not yet dequeued
 _FIXED = 4 + 2 + 9 + 13  # index, strip borders, state, sequence
 _BYTES = 10  # the bytesused column, dropped when the lanes are narrow (80x24)
 _MIN_STRIP = 12
+Parts = list[tuple[str, str]]
 
 
 def state_word(buf: BufferState) -> str:
@@ -68,7 +70,7 @@ class BufferLanes(Widget):
 
     COMPONENT_CLASSES = {
         "lane--app", "lane--queued", "lane--done", "lane--error", "lane--title",
-        "lane--selected", "lane--meter", "lane--starved", "lane--dim",
+        "lane--selected", "lane--meter", "lane--starved", "lane--dim", "lane--plain",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -76,9 +78,10 @@ class BufferLanes(Widget):
         self.snapshot: StreamSnapshot | None = None
         self.selected = 0  # the queue the step keys act on
         self.history: list[list[deque[str]]] = []  # [queue][buffer] -> statuses
+        self._strips: list[Strip] | None = None
 
-    def apply(self, snap: StreamSnapshot) -> None:
-        """Record the snapshot's states (one cell per buffer) and repaint."""
+    def apply(self, snap: StreamSnapshot, *, paint: bool = True) -> None:
+        """Record the snapshot's states (one cell per buffer); repaint if ``paint``."""
         if len(snap.queues) != len(self.history):
             self.history = [[] for _ in snap.queues]
         for lanes, q in zip(self.history, snap.queues, strict=True):
@@ -87,64 +90,95 @@ class BufferLanes(Widget):
             del lanes[len(q.buffers):]
             for lane, buf in zip(lanes, q.buffers, strict=True):
                 lane.append(buf.status.value)
+        rows = sum(len(q.buffers) for q in snap.queues)
+        relayout = self.snapshot is None or rows != sum(
+            len(q.buffers) for q in self.snapshot.queues) or len(snap.queues) != len(
+            self.snapshot.queues)
         self.snapshot = snap
         self.selected = min(self.selected, max(len(snap.queues) - 1, 0))
-        self.refresh(layout=True)
+        if paint or relayout:
+            self.refresh(layout=relayout)
 
     def reset(self) -> None:
         self.snapshot = None
         self.history = []
         self.refresh(layout=True)
 
+    def refresh(self, *args: object, **kwargs: object) -> BufferLanes:  # type: ignore[override]
+        self._strips = None  # rebuilt on the next render_line
+        return super().refresh(*args, **kwargs)  # type: ignore[arg-type]
+
+    def on_resize(self) -> None:
+        self._strips = None
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.snapshot is None:
             return 1
         return sum(1 + len(q.buffers) for q in self.snapshot.queues) + 1
 
-    def render(self) -> Text:
+    # The Line API with plain Segments: a lane is a run of differently coloured cells,
+    # and building Rich Text for Textual to convert back costs more than the lanes
+    # themselves (a 32-buffer stream is about 1,300 spans per repaint).
+
+    def render_line(self, y: int) -> Strip:
+        if self._strips is None:
+            self._strips = self._build_strips()
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _build_strips(self) -> list[Strip]:
+        width = self.size.width
+        base = self.rich_style
+        styles: dict[str, Style] = {}
+
+        def style(name: str) -> Style:
+            if name not in styles:
+                styles[name] = base + self.get_component_rich_style(name, partial=True)
+            return styles[name]
+
+        return [Strip([Segment(text, style(name)) for text, name in parts if text])
+                .crop_extend(0, width, base) for parts in self.lines(width)]
+
+    def lines(self, width: int) -> list[Parts]:
+        """Each row as (text, component class) parts: plain text, never markup."""
         snap = self.snapshot
         if snap is None or not snap.queues:
-            return Text("no buffers yet", style=self._style("lane--dim"))
-        width = max(self.size.width, 30)
+            return [[("no buffers yet", "lane--dim")]]
+        width = max(width, 30)
         show_bytes = width - _FIXED - _BYTES >= _MIN_STRIP
         strip = max(width - _FIXED - (_BYTES if show_bytes else 0), 4)
-        lines = []
+        rows: list[Parts] = []
         for k, q in enumerate(snap.queues):
-            lines.append(self._header(k, q, width))
+            rows.append(self._header(k, q, width))
             lanes = self.history[k] if k < len(self.history) else []
             for buf, lane in zip(q.buffers, lanes, strict=False):
-                lines.append(self._lane(buf, lane, strip, q.role == "dvb", show_bytes))
-        lines.append(Text(LEGEND, style=self._style("lane--dim"), no_wrap=True,
-                          overflow="ellipsis"))
-        return Text("\n").join(lines)
+                rows.append(self._lane(buf, lane, strip, q.role == "dvb", show_bytes))
+        rows.append([(LEGEND[:width], "lane--dim")])
+        return rows
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+    def plain_lines(self) -> list[str]:
+        """What the lanes say, without colour (tests read the states from it)."""
+        return ["".join(text for text, _ in parts) for parts in self.lines(self.size.width)]
 
-    def _header(self, k: int, q: QueueSnapshot, width: int) -> Text:
+    def _header(self, k: int, q: QueueSnapshot, width: int) -> Parts:
         selected = k == self.selected and len(self.snapshot.queues) > 1  # type: ignore[union-attr]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("▶ " if selected else "  ", style=self._style("lane--selected"))
         held, total = q.depth.in_driver, len(q.buffers)
         gauge = f" driver holds {meter(held, total)} {held}/{total}"
         title = plain(queue_title(q))
         room = width - len(gauge) - 3
         if len(title) > room > 8:
             title = title[: room - 1] + "…"
-        text.append(title, style=self._style("lane--title"))
-        style = "lane--starved" if q.depth.starved and q.depth.starvations else "lane--meter"
-        text.append(gauge, style=self._style(style))
-        return text
+        starved = q.depth.starved and q.depth.starvations
+        return [("▶ " if selected else "  ", "lane--selected"), (title, "lane--title"),
+                (gauge, "lane--starved" if starved else "lane--meter")]
 
     def _lane(self, buf: BufferState, lane: deque[str], strip: int, dvb: bool,
-              show_bytes: bool) -> Text:
-        text = Text(no_wrap=True, overflow="crop")
-        text.append(f"{buf.index:>3} ", style=self._style("lane--dim"))
-        text.append("▕", style=self._style("lane--dim"))
+              show_bytes: bool) -> Parts:
+        parts: Parts = [(f"{buf.index:>3} ▕", "lane--dim")]
         cells = list(lane)[-strip:]
-        pad = strip - len(cells)
-        if pad:
-            text.append(" " * pad)
+        if len(cells) < strip:
+            parts.append((" " * (strip - len(cells)), "lane--dim"))
         run_state, run_len = "", 0
         for state in [*cells, ""]:  # a sentinel flushes the last run
             if state == run_state:
@@ -152,13 +186,13 @@ class BufferLanes(Widget):
                 continue
             if run_len:
                 glyph, _, cls = STATES.get(run_state, ("?", "", "lane--dim"))
-                text.append(glyph * run_len, style=self._style(cls))
+                parts.append((glyph * run_len, cls))
             run_state, run_len = state, 1
-        text.append("▏", style=self._style("lane--dim"))
-        glyph, word, cls = STATES.get(buf.status.value, ("?", buf.status.value, "lane--dim"))
-        text.append(f" {word:<8}", style=self._style(cls))
+        parts.append(("▏", "lane--dim"))
+        _glyph, word, cls = STATES.get(buf.status.value, ("?", buf.status.value, "lane--dim"))
+        parts.append((f" {word:<8}", cls))
         seq = "-" if buf.sequence is None else str(buf.sequence)
-        text.append(f"{'count' if dvb else 'seq':<5}{seq:>7} ", style=self._style("lane--dim"))
+        parts.append((f"{'count' if dvb else 'seq':<5}{seq:>7} ", "lane--dim"))
         if show_bytes:
-            text.append(f"{size(buf.bytesused):>{_BYTES}}")
-        return text
+            parts.append((f"{size(buf.bytesused):>{_BYTES}}", "lane--plain"))
+        return parts

@@ -102,6 +102,8 @@ class RatePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.history = RateHistory()
+        self._rows = 0
+        self._warnings: tuple[str, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rate-numbers", markup=False)
@@ -109,19 +111,36 @@ class RatePanel(Vertical):
         yield Sparkline([], id="rate-spark")
         yield Static("", id="rate-warnings", markup=False)
 
-    def apply(self, snap: StreamSnapshot, selected: int) -> None:
+    def on_mount(self) -> None:
+        self.query_one("#rate-warnings").display = False
+
+    def apply(self, snap: StreamSnapshot, selected: int, *, paint: bool = True) -> None:
+        """Record the fps for the sparkline; redraw only if ``paint`` (the view shows)."""
+        main = snap.main.stats if snap.queues else None
+        if not snap.final and main is not None:
+            self.history.add(snap.time, main.fps)
+        if paint:
+            self.show(snap, selected)
+
+    def show(self, snap: StreamSnapshot, selected: int) -> None:
         if not snap.queues:
             return
         q = snap.queues[min(selected, len(snap.queues) - 1)]
         head = row("queue", (f"{q.name}", "bold"), f" {q.path.removeprefix('/dev/')}")
-        self.query_one("#rate-numbers", Static).update(lines_text([head, *video_lines(q)]))
-        main = snap.main.stats
-        if not snap.final and self.history.add(snap.time, main.fps if main else None):
-            self.query_one("#rate-spark", Sparkline).data = list(self.history.values)
+        lines = [head, *video_lines(q)]
+        # A layout pass costs more than the repaint: only when the row count changes.
+        self.query_one("#rate-numbers", Static).update(lines_text(lines),
+                                                       layout=len(lines) != self._rows)
+        self._rows = len(lines)
+        spark = self.query_one("#rate-spark", Sparkline)
+        if spark.data != list(self.history.values):
+            spark.data = list(self.history.values)
         warnings = q.stats.warnings if q.stats is not None else ()
-        box = self.query_one("#rate-warnings", Static)
-        box.update(warning_lines(warnings))
-        box.display = bool(warnings)
+        if warnings != self._warnings:
+            self._warnings = warnings
+            box = self.query_one("#rate-warnings", Static)
+            box.update(warning_lines(warnings))
+            box.display = bool(warnings)
 
     def clear(self) -> None:
         self.history.clear()

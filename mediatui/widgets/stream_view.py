@@ -197,7 +197,7 @@ class StreamView(Vertical):
         self.lanes.selected = (self.lanes.selected + delta) % max(count, 1)
         self.lanes.refresh()
         if self.snapshot is not None:
-            self.stats_panel.apply(self.snapshot, self.lanes.selected)  # type: ignore[attr-defined]
+            self.stats_panel.show(self.snapshot, self.lanes.selected)  # type: ignore[attr-defined]
 
     def set_count(self, count: int) -> None:
         self.spec = replace(self.spec, count=count)
@@ -220,13 +220,19 @@ class StreamView(Vertical):
         self.snapshot = snap
         self.phase = snap.state
         self.applied += 1
+        # A view in a hidden tab (or under the browser) only records: its lanes and
+        # sparkline keep their history, the painting waits until it is shown.
+        paint = self.showing
         with self.app.batch_update():
             if snap.queues:
                 many = len(snap.queues) > 1
-                self.query_one(".lanes-scroll").border_subtitle = (
-                    "[ ] picks the queue e and d act on" if many else "")
-                self.lanes.apply(snap)
-                self.stats_panel.apply(snap, self.lanes.selected)  # type: ignore[attr-defined]
+                scroll = self.query_one(".lanes-scroll")
+                subtitle = "[ ] picks the queue e and d act on" if many else ""
+                if scroll.border_subtitle != subtitle:
+                    scroll.border_subtitle = subtitle
+                self.lanes.apply(snap, paint=paint)
+                self.stats_panel.apply(snap, self.lanes.selected,  # type: ignore[attr-defined]
+                                       paint=paint)
             for text in snap.notes:
                 self.note(text)
             if snap.error is not None:
@@ -235,6 +241,22 @@ class StreamView(Vertical):
                 self.note(f"stopped after {snap.elapsed:.1f} s, {snap.frames} frames; "
                           "buffers released")
             self.show_header()
+
+    @property
+    def showing(self) -> bool:
+        """On screen: the active tab of the current screen."""
+        pane = self.parent
+        return (self.is_attached and pane is not None and pane.display
+                and self.screen.is_current)
+
+    def repaint(self) -> None:
+        """Draw the latest snapshot (the view was hidden while it arrived)."""
+        snap = self.snapshot
+        if snap is not None and snap.queues:
+            with self.app.batch_update():
+                self.lanes.refresh()
+                self.stats_panel.show(snap, self.lanes.selected)  # type: ignore[attr-defined]
+                self.show_header()
 
     def on_stream_noted(self, message: StreamNoted) -> None:
         message.stop()
@@ -275,7 +297,7 @@ class StreamView(Vertical):
                 text.append(f"  {stats.fps:.1f} fps", style="bold")
         else:
             text.append(f"  {self.spec.count} buffers", style="dim")
-        self.query_one(".stream-header", Static).update(text)
+        self.query_one(".stream-header", Static).update(text, layout=False)  # one row
 
     def on_unmount(self) -> None:
         """The view (or the app) is going: stop the stream and let its cleanup finish

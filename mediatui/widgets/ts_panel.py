@@ -54,21 +54,32 @@ class TsPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.history = RateHistory()
+        self._rows = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ts-numbers", markup=False)
         yield Static("bitrate, last minute", classes="spark-title", markup=False)
         yield Sparkline([], id="ts-spark")
 
-    def apply(self, snap: StreamSnapshot, selected: int = 0) -> None:
+    def apply(self, snap: StreamSnapshot, selected: int = 0, *, paint: bool = True) -> None:
+        """Record the bitrate for the sparkline; redraw only if ``paint``."""
+        if not snap.final and snap.queues and snap.main.ts is not None:
+            self.history.add(snap.time, mbit(snap.main.ts.bytes_per_s))
+        if paint:
+            self.show(snap, selected)
+
+    def show(self, snap: StreamSnapshot, selected: int = 0) -> None:
         if not snap.queues:
             return
         q = snap.queues[min(selected, len(snap.queues) - 1)]
         head = row("queue", ("dvb", "bold"), f" {q.path.removeprefix('/dev/dvb/')}")
-        self.query_one("#ts-numbers", Static).update(lines_text([head, *ts_lines(q)]))
-        rate = q.ts.bytes_per_s if q.ts is not None else None
-        if not snap.final and self.history.add(snap.time, mbit(rate)):
-            self.query_one("#ts-spark", Sparkline).data = list(self.history.values)
+        lines = [head, *ts_lines(q)]
+        self.query_one("#ts-numbers", Static).update(lines_text(lines),
+                                                     layout=len(lines) != self._rows)
+        self._rows = len(lines)
+        spark = self.query_one("#ts-spark", Sparkline)
+        if spark.data != list(self.history.values):
+            spark.data = list(self.history.values)
 
     def clear(self) -> None:
         self.history.clear()

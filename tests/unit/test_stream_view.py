@@ -75,9 +75,8 @@ def statuses(view: StreamView, queue: int = 0) -> list[str]:
 
 def lane_words(view: StreamView) -> list[str]:
     """The state column as drawn (what a person reads), one per lane."""
-    text = view.query_one(BufferLanes).render().plain
     words = []
-    for line in text.splitlines():
+    for line in view.query_one(BufferLanes).plain_lines():
         if "▏" in line:
             words.append(line.split("▏", 1)[1].split()[0])
     return words
