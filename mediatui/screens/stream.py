@@ -116,6 +116,7 @@ class StreamScreen(Screen[None]):
             view.wait_stopped()
         if self.trace is not None:
             self.trace.uninstall(restore=self.app.is_running)
+        gc.unfreeze()  # the app is going: let its objects be collected again
 
     # --- views --------------------------------------------------------------------
 
