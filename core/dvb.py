@@ -21,6 +21,7 @@ from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
 from core.errors import MediaError, media_error
+from core.handle import NodeHandle
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
 
 DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
@@ -59,54 +60,27 @@ class DvbBufferDone:
     count: int
 
 
-class _DvbQueueNode:
-    """What demux and dvr share: open, the mmap queue, export, close."""
+class _DvbQueueNode(NodeHandle):
+    """What demux and dvr share: the mmap queue, export, close."""
 
     kind = "dvb"
 
     def __init__(self, path: str, flags: int = chokepoint.OPEN_FLAGS) -> None:
-        self.path = path
-        self._fd = -1
-        try:
-            self._fd = chokepoint.open_node(path, flags)
-        except OSError as exc:
-            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+        super().__init__(path, flags)
         self.queue = Queue(path, DVB_QUEUE)
         self.started = False  # True after the first DMX_QBUF
         self.api_absent: bool | None = None
 
-    @property
-    def fd(self) -> int:
-        if self._fd < 0:
-            raise ValueError(f"{self.path} is closed")
-        return self._fd
-
-    @property
-    def closed(self) -> bool:
-        return self._fd < 0
-
-    def close(self) -> None:
-        fd, self._fd = self._fd, -1
-        if fd < 0:
-            return
-        try:
-            self.queue.release(exports=True)
-        finally:
-            chokepoint.close_fd(fd)
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _release(self) -> None:
+        self.queue.release(exports=True)
 
     def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
         try:
-            return chokepoint.ioctl(self.fd, request, arg)
-        except OSError as exc:
+            return super()._ioctl(request, arg, name, **facts)
+        except MediaError as exc:
             if name == "DMX_REQBUFS" and exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
                 self.api_absent = True
-            raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
+            raise
 
     def queue_state(self) -> QueueState:
         return self.queue.freeze()
@@ -297,45 +271,10 @@ class FrontendInfo:
     delivery_systems: tuple[int, ...]
 
 
-class FrontendDevice:
+class FrontendDevice(NodeHandle):
     """``/dev/dvb/adapterN/frontendM``: info, status and tuning."""
 
     kind = "dvb-frontend"
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._fd = -1
-        try:
-            self._fd = chokepoint.open_node(path)
-        except OSError as exc:
-            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
-
-    @property
-    def fd(self) -> int:
-        if self._fd < 0:
-            raise ValueError(f"{self.path} is closed")
-        return self._fd
-
-    @property
-    def closed(self) -> bool:
-        return self._fd < 0
-
-    def close(self) -> None:
-        fd, self._fd = self._fd, -1
-        if fd >= 0:
-            chokepoint.close_fd(fd)
-
-    def __enter__(self) -> FrontendDevice:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _ioctl(self, request: int, arg: Any, name: str) -> int:
-        try:
-            return chokepoint.ioctl(self.fd, request, arg)
-        except OSError as exc:
-            raise media_error(exc, ioctl=name, path=self.path) from None
 
     def info(self) -> FrontendInfo:
         info = d.dvb_frontend_info()

@@ -40,6 +40,7 @@ from core.formats import (
     parse_memory,
     parse_pixelformat,
 )
+from core.handle import NodeHandle
 from core.probe import probe_queues
 from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
 
@@ -52,60 +53,20 @@ def _timeperframe(parm: Any, buf_type: int) -> Any:
 
 
 
-class VideoDevice:
+class VideoDevice(NodeHandle):
     """An open V4L2 video node (O_RDWR | O_NONBLOCK | O_CLOEXEC)."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self._fd = -1
-        try:
-            self._fd = chokepoint.open_node(path)
-        except OSError as exc:
-            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+        super().__init__(path)
         self.queues: dict[int, Queue] = {}
         self._cap: Capability | None = None
         # Reused for DQBUF so the streaming hot path does not allocate per frame.
         self._planes = (v.v4l2_plane * v.VIDEO_MAX_PLANES)()
 
-    # --- lifetime ---------------------------------------------------------------------
-
-    @property
-    def fd(self) -> int:
-        if self._fd < 0:
-            raise ValueError(f"{self.path} is closed")
-        return self._fd
-
-    @property
-    def closed(self) -> bool:
-        return self._fd < 0
-
-    def close(self) -> None:
-        """Unmap, close the exports this object made, close the node.  Idempotent."""
-        fd, self._fd = self._fd, -1
-        if fd < 0:
-            return
-        try:
-            for queue in self.queues.values():
-                queue.release(exports=True)
-        finally:
-            chokepoint.close_fd(fd)
-
-    def __enter__(self) -> VideoDevice:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<VideoDevice {self.path} {'closed' if self.closed else f'fd={self._fd}'}>"
-
-    # --- ioctl plumbing -----------------------------------------------------------------
-
-    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
-        try:
-            return chokepoint.ioctl(self.fd, request, arg)
-        except OSError as exc:
-            raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
+    def _release(self) -> None:
+        """Unmap and close the exports this object made."""
+        for queue in self.queues.values():
+            queue.release(exports=True)
 
     def queue(self, buf_type: int) -> Queue:
         queue = self.queues.get(buf_type)
