@@ -99,6 +99,9 @@ _backends: list[Backend] = []
 _virtual_fds: dict[int, Backend] = {}
 _paths: dict[int, str] = {}
 _summarizers: dict[type, Summarizer] = {}
+# Per thread: ioctl numbers not to trace (a free-running stream's per-frame ioctls).
+_thread = threading.local()
+_TRACE_ALL: frozenset[int] = frozenset()
 
 
 def add_tracer(tracer: Tracer) -> None:
@@ -114,6 +117,15 @@ def remove_tracer(tracer: Tracer) -> None:
     with _lock:
         if tracer in _tracers:
             _tracers.remove(tracer)
+
+
+def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
+    """Do not trace ``requests`` issued from the calling thread (empty: trace all).
+
+    A stream running freely issues thousands of QBUF/DQBUF a second that no log shows;
+    describing each would cost more than the ioctl itself.
+    """
+    _thread.untraced = requests
 
 
 def register_summarizer(argtype: type, summarize: Summarizer) -> None:
@@ -237,10 +249,10 @@ def ioctl(
         else:
             result = fcntl.ioctl(fd, request, arg, True)
     except OSError as exc:
-        if _tracers:
+        if _tracers and request not in getattr(_thread, "untraced", _TRACE_ALL):
             _trace(fd, request, arg, None, exc.errno, time.perf_counter_ns() - start)
         raise
-    if _tracers:
+    if _tracers and request not in getattr(_thread, "untraced", _TRACE_ALL):
         _trace(fd, request, arg, result, None, time.perf_counter_ns() - start)
     return result
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from textual.message import Message
 
 from core import ioctl as chokepoint
+from core.abi import dvb, v4l2
 from core.ioctl import TraceEntry
 from core.stream import StreamSnapshot, StreamState
 
@@ -29,6 +30,10 @@ MAX_RATE_HZ = 10.0
 
 PER_FRAME_IOCTLS = frozenset(
     {"VIDIOC_QBUF", "VIDIOC_DQBUF", "VIDIOC_QUERYBUF", "DMX_QBUF", "DMX_DQBUF"}
+)
+# The same ioctls by number: the chokepoint then skips building their entries at all.
+PER_FRAME_REQUESTS = frozenset(
+    {v4l2.VIDIOC_QBUF, v4l2.VIDIOC_DQBUF, v4l2.VIDIOC_QUERYBUF, dvb.DMX_QBUF, dvb.DMX_DQBUF}
 )
 
 
@@ -101,10 +106,12 @@ class FrameTraceFilter:
 
     def follow(self, state: StreamState) -> None:
         """Called in the stream's thread with each snapshot's state."""
-        self._local.quiet = state is StreamState.STREAMING
+        self.quiet(state is StreamState.STREAMING)
 
     def quiet(self, on: bool) -> None:
+        """In the calling thread: hide (or show again) the per-frame ioctls."""
         self._local.quiet = on
+        chokepoint.untrace_in_thread(PER_FRAME_REQUESTS if on else frozenset())
 
     def install(self) -> None:
         """Take the recorder's place in the chokepoint."""

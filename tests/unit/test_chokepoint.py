@@ -83,3 +83,31 @@ def test_real_fd_error_is_raw_oserror() -> None:
 def test_no_tracer_no_cost() -> None:
     """Without a tracer nothing is recorded (the streaming hot path pays nothing)."""
     assert not chokepoint._tracers
+
+
+def test_untraced_requests_are_skipped_only_in_their_thread(backend: _EchoBackend) -> None:
+    """A thread can stop tracing chosen ioctls (a free-running stream's per-frame ones);
+    other threads and other ioctls are still traced."""
+    import threading
+
+    entries: list[chokepoint.TraceEntry] = []
+    chokepoint.add_tracer(entries.append)
+    fd = chokepoint.open_node("/dev/echo0")
+    try:
+        def quiet_thread() -> None:
+            chokepoint.untrace_in_thread(frozenset({v.VIDIOC_QUERYCAP}))
+            try:
+                chokepoint.ioctl(fd, v.VIDIOC_QUERYCAP, v.v4l2_capability())
+                with pytest.raises(OSError):
+                    chokepoint.ioctl(fd, v.VIDIOC_STREAMON, ctypes.c_int(1))
+            finally:
+                chokepoint.untrace_in_thread()
+
+        worker = threading.Thread(target=quiet_thread)
+        worker.start()
+        worker.join()
+        chokepoint.ioctl(fd, v.VIDIOC_QUERYCAP, v.v4l2_capability())
+    finally:
+        chokepoint.close_fd(fd)
+        chokepoint.remove_tracer(entries.append)
+    assert [e.ioctl for e in entries] == ["VIDIOC_STREAMON", "VIDIOC_QUERYCAP"]
