@@ -308,9 +308,25 @@ def _mmap_einval(facts: Facts) -> tuple[str, str]:
 # --- VIDIOC_EXPBUF / DMX_EXPBUF ------------------------------------------------------------
 
 
+def _bad_export_flags(facts: Facts) -> tuple[str, str]:
+    """VIDIOC_EXPBUF and DMX_EXPBUF accept the same open(2) flags."""
+    flags = facts.get("flags")
+    return (
+        f"Invalid export flags {flags:#x}" if isinstance(flags, int) else "Invalid flags",
+        "Only O_CLOEXEC and an access mode (O_RDONLY, O_WRONLY, O_RDWR) are allowed.",
+    )
+
+
+def _index_out_of_range(facts: Facts) -> bool:
+    index, num_buffers = facts.get("index"), facts.get("num_buffers")
+    return bool(facts.get("bad_index")) or (
+        isinstance(index, int) and isinstance(num_buffers, int) and index >= num_buffers
+    )
+
+
 @_rule(("VIDIOC_EXPBUF", E.EINVAL))
 def _expbuf_einval(facts: Facts) -> tuple[str, str]:
-    index, plane, flags = facts.get("index"), facts.get("plane"), facts.get("flags")
+    index, plane = facts.get("index"), facts.get("plane")
     memory = facts.get("memory")
     if memory is not None and memory != "mmap":
         return (
@@ -319,14 +335,9 @@ def _expbuf_einval(facts: Facts) -> tuple[str, str]:
             "Request MMAP buffers to export them.",
         )
     if facts.get("bad_flags"):
-        return (
-            f"Invalid export flags {flags:#x}" if isinstance(flags, int) else "Invalid flags",
-            "Only O_CLOEXEC and an access mode (O_RDONLY, O_WRONLY, O_RDWR) are allowed.",
-        )
+        return _bad_export_flags(facts)
     num_buffers = facts.get("num_buffers")
-    if facts.get("bad_index") or (
-        isinstance(index, int) and isinstance(num_buffers, int) and index >= num_buffers
-    ):
+    if _index_out_of_range(facts):
         return (
             f"No buffer {index} on this queue",
             f"Valid indices are those allocated with REQBUFS/CREATE_BUFS "
@@ -375,16 +386,11 @@ def _expbuf_ebusy(facts: Facts) -> tuple[str, str]:
 
 @_rule(("DMX_EXPBUF", E.EINVAL))
 def _dmx_expbuf_einval(facts: Facts) -> tuple[str, str]:
-    index, flags = facts.get("index"), facts.get("flags")
+    index = facts.get("index")
     if facts.get("bad_flags"):
-        return (
-            f"Invalid export flags {flags:#x}" if isinstance(flags, int) else "Invalid flags",
-            "Only O_CLOEXEC and an access mode (O_RDONLY, O_WRONLY, O_RDWR) are allowed.",
-        )
+        return _bad_export_flags(facts)
     num_buffers = facts.get("num_buffers")
-    if facts.get("bad_index") or (
-        isinstance(index, int) and isinstance(num_buffers, int) and index >= num_buffers
-    ):
+    if _index_out_of_range(facts):
         return (
             f"No buffer {index} on this demux",
             f"Valid indices are 0..count-1 from DMX_REQBUFS ({num_buffers} here).",
