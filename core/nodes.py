@@ -12,7 +12,7 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
@@ -22,6 +22,40 @@ V4L2_PREFIXES = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev")
 DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
 
 _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
+
+
+class NodeIdentity(Protocol):
+    """What a listed node says about itself (NodeInfo, discovery's DeviceNode)."""
+
+    path: str
+    subsystem: str
+    kind: str
+    name: str
+    driver: str
+    card: str
+    bus_info: str
+    capabilities: int
+    device_caps: int
+    error: str | None
+
+
+def identity_record(node: NodeIdentity) -> dict[str, object]:
+    """The keys of a ``mediatui list --json`` record every node has, in contract order."""
+    out: dict[str, object] = {
+        "path": node.path,
+        "subsystem": node.subsystem,
+        "kind": node.kind,
+        "name": node.name,
+        "driver": node.driver,
+        "card": node.card,
+        "bus_info": node.bus_info,
+    }
+    if node.subsystem == "video4linux" and node.device_caps:
+        out["capabilities"] = f"{node.capabilities:#010x}"
+        out["device_caps"] = f"{node.device_caps:#010x}"
+    if node.error:
+        out["error"] = node.error
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +75,7 @@ class NodeInfo:
     extra: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "path": self.path,
-            "subsystem": self.subsystem,
-            "kind": self.kind,
-            "name": self.name,
-            "driver": self.driver,
-            "card": self.card,
-            "bus_info": self.bus_info,
-        }
-        if self.subsystem == "video4linux" and self.device_caps:
-            out["capabilities"] = f"{self.capabilities:#010x}"
-            out["device_caps"] = f"{self.device_caps:#010x}"
-        if self.error:
-            out["error"] = self.error
+        out = identity_record(self)
         if self.extra:
             out.update(self.extra)
         return out

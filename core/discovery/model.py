@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from core.nodes import identity_record
+
 SUBSYSTEMS = ("video4linux", "dvb", "media")
 
 # Where discovery and the watcher get their facts from (DeviceList.source, Watcher.source).
@@ -81,20 +83,7 @@ class DeviceNode:
 
     def as_dict(self) -> dict[str, object]:
         """The ``mediatui list --json`` record: the original keys first, then ours."""
-        out: dict[str, object] = {
-            "path": self.path,
-            "subsystem": self.subsystem,
-            "kind": self.kind,
-            "name": self.name,
-            "driver": self.driver,
-            "card": self.card,
-            "bus_info": self.bus_info,
-        }
-        if self.subsystem == "video4linux" and self.device_caps:
-            out["capabilities"] = f"{self.capabilities:#010x}"
-            out["device_caps"] = f"{self.device_caps:#010x}"
-        if self.error:
-            out["error"] = self.error
+        out = identity_record(self)
         if self.subsystem == "dvb":
             dvb = _DVB_NODE.search(self.path)
             adapter = self.prop("DVB_ADAPTER_NUM") or (dvb.group(1) if dvb else "")
