@@ -45,6 +45,15 @@ async def _settle(pilot: Pilot) -> None:
         await pilot.pause()
 
 
+async def _shows(pilot: Pilot, needle: str, timeout: float = 10.0) -> bool:
+    """True once the terminal shows ``needle`` (checked every 0.1 s up to ``timeout``)."""
+    for _ in range(int(timeout / 0.1)):
+        if needle in _text(pilot.app):
+            return True
+        await pilot.pause(0.1)
+    return needle in _text(pilot.app)
+
+
 async def _open(pilot: Pilot, path: str) -> None:
     """Cursor to the node in the browser, then Enter, as a person would."""
     tree = pilot.app.screen.query_one(DeviceTree)
@@ -113,7 +122,8 @@ def test_tui_buffer_lifecycle_on_vivid(vivid_cap: str) -> None:
             assert title == "VIDIOC_EXPBUF failed: EINVAL"
             assert "Plane 1 does not exist" in message
             assert "single-planar" in message
-            assert "Plane 1 does not exist" in _text(app)  # the log's note
+            # The ioctl log is fed by a throttled message: give it time to repaint.
+            assert await _shows(pilot, "Plane 1 does not exist"), _text(app)  # the log's note
 
             await pilot.press("X")
             await _settle(pilot)
