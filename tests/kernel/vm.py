@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import fcntl
 import json
 import os
 import shlex
@@ -84,7 +85,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from _pytest.reports import TestReport
@@ -443,6 +444,7 @@ class GuestRun:
         self._log: Any = None
         self._start = 0.0
         self._done = False
+        self._lock: IO[str] | None = None
 
     # -- lifecycle
 
@@ -461,6 +463,7 @@ class GuestRun:
         self._log = open(run.log_path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._log.write("$ " + shlex.join(argv) + "\n")
         self._log.flush()
+        self._lock = acquire_vm_lock(self.echo)
         self._start = time.monotonic()
         try:
             # vng's QEMU writes to /proc/self/fd/1 itself: stdout must be a pipe, not a file.
@@ -572,6 +575,9 @@ class GuestRun:
         if self.proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 run.returncode = self.proc.wait(timeout=30)
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the flock
+            self._lock = None
         if self._reader is not None:
             self._reader.join(timeout=10)
         end = time.monotonic()
@@ -623,6 +629,27 @@ class GuestRun:
             self._buffer = b""
         for line in lines:
             add_record(run, line)
+
+
+def acquire_vm_lock(echo: Callable[[str], None] | None = None) -> IO[str] | None:
+    """Hold the machine-wide VM lock (``MEDIATUI_VM_LOCK``, default /tmp/mediatui-vm.lock).
+
+    The machines this runs on have 2 cores: two TCG guests at once starve each other and
+    every timing test in them. Several pytest runs (checkouts, worktrees) therefore take
+    turns; the lock is released when the boot finishes. ``MEDIATUI_VM_LOCK=`` (empty)
+    disables it. Returns the open lock file (closing it releases the lock).
+    """
+    path = os.environ.get("MEDIATUI_VM_LOCK", "/tmp/mediatui-vm.lock")
+    if not path:
+        return None
+    lock = open(path, "a")  # noqa: SIM115 - held until the boot finishes
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if echo is not None:
+            echo(f"kernel tier: waiting for another VM to finish ({path})")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
