@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.virtual.backend import VirtualBackend
 from core.virtual.clock import Clock
@@ -94,4 +96,76 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     return backend, roles
 
 
-__all__ = ["Roles", "demo_board", "scenario_board"]
+# Text a hostile device (or a careless driver) can report: markup that would crash or
+# act, terminal escapes (OSC 0 window title, erase screen), a bidi override, a very long
+# value, bytes that are not UTF-8 (as surrogate escapes: the virtual drivers write them
+# back as the raw bytes) and an embedded NUL.
+HOSTILE_TEXT = (
+    "cam [/]",
+    "[link=http://x]y[/link]",
+    "[@click=app.quit]z[/]",
+    "\x1b]0;title\x07",
+    "\x1b[2J",
+    "\u202e",
+    "[b]" + "W" * 4994 + "[/b]",
+    "bad \udcff\udcfe utf-8",
+    "nul\x00after",
+)
+
+
+def hostile_board(shift: int = 0, values: tuple[str, ...] = HOSTILE_TEXT,
+                  clock: Clock | None = None) -> VirtualBackend:
+    """The demo board with every string a device, sysfs or udev supplies replaced by
+    ``values``, round-robin from ``values[shift]``: card, driver, sysfs name, bus_info,
+    format descriptions, media model/serial, the DVB frontend name and udev's ID_*
+    properties.  Paths and the sysfs layout stay as they are (those are the kernel's,
+    not the device's).  Used by the untrusted-text tests of every screen and verb."""
+    backend = demo_board(clock)
+    turn = iter(range(shift, 1 << 30))
+
+    def next_value() -> str:
+        return values[next(turn) % len(values)]
+
+    adapter_done: set[int] = set()
+    for facts in backend.nodes():
+        node: Any = backend.node(facts.path)
+        if hasattr(node, "card"):
+            node.card = next_value()
+        if node.subsystem != "dvb":
+            node.driver = next_value()
+        if node.subsystem in ("video4linux", "media"):
+            node.name = next_value()
+        if hasattr(node, "_bus_info"):
+            node._bus_info = next_value()
+        if isinstance(node, MediaNode):
+            node.model = next_value()
+            node.serial = next_value()
+        if hasattr(node, "formats") and node.subsystem == "video4linux":
+            node.formats = _hostile_descriptions(node.formats, next_value)
+        adapter = getattr(node, "adapter", None)
+        if adapter is not None and id(adapter) not in adapter_done:
+            adapter_done.add(id(adapter))
+            adapter.frontend_name = next_value()
+        node.udev_props = {"ID_V4L_PRODUCT": next_value(), "ID_SERIAL": next_value(),
+                           "ID_MODEL": next_value(), "ID_PATH": next_value()}
+    return backend
+
+
+def _hostile_descriptions(
+    formats: Callable[[int], list[tuple[int, str, int]]], next_value: Callable[[], str]
+) -> Callable[[int], list[tuple[int, str, int]]]:
+    """ENUM_FMT's table with every description replaced (fixed per format)."""
+    names: dict[int, str] = {}
+
+    def hostile(buf_type: int) -> list[tuple[int, str, int]]:
+        out = []
+        for pixelformat, _description, flags in formats(buf_type):
+            if pixelformat not in names:
+                names[pixelformat] = next_value()
+            out.append((pixelformat, names[pixelformat], flags))
+        return out
+
+    return hostile
+
+
+__all__ = ["HOSTILE_TEXT", "Roles", "demo_board", "hostile_board", "scenario_board"]

@@ -62,7 +62,7 @@ class FrontendNode(AdapterNode):
         if request == d.FE_GET_INFO:
             info: d.dvb_frontend_info = arg
             ctypes.memset(ctypes.addressof(info), 0, ctypes.sizeof(info))
-            info.name = b"Dummy demod for DVB-T/T2/C/S/S2"
+            info.name = adapter.frontend_name.encode("utf-8", "surrogateescape")[:127]
             info.type = d.FE_OFDM
             info.frequency_min = 51_000_000
             info.frequency_max = 2_150_000_000

@@ -191,9 +191,9 @@ class V4L2Node(Node):
     # --- identity and formats ---------------------------------------------------------
 
     def _querycap(self, fh: FileHandle, cap: v.v4l2_capability) -> None:
-        cap.driver = self.driver.encode()[:15]
-        cap.card = self.card.encode()[:31]
-        cap.bus_info = self.bus_info.encode()[:31]
+        cap.driver = self.driver.encode("utf-8", "surrogateescape")[:15]
+        cap.card = self.card.encode("utf-8", "surrogateescape")[:31]
+        cap.bus_info = self.bus_info.encode("utf-8", "surrogateescape")[:31]
         cap.version = KERNEL_VERSION
         cap.device_caps = self.device_caps
         cap.capabilities = self.device_caps | self.extra_caps | v.V4L2_CAP_DEVICE_CAPS
@@ -205,7 +205,7 @@ class V4L2Node(Node):
             raise fail(errno.EINVAL)
         pixelformat, description, flags = formats[desc.index]
         desc.pixelformat = pixelformat
-        desc.description = description.encode()[:31]
+        desc.description = description.encode("utf-8", "surrogateescape")[:31]
         desc.flags = flags
         desc.mbus_code = 0
 

@@ -44,7 +44,7 @@ from mediatui.widgets.export_panel import ExportPanel
 from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import NO_DEVICES, Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import plain, plain_lines
 
 if TYPE_CHECKING:
     pass
@@ -252,7 +252,7 @@ class MainScreen(PanelActions):
         if message.path != self.path:
             return
         self.inspector.show_removed(message.path)
-        self.notify(f"{message.path} was removed (unplugged or driver unbound)",
+        self.notify(plain(f"{message.path} was removed (unplugged or driver unbound)"),
                     title="device: removed", severity="warning", markup=False)
         self.post_message(SessionChanged(self.mediatui.session.view(message.path)))
 
@@ -318,7 +318,8 @@ class MainScreen(PanelActions):
         if message.error is not None:
             self.explain(message.label, message.error)
         elif message.summary:
-            self.notify(message.summary, title=message.label, timeout=4, markup=False)
+            self.notify(plain_lines(message.summary), title=plain(message.label), timeout=4,
+                        markup=False)
         if message.label.startswith("device:"):
             self._show_devices()
 
@@ -327,7 +328,8 @@ class MainScreen(PanelActions):
         what = error.ioctl or label
         title = f"{what} failed: {error.errno_name}" if error.errno else f"{label}: {what}"
         body = f"{error.title}\n{error.explanation}".strip()
-        self.notify(body, title=title, severity="error", timeout=12, markup=False)
+        self.notify(plain_lines(body), title=plain(title), severity="error", timeout=12,
+                    markup=False)
         note = Text("  ✗ ", style="bold red")
         note.append(plain(f"{label}: {error.title}"), style="bold")
         if error.explanation:

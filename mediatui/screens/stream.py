@@ -28,7 +28,7 @@ from mediatui.streaming import MAX_BUFFERS, Clock, StreamSpec
 from mediatui.widgets.dvb_view import DvbView
 from mediatui.widgets.link_picker import LinkPicker
 from mediatui.widgets.stream_view import StreamView
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import content
 from mediatui.workers import FrameTraceFilter
 
 SCREEN_NAME = "streams"
@@ -159,7 +159,7 @@ class StreamScreen(Screen[None]):
             cls = DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
                        snapshot_interval=self.snapshot_interval)
-            pane = TabPane(plain(spec.title), view, id=f"stream-{self._serial}")
+            pane = TabPane(content(spec.title), view, id=f"stream-{self._serial}")
             await self.tabs.add_pane(pane)
             self._show_empty()
         pane_id = view.parent.id if view.parent is not None else None
@@ -229,7 +229,7 @@ class StreamScreen(Screen[None]):
                 view.show_header()
                 pane = view.parent
                 if isinstance(pane, TabPane) and pane.id:
-                    self.tabs.get_tab(pane.id).label = plain(view.spec.title)
+                    self.tabs.get_tab(pane.id).label = content(view.spec.title)
 
         self.app.push_screen(LinkPicker(options), linked)
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from core.discovery import DeviceList, DeviceNode, PhysicalDevice, discover
+from mediatui.untrusted import escape
 from mediatui.verbs.output import print_json
 
 
@@ -23,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     devices = discover(force_fallback=args.no_udev)
     if devices.notice:
-        print(f"mediatui: {devices.notice}", file=sys.stderr)
+        print(f"mediatui: {escape(devices.notice)}", file=sys.stderr)
     if args.json:
         print_json(devices.as_dict())
         return 0
@@ -62,5 +63,6 @@ def node_line(node: DeviceNode, width: int) -> str:
 
 
 def clean(text: str) -> str:
-    """Device-reported names are untrusted: keep terminal control characters out."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    """Device-reported names are untrusted: the one escaping function
+    (:func:`mediatui.untrusted.escape`) shows control and bidi characters as escapes."""
+    return escape(text)

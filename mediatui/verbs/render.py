@@ -1,9 +1,16 @@
 """Plain-text renderings of core's summaries for the terminal (the --json forms are the
-same dictionaries)."""
+same dictionaries).
+
+Each function returns text ready to print: built as lines, then every line escaped by
+:func:`mediatui.verbs.output.escaped_lines` (card, driver, bus_info, format
+descriptions and frontend names are device-supplied).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from mediatui.verbs.output import escaped_lines
 
 
 def _flags(values: list[str]) -> str:
@@ -37,19 +44,19 @@ def render_info(info: dict[str, Any]) -> str:
             for size in fmt["sizes"]:
                 ivals = ", ".join(size.get("intervals", []))
                 lines.append(f"        {size['size']}" + (f"  @ {ivals}" if ivals else ""))
-    return "\n".join(lines)
+    return escaped_lines(lines)
 
 
 def render_probe(probe: dict[str, Any]) -> str:
     if probe.get("kind") == "dvb-frontend":
-        return (
-            f"{probe['path']}: {probe['name']}\n"
-            f"  delivery systems: {_flags(probe['delivery_systems'])}\n"
-            f"  status: {_flags(probe['status'])}"
-        )
+        return escaped_lines([
+            f"{probe['path']}: {probe['name']}",
+            f"  delivery systems: {_flags(probe['delivery_systems'])}",
+            f"  status: {_flags(probe['status'])}",
+        ])
     if probe.get("kind", "").startswith("dvb"):
         api = "present" if probe["mmap_api"] else f"absent ({probe['note']})"
-        return f"{probe['path']}: {probe['kind']}\n  DVB mmap API: {api}"
+        return escaped_lines([f"{probe['path']}: {probe['kind']}", f"  DVB mmap API: {api}"])
     lines = [f"{probe['path']}: {probe['card']} ({probe['driver']})"]
     if not probe["streaming"]:
         lines.append("  no streaming I/O on this node")
@@ -64,4 +71,4 @@ def render_probe(probe: dict[str, Any]) -> str:
             f"    min buffers:     {q['min_buffers'] if q['min_buffers'] is not None else '-'}",
             f"    probed with:     {q['method']}",
         ]
-    return "\n".join(lines)
+    return escaped_lines(lines)

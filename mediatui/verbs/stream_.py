@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.errors import MediaError
-from mediatui.verbs.output import fail, print_json
+from mediatui.untrusted import escape
+from mediatui.verbs.output import escaped_lines, fail, print_json
 
 if TYPE_CHECKING:
     from core.stream import Stream, StreamSnapshot
@@ -255,7 +256,7 @@ class _Progress:
     def show(self, snap: StreamSnapshot) -> None:
         if snap.final or snap.number == 0:
             return
-        line = progress_line(snap)
+        line = escape(progress_line(snap))
         if self.tty:
             sys.stderr.write("\r\x1b[K" + line)
         else:
@@ -368,4 +369,4 @@ def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> str:
         lines.append(f"error: {snap.error}")
     if cpu is not None:
         lines.append(f"cpu: user {cpu['user_s']:.3f} s  sys {cpu['sys_s']:.3f} s")
-    return "\n".join(lines)
+    return escaped_lines(lines)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     watcher = Watcher(known=known, force_fallback=args.no_udev)
     watcher.open()
     if watcher.notice:
-        print(f"mediatui: {watcher.notice}", file=sys.stderr)
+        print(f"mediatui: {clean(watcher.notice)}", file=sys.stderr)
     print(
         f"watching video4linux, dvb and media via {watcher.source}"
         f" ({len(known)} nodes present); Ctrl-C to stop",

@@ -269,10 +269,10 @@ class StreamView(Vertical):
         banner = self.query_one(".stream-banner", Static)
         if error.kind == "DeviceGone":
             self.removed = True
-            banner.update(plain(REMOVED.format(path=error.path or self.spec.path)))
+            banner.update(Text(plain(REMOVED.format(path=error.path or self.spec.path))))
             banner.set_class(True, "-removed")
         else:
-            banner.update(plain(str(error)))
+            banner.update(Text(plain(str(error))))
             banner.set_class(False, "-removed")
         banner.display = True
         self.note(f"✗ {error.title}" + (f" ({error.errno_name})" if error.errno_name else ""))

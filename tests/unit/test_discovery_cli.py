@@ -80,7 +80,7 @@ def test_list_text_groups_nodes_under_their_device(fixed_discovery, capsys):
     out = capsys.readouterr().out
     assert out.splitlines() == [
         "vivid (vivid) platform:vivid-000 [platform-vivid.0]",
-        "  /dev/media4  media          vivid?[2J",
+        "  /dev/media4  media          vivid\\x1b[2J",
         "  /dev/video7  video-capture  vivid-000-vid-cap"
         "  /dev/v4l/by-path/platform-vivid.0-video-index0",
         "",
