@@ -41,6 +41,7 @@ from core.formats import (
     parse_pixelformat,
 )
 from core.handle import NodeHandle
+from core.limits import timeperframe
 from core.probe import probe_queues
 from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
 
@@ -213,7 +214,9 @@ class VideoDevice(NodeHandle):
         """S_PARM: ask for ``fps`` frames per second; returns what the driver chose."""
         parm = v.v4l2_streamparm(type=buf_type)
         tpf = _timeperframe(parm, buf_type)
-        tpf.numerator, tpf.denominator = 1000, round(fps * 1000)
+        # The nearest u32/u32 fraction (a plain 1000/round(fps*1000) overflows the u32
+        # denominator above 4.3 MHz and divides by zero below 0.0005 fps).
+        tpf.numerator, tpf.denominator = timeperframe(fps)
         self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", buf_type=buf_type_name(buf_type))
         return (tpf.numerator, tpf.denominator)
 

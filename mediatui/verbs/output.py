@@ -39,9 +39,11 @@ def print_json(value: Any) -> None:
 
 
 def fail(error: MediaError | str, *, as_json: bool = False) -> int:
-    """Report an error the way scripts and people both want it; exit code 2."""
+    """Report an error the way scripts and people both want it.  Returns the exit code:
+    1 for a device or runtime failure (a :class:`MediaError`), 2 for a usage error (a
+    message about what the user asked)."""
     if as_json and isinstance(error, MediaError):
         print_json({"error": error.as_dict()})
     message = str(error)
     print_lines(f"mediatui: {message}", file=sys.stderr)
-    return 2
+    return 1 if isinstance(error, MediaError) else 2

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.errors import MediaError
+from core.limits import OptionError
 from mediatui.untrusted import escape
+from mediatui.verbs import options
 from mediatui.verbs.output import escaped_lines, fail, print_json
 
 if TYPE_CHECKING:
@@ -45,35 +47,46 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="stream a node headless and print frame statistics (like v4l2-ctl --stream-mmap)",
         description="Stream buffers from DEVICE, printing a progress line on stderr once a "
         "second and the final statistics at the end. Stops after --count frames, "
-        "--duration seconds, or Ctrl-C.",
+        "--duration seconds (whichever comes first), or Ctrl-C. Every value is checked "
+        "against the kernel field it fills before the device is opened: a bad one is a "
+        "usage error (exit 2) naming the option and the allowed range.",
     )
     p.add_argument("device", help="video node, or /dev/dvb/adapterN/demuxN or dvrN")
-    p.add_argument("-n", "--count", type=int, metavar="N", help="stop after N frames (buffers)")
-    p.add_argument("-t", "--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
-    p.add_argument("-b", "--buffers", type=int, metavar="N",
-                   help="buffers to request (default 4; 32 for DVB, whose data is lost "
-                   "when every buffer is full)")
+    p.add_argument("-n", "--count", type=options.frame_count(), metavar="N",
+                   help="stop after N frames (DVB: buffers); 0 or absent: until stopped "
+                   "(like v4l2-ctl --stream-count=0)")
+    p.add_argument("-t", "--duration", type=options.duration(), metavar="SECONDS",
+                   help="stop after SECONDS (a positive number); absent: until stopped")
+    p.add_argument("-b", "--buffers", type=options.buffer_count(), metavar="N",
+                   help="buffers to request, 1 to the queue's maximum (default 4; 32 for "
+                   "DVB, whose data is lost when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
     mem.add_argument("--memory", choices=("mmap", "dmabuf"), default=None,
                      help="memory type (default mmap; dmabuf needs a source below)")
     src = mem.add_mutually_exclusive_group()
     src.add_argument("--import-from", metavar="DEVICE",
                      help="import DEVICE's exported MMAP buffers (like v4l2-ctl --export-device)")
-    src.add_argument("--heap", metavar="NAME", help="import dma-bufs from /dev/dma_heap/NAME")
+    src.add_argument("--heap", metavar="NAME", type=options.heap_name(),
+                     help="import dma-bufs from /dev/dma_heap/NAME (a name, not a path)")
     src.add_argument("--udmabuf", action="store_true", help="import dma-bufs from /dev/udmabuf")
     src.add_argument("--to", metavar="DEVICE", action="append",
                      help="pipeline: export this node's buffers into DEVICE's OUTPUT queue "
                      "(a mem2mem or video output node); repeat for more stages")
     fmt = p.add_argument_group("format (video)")
-    fmt.add_argument("--format", metavar="FOURCC", help="pixel format, e.g. YUYV or NV12M")
-    fmt.add_argument("--size", metavar="WxH", help="frame size, e.g. 640x480")
-    fmt.add_argument("--fps", type=float, help="frame rate to ask for (VIDIOC_S_PARM)")
+    fmt.add_argument("--format", metavar="FOURCC", type=options.fourcc(),
+                     help="pixel format, e.g. YUYV or NV12M: one the node lists "
+                     "(mediatui info DEVICE), else refused")
+    fmt.add_argument("--size", metavar="WxH", type=options.frame_size(),
+                     help="frame size, e.g. 640x480")
+    fmt.add_argument("--fps", type=options.frame_rate(),
+                     help="frame rate to ask for (VIDIOC_S_PARM), a positive number")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=lambda s: int(s, 0), default=ALL_PIDS,
-                     help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int, default=256 * TS_PACKET, metavar="BYTES",
-                     help="DMX_REQBUFS size (default 256 TS packets)")
-    dvb.add_argument("--tune", type=int, metavar="HZ",
+    dvb.add_argument("--pid", type=options.pid(), default=ALL_PIDS,
+                     help="PID to filter, 0 to 0x1fff (default 0x2000: every PID)")
+    dvb.add_argument("--buffer-size", type=options.byte_size(), default=256 * TS_PACKET,
+                     metavar="BYTES", help="DMX_REQBUFS size, 1 to 2^32-1 (default 256 TS "
+                     "packets; best a multiple of 188)")
+    dvb.add_argument("--tune", type=options.frequency(), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
@@ -82,6 +95,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     as_json = bool(args.json)
+    if not args.count:
+        args.count = None  # 0: until stopped (the engine's max_frames=None)
     stream: Stream | None = None
     try:
         with _opened(args) as stream:
@@ -93,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
         # It failed mid-stream (e.g. the device went away): the statistics still count.
         _print(last, as_json)
         return fail(exc)
+    except OptionError as exc:
+        # A value the node itself refuses (a fourcc it does not offer, more buffers than
+        # its queue holds): a usage error like argparse's, before any buffer exists.
+        print(escape(f"mediatui stream: error: argument {exc}"), file=sys.stderr)
+        return 2
     except ValueError as exc:
         return fail(str(exc))
     _print(final, as_json)
@@ -142,12 +162,17 @@ def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
     from core.stream.pipeline import m2m_types
     from core.video import parse_memory
 
+    from core.limits import check_count_max
+
     dev = devices[0]
     count = args.buffers or 4
     interval = 1.0  # the progress line is once a second; no need for faster snapshots
     m2m = is_m2m(dev)
     main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
     _apply_format(dev, main_t, args)
+    if args.buffers:
+        # vb2 clamps to the queue's maximum without a word: refuse instead.
+        check_count_max(count, dev.probe([main_t])[0].max_num_buffers)
     if m2m:
         fmt = dev.get_format(main_t)
         dev.set_format(m2m_types(dev)[1], width=fmt.width, height=fmt.height)
@@ -175,10 +200,12 @@ def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
 def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> None:
     width = height = None
     if args.size:
-        try:
-            width, height = (int(x) for x in args.size.lower().split("x"))
-        except ValueError:
-            raise ValueError(f"--size wants WxH, e.g. 640x480, not {args.size!r}") from None
+        width, height = args.size
+    if args.format:
+        from core.limits import check_fourcc
+
+        # S_FMT would silently replace an unknown fourcc with the driver's choice.
+        check_fourcc(args.format, [f.fourcc for f in dev.formats(buf_type)])
     if args.format or width is not None:
         dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
     if args.fps:
@@ -191,7 +218,13 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
     from core.stream import dvb_stream
 
+    from core.abi.v4l2 import VIDEO_MAX_FRAME
+    from core.limits import check_count_max
+
     adapter = args.device.rsplit("/", 1)[0]
+    if args.buffers:
+        # dvb_vb2_reqbufs -> vb2_core_reqbufs clamps to VB2_MAX_FRAME (32 on 6.1).
+        check_count_max(args.buffers, VIDEO_MAX_FRAME)
     if args.tune:
         with FrontendDevice(f"{adapter}/frontend0") as fe:
             fe.tune_dvbt(args.tune)

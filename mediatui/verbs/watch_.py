@@ -14,6 +14,7 @@ import threading
 import time
 
 from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
+from mediatui.verbs import options
 from mediatui.verbs.list_ import clean
 
 
@@ -25,8 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="skip libudev: read kernel uevents from a netlink socket",
     )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this long")
-    p.add_argument("--count", type=int, metavar="N", help="stop after N events")
+    p.add_argument("--timeout", type=options.duration("--timeout"), metavar="SECONDS",
+                   help="stop after this long (a positive number of seconds)")
+    p.add_argument("--count", type=options.event_count(), metavar="N",
+                   help="stop after N events (1 or more)")
     return p
 
 
