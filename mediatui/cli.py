@@ -60,6 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         install_demo()
     if args.verb is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # Without a terminal the UI would write escape sequences into a pipe and
+            # wait forever for keys (`ssh board mediatui` without -t, a script that
+            # forgot the verb).
+            print("mediatui: the terminal UI needs a terminal on stdin and stdout: use a "
+                  "command (mediatui --help lists them) or `ssh -t`", file=sys.stderr)
+            return 2
         from mediatui.app import run_app
 
         return run_app(demo=args.demo)

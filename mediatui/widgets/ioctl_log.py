@@ -123,10 +123,26 @@ class IoctlLog(ScrollView, can_focus=True):
         self._widest = 0
         self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
         self.lines_written = 0
+        # Follow new entries: an explicit flag, on until the user scrolls up, back on
+        # when they reach the end again.  Inferring it from "scrolled to the end" at
+        # each append broke on resize (a taller panel clamps the scroll, a shorter one
+        # leaves the view above the end without anyone having scrolled).
+        self.follow = True
 
     def on_mount(self) -> None:
         self.border_subtitle = "l hide · w save"
         self.flush()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value >= self.max_scroll_y:
+            self.follow = True  # at the end (the user came back, or we scrolled there)
+        elif new_value < old_value:
+            self.follow = False  # the user went up to read: stay there
+
+    def on_resize(self) -> None:
+        if self.follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
 
     def on_ioctl_traced(self, message: IoctlTraced) -> None:
         self.flush()
@@ -160,7 +176,7 @@ class IoctlLog(ScrollView, can_focus=True):
         return [t.plain for t in self._lines]
 
     def _append(self, texts: list[Text]) -> None:
-        follow = self.is_vertical_scroll_end or not self._lines
+        follow = self.follow or not self._lines
         self._lines.extend(texts)
         self._widest = max(self._widest, *(t.cell_len for t in texts))
         excess = len(self._lines) - self.max_lines

@@ -119,6 +119,7 @@ class StreamView(Vertical):
         self.snapshot = None
         self.removed = False
         self.phase = "starting"
+        self.lanes.mark_removed(False)
         self.lanes.reset()
         self.stats_panel.clear()  # type: ignore[attr-defined]
         self.query_one(".stream-banner").display = False
@@ -269,6 +270,7 @@ class StreamView(Vertical):
         banner = self.query_one(".stream-banner", Static)
         if error.kind == "DeviceGone":
             self.removed = True
+            self.lanes.mark_removed()
             banner.update(Text(plain(REMOVED.format(path=error.path or self.spec.path))))
             banner.set_class(True, "-removed")
         else:

@@ -207,6 +207,11 @@ async def test_device_gone_says_removed_and_the_app_lives_on(rig) -> None:
         banner = str(view.query_one(".stream-banner").render())
         assert "device removed" in banner and roles.capture in banner
         assert "device removed" in str(view.query_one(".stream-header").render())
+        # The lanes no longer claim the driver holds buffers: every one says removed.
+        lanes = view.lanes.plain_lines()
+        assert "removed: device unplugged or unbound" in lanes[0]
+        assert "driver holds" not in "\n".join(lanes)
+        assert all("removed" in line for line in lanes[1:-1] if "▕" in line)
         assert app.session.is_removed(roles.capture)
         await pilot.press("escape")
         assert type(app.screen).__name__ == "MainScreen"
