@@ -271,10 +271,24 @@ class FrontendInfo:
     delivery_systems: tuple[int, ...]
 
 
+# What dvb-fe-tool opens a frontend with to read it: O_RDONLY admits only the _IOC_READ
+# ioctls (FE_GET_INFO, FE_READ_STATUS, FE_GET_PROPERTY; dvb_frontend_ioctl answers
+# EPERM to the rest) and is not the one writer dvb_frontend_open allows (EBUSY for a
+# second O_RDWR), so it works while another process holds the frontend to tune it.
+FE_READ_ONLY = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 class FrontendDevice(NodeHandle):
-    """``/dev/dvb/adapterN/frontendM``: info, status and tuning."""
+    """``/dev/dvb/adapterN/frontendM``: info, status and tuning (tuning needs the
+    default read-write open; inspect with :meth:`read_only`)."""
 
     kind = "dvb-frontend"
+
+    @classmethod
+    def read_only(cls, path: str) -> FrontendDevice:
+        """Open to look, not to tune (FE_READ_ONLY): never disturbs the process that
+        tunes it.  Raises MediaError like any open."""
+        return cls(path, FE_READ_ONLY)
 
     def info(self) -> FrontendInfo:
         info = d.dvb_frontend_info()

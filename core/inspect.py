@@ -111,7 +111,7 @@ def describe(path: str, *, probe: bool) -> dict[str, Any]:
     """``info`` (probe=False) or ``probe`` (probe=True) for any supported node."""
     kind = dvb_kind(path)
     if kind == "frontend":
-        with FrontendDevice(path) as fe:
+        with FrontendDevice.read_only(path) as fe:  # inspecting never disturbs
             result = frontend_info(fe)
             result["kind"] = "dvb-frontend"
             return result

@@ -10,6 +10,7 @@ allocated until the caller closes the fd (DMX_REQBUFS(0) would be EBUSY).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 from collections import deque
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from core.abi import dvb as d
 from core.dvb import DVB_QUEUE, DemuxDevice, DvrDevice
 from core.errors import MediaError, media_error
 from core.queue import BufferStatus
-from core.stream.snapshot import QueueSnapshot
+from core.stream.snapshot import QueueSnapshot, TsStreamStats
+from core.stream.stall import StallWatch
 from core.stream.stats import DepthTracker, TsStats
 from core.stream.vqueue import IN_DRIVER, WITH_APP
 
@@ -57,6 +59,8 @@ class DvbQueue:
         self.streaming = False
         self.ts = TsStats()
         self.depth = DepthTracker()
+        self.started_at: float | None = None
+        self.stall = StallWatch(node.path)
         self._dq = d.dmx_buffer()
         self._qbufs: list[Any] = []
 
@@ -103,6 +107,7 @@ class DvbQueue:
             self.queue(i, now)
         self.streaming = True
         self.dev.started = True
+        self.started_at = now
         self.depth.start(self.in_driver, now)
         if self.start_filter is not None:
             self.start_filter()
@@ -167,8 +172,15 @@ class DvbQueue:
             buffers=self.dev.queue_state().buffers[: self.count],
             depth=self.depth.sample(now),
             stats=None,
-            ts=self.ts.freeze(now),
+            ts=self._ts_stats(now),
         )
+
+    def _ts_stats(self, now: float) -> TsStreamStats:
+        ts = self.ts.freeze(now)
+        last = self.ts.last_arrival if self.ts.last_arrival is not None else self.started_at
+        since = None if last is None or not self.streaming else now - last
+        warnings = self.stall.warnings(now, since)
+        return dataclasses.replace(ts, warnings=warnings) if warnings else ts
 
     def stream_off(self) -> None:
         """DVB has no STREAMOFF; the queue stops when the fd is closed (D4)."""

@@ -77,6 +77,9 @@ class TsStreamStats:
     pid_packets: tuple[tuple[int, int], ...]  # (pid, packets) for every PID seen
     dmx_flags: tuple[tuple[str, int], ...]  # dmx_buffer.flags bit name -> buffers with it
     since_last_buffer: float | None
+    # Why nothing arrives, e.g. "no packet for 3.0 s: the frontend is not tuned or not
+    # locked (frontend0 status: none)" (core.stream.stall).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,9 @@ class FrontendNode(AdapterNode):
 
     def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
         adapter = self.adapter
+        # dvb_frontend_ioctl: a read-only handle gets the _IOC_READ ioctls only.
+        if fh.flags & os.O_ACCMODE == os.O_RDONLY and (request >> 30) & 3 != 2:
+            raise fail(errno.EPERM)
         if request == d.FE_GET_INFO:
             info: d.dvb_frontend_info = arg
             ctypes.memset(ctypes.addressof(info), 0, ctypes.sizeof(info))

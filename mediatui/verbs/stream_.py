@@ -151,6 +151,7 @@ def _opened(args: argparse.Namespace) -> Iterator[Stream]:
 
 
 def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
+    from core.limits import check_count_max
     from core.stream import (
         ExportSource,
         HeapSource,
@@ -161,8 +162,6 @@ def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
     )
     from core.stream.pipeline import m2m_types
     from core.video import parse_memory
-
-    from core.limits import check_count_max
 
     dev = devices[0]
     count = args.buffers or 4
@@ -215,11 +214,10 @@ def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> 
 @contextlib.contextmanager
 def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     from core.abi import dvb as d
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
-    from core.stream import dvb_stream
-
     from core.abi.v4l2 import VIDEO_MAX_FRAME
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
     from core.limits import check_count_max
+    from core.stream import dvb_stream
 
     adapter = args.device.rsplit("/", 1)[0]
     if args.buffers:
@@ -313,9 +311,10 @@ def progress_line(snap: StreamSnapshot) -> str:
     queued = f"queued {q.depth.in_driver}/{len(q.buffers)}"
     if q.ts is not None:
         t = q.ts
-        return (f"{q.path}: {t.buffers} buffers  {_fmt(t.bytes_per_s, '.0f')} B/s  "
+        line = (f"{q.path}: {t.buffers} buffers  {_fmt(t.bytes_per_s, '.0f')} B/s  "
                 f"{_fmt(t.packets_per_s, '.0f')} pkt/s  cc errors {t.cc_errors}  "
                 f"sync losses {t.sync_losses}  {queued}")
+        return "  ".join((line, *t.warnings))
     s = q.stats
     assert s is not None
     return (f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  "
@@ -356,7 +355,7 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[s
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
                        cc_errors=t.cc_errors,
                        cc_errors_by_pid={f"{pid:#06x}": n for pid, n in t.cc_errors_by_pid},
-                       dmx_flags=dict(t.dmx_flags))
+                       dmx_flags=dict(t.dmx_flags), warnings=list(t.warnings))
         out["starvations"] = q.depth.starvations
     if snap.error is not None:
         out["error"] = {"kind": snap.error.kind, "ioctl": snap.error.ioctl,
@@ -396,6 +395,8 @@ def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> str:
             flags = ", ".join(f"{name} x{n}" for name, n in t.dmx_flags if n)
             if flags:
                 lines.append(f"    dmx flags: {flags}")
+            for w in t.warnings:
+                lines.append(f"    warning: {w}")
         dep = q.depth
         lines.append(f"    driver starved {dep.starvations} time(s), {dep.starved_s:.2f} s")
     if snap.error is not None:

@@ -14,7 +14,14 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 from core.stream import QueueSnapshot, StreamSnapshot
-from mediatui.widgets.rate_panel import RateHistory, depth_row, lines_text, num, row
+from mediatui.widgets.rate_panel import (
+    RateHistory,
+    depth_row,
+    lines_text,
+    num,
+    row,
+    warning_lines,
+)
 
 MAX_PIDS_SHOWN = 6
 
@@ -45,6 +52,8 @@ def ts_lines(q: QueueSnapshot) -> list[Text]:
         row("dmx flags", ", ".join(flags) if flags else "-"),
         row("PIDs", pids or "-"),
         depth_row(q.depth, len(q.buffers)),
+        # Why nothing arrives (no packet for 3 s: the frontend's status).
+        *(warning_lines((w,)) for w in t.warnings),
     ]
 
 
