@@ -239,6 +239,15 @@ def pipeline_stream(
         raise ValueError("a pipeline needs at least two devices")
     queues: list[VideoQueue] = []
     first = devices[0]
+    if is_m2m(first) or v.is_output(_main_buf_type(first)):
+        # Nothing would feed its OUTPUT queue: the stream would wait for ever at 0 frames.
+        kind = "a mem2mem node" if is_m2m(first) else "a video output"
+        raise MediaError(path=first.path, ioctl=None, errno=None,
+                         title="The first stage of a pipeline must capture",
+                         explanation=f"It is {kind}, which produces nothing on its own. "
+                         "Start the pipeline at a capture node and link this one after "
+                         "it (--to), or stream it alone: then mediatui feeds its OUTPUT "
+                         "queue itself.")
     producer = VideoQueue(first, capture_type(first), count=count, export=True)
     queues.append(producer)
     links: list[Callable[[], None]] = []

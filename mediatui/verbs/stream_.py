@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
             final = _run(stream, args)
     except MediaError as exc:
         last = stream.last if stream is not None else None
-        if last is None or last.frames == 0:
+        # A set-up failure leaves a snapshot without queues: nothing was streamed.
+        if last is None or not last.queues or last.frames == 0:
             return fail(exc, as_json=as_json)
         # It failed mid-stream (e.g. the device went away): the statistics still count.
         _print(last, as_json)
