@@ -1,0 +1,107 @@
+"""The bad-input matrix (tests/badinput.py) on the real drivers, default boot: as root
+in-process, and as ``nobody`` (setpriv) in a subprocess, where every node refuses the
+open (root:video 0660) and usage errors must still be usage errors.
+
+Running Python as ``nobody``: the interpreter lives under /root/.pyenv and /root is 0700
+on these machines (the guest shares the host's root filesystem read-only).  The harness
+does not touch the host: the unprivileged command runs in a private mount namespace
+(``unshare --mount``) where /root is a 0755 tmpfs with only ``.pyenv`` bind-mounted back
+into it, so the same interpreter, venv and repository are used and nothing outside
+that namespace changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from badinput import CASES, figures, make_paths, run_in_process
+
+from kernel import vm
+
+REPO = Path(__file__).resolve().parents[2]
+BADINPUT = REPO / "tests" / "badinput.py"
+
+
+@pytest.fixture
+def roles(vivid_cap: str, vivid_out: str, vim2m: str) -> dict[str, str]:
+    dvb = vm.dvb_adapter_paths("vidtv")
+    media = sorted(p for p in os.listdir("/dev") if p.startswith("media"))
+    return {"cap": vivid_cap, "out": vivid_out, "m2m": vim2m, "fe": dvb["frontend"],
+            "demux": dvb["demux"], "dvr": dvb["dvr"],
+            "media": f"/dev/{media[0]}" if media else "/dev/media0"}
+
+
+def _report(title: str, lines: list[str]) -> None:
+    print(f"\n{title}\n" + "\n".join(lines))
+
+
+def test_bad_input_matrix_as_root(roles: dict[str, str], tmp_path: Path) -> None:
+    """Every case exits with its code and an explained message, no traceback."""
+    make_paths(tmp_path)
+    outcomes = run_in_process(roles, tmp_path)
+    _report(figures(outcomes), [f"  {o.case.id}: exit {o.code} {o.problems}"
+                                for o in outcomes if o.problems])
+    bad = [(o.case.id, o.code, o.problems, o.err[-400:]) for o in outcomes if o.problems]
+    assert not bad, bad
+
+
+def _as_nobody(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """``command`` as nobody:nogroup without supplementary groups, with /root made
+    traversable in a private mount namespace (see the module docstring)."""
+    for tool in ("unshare", "setpriv", "mount"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not found in the guest")
+    keep = "/tmp/mediatui-pyenv"
+    script = " && ".join([
+        f"mkdir -p {keep}",
+        f"mount --bind /root/.pyenv {keep}",
+        "mount -t tmpfs -o mode=0755 tmpfs /root",
+        "mkdir /root/.pyenv",
+        f"mount --bind {keep} /root/.pyenv",
+        "exec setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp "
+        f"PYTHONDONTWRITEBYTECODE=1 {shlex.join(command)}",
+    ])
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           script], capture_output=True, text=True, timeout=900,
+                          cwd=REPO, check=False)
+
+
+def test_bad_input_matrix_as_nobody(roles: dict[str, str]) -> None:
+    """Unprivileged: each case is explained (its own outcome, or EACCES at the open,
+    exit 1); an option refused by argparse is exit 2 whoever runs it."""
+    tmp = Path("/tmp/mediatui-badinput-nobody")
+    tmp.mkdir(mode=0o755, exist_ok=True)
+    tmp.chmod(0o755)
+    make_paths(tmp)
+    whoami = _as_nobody(["id", "-u"])
+    assert whoami.returncode == 0, whoami.stderr
+    assert whoami.stdout.strip() == str(65534)
+    proc = _as_nobody([sys.executable, str(BADINPUT), json.dumps(roles), str(tmp),
+                       "--unprivileged"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(results) == len(CASES)
+    codes = Counter(r["code"] for r in results)
+    explained = sum(not r["problems"] for r in results)
+    eacces = sum("EACCES" in r["err"] for r in results)
+    _report(f"bad-input matrix as nobody: {len(results)} cases, {explained} explained, "
+            f"{eacces} refused with EACCES, exit codes "
+            f"{{{', '.join(f'{c}: {n}' for c, n in sorted(codes.items()))}}}",
+            [f"  {r['id']}: exit {r['code']} {r['problems']}"
+             for r in results if r["problems"]])
+    bad = [(r["id"], r["code"], r["problems"], r["err"][-300:])
+           for r in results if r["problems"]]
+    assert not bad, bad
+    # What argparse refuses does not depend on who asks.
+    usage_ids = {c.id for c in CASES if c.codes == frozenset({2})}
+    assert all(r["code"] == 2 for r in results if r["id"] in usage_ids
+               and "EACCES" not in r["err"])
+    assert eacces > 0  # the nodes really were out of reach
