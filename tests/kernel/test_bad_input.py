@@ -105,3 +105,24 @@ def test_bad_input_matrix_as_nobody(roles: dict[str, str]) -> None:
     assert all(r["code"] == 2 for r in results if r["id"] in usage_ids
                and "EACCES" not in r["err"])
     assert eacces > 0  # the nodes really were out of reach
+
+
+def test_info_reads_a_frontend_held_by_another_process(roles: dict[str, str]) -> None:
+    """vidtv's frontend held read-write elsewhere (dvbv5-zap would): info and probe
+    open it read-only and read it; a second read-write open is EBUSY."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from core.dvb import FrontendDevice
+    from core.errors import MediaError
+    from mediatui import cli
+
+    with FrontendDevice(roles["fe"]):
+        with pytest.raises(MediaError, match="EBUSY"):
+            FrontendDevice(roles["fe"])
+        for verb in ("info", "probe"):
+            out, err = io.StringIO(), io.StringIO()
+            with redirect_stdout(out), redirect_stderr(err):
+                code = cli.main([verb, roles["fe"]])
+            assert code == 0, err.getvalue()
+            assert "delivery systems" in out.getvalue()

@@ -82,3 +82,22 @@ def test_untuned_stream_says_the_frontend_is_not_locked(board: None) -> None:
 def test_tuned_stream_has_no_stall_warning(board: None) -> None:
     rc, out, _ = run_verb("stream", DEMUX, "-n", "3", "--tune", "474000000", "-q")
     assert rc == 0 and "warning" not in out
+
+
+def test_info_reads_a_frontend_another_process_tunes(board: None) -> None:
+    """Inspecting never disturbs: with the frontend held read-write (one writer at a
+    time: a second O_RDWR open is EBUSY), info and probe still read it, read-only, as
+    dvb-fe-tool does."""
+    from core.dvb import FrontendDevice
+
+    frontend = "/dev/dvb/adapter0/frontend0"
+    with FrontendDevice(frontend) as tuner:
+        tuner.tune_dvbt(474_000_000)
+        with pytest.raises(Exception, match="EBUSY"):
+            FrontendDevice(frontend)
+        for verb in ("info", "probe"):
+            rc, out, err = run_verb(verb, frontend)
+            assert rc == 0, err
+            assert "delivery systems" in out
+        with FrontendDevice.read_only(frontend) as fe, pytest.raises(Exception, match="EPERM"):
+            fe.tune_dvbt(474_000_000)  # a read-only handle cannot tune (dvb_frontend_ioctl)
