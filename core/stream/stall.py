@@ -11,6 +11,7 @@ the CLI progress line, its final text/JSON and the TUI's transport-stream panel 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from core.abi import dvb as d
 from core.dvb import FrontendDevice
@@ -56,10 +57,10 @@ class StallWatch:
     """Per DVB queue: after NO_PACKET_S without a buffer, the warning (re-read each
     RECHECK_S); none while buffers arrive.  ``read`` is injectable for tests."""
 
-    def __init__(self, path: str, read: object = None) -> None:
+    def __init__(self, path: str, read: Callable[[str], int | str] | None = None) -> None:
         self.path = path
         self.frontend = frontend_of(path)
-        self._read = read if callable(read) else read_frontend_status
+        self._read = read if read is not None else read_frontend_status
         self._checked = float("-inf")
         self._warning: str | None = None
 

@@ -146,6 +146,32 @@ def test_verb_text_shows_device_text_escaped(shift: int, argv: tuple[str, ...]) 
         assert checked, "the board's hostile text did not reach this output"
 
 
+@pytest.mark.parametrize("shift", SHIFTS)
+def test_watch_events_show_device_text_escaped(shift: int) -> None:
+    """watch's add and remove lines (remove: what the watcher remembered) and its NDJSON."""
+    from core.discovery import HotplugEvent
+    from mediatui.verbs import watch_
+
+    with board(shift):
+        nodes = discover().nodes
+    for node in nodes:
+        for action in ("add", "remove"):
+            event = HotplugEvent(action=action, subsystem=node.subsystem,
+                                 devpath=node.devpath, sysname=node.sysname, path=node.path,
+                                 kind=node.kind, timestamp=0.0, node=node)
+            line = watch_.event_line(event, 1_700_000_000.0)
+            assert line.isprintable()
+            shown = node.name or node.card
+            if shown and node.subsystem != "dvb":
+                assert escape(shown) in line
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                watch_.print_event(event, as_json=True)
+            record = json.loads(out.getvalue())
+            assert record["node"]["name"] == node.name
+            assert out.getvalue().isascii()
+
+
 def test_list_json_keeps_the_values_json_escaped() -> None:
     with board(0):
         rc, out, _ = run_verb("list", "--json")
