@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from core.adjusted import Adjustment
 from core.errors import MediaError
 from core.limits import OptionError
 from mediatui.untrusted import escape
@@ -97,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
     as_json = bool(args.json)
     if not args.count:
         args.count = None  # 0: until stopped (the engine's max_frames=None)
+    # What the driver changed (core.adjusted), said on stderr as it happens and kept
+    # for the JSON summary; and set-up warnings (a DVB size not a multiple of 188).
+    args.adjusted = []
+    args.setup_warnings = []
     stream: Stream | None = None
     try:
         with _opened(args) as stream:
@@ -107,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         if last is None or not last.queues or last.frames == 0:
             return fail(exc, as_json=as_json)
         # It failed mid-stream (e.g. the device went away): the statistics still count.
-        _print(last, as_json)
+        _print(last, as_json, args)
         return fail(exc)
     except OptionError as exc:
         # A value the node itself refuses (a fourcc it does not offer, more buffers than
@@ -116,15 +121,44 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except ValueError as exc:
         return fail(str(exc))
-    _print(final, as_json)
+    _print(final, as_json, args)
     return 0
 
 
-def _print(snap: StreamSnapshot, as_json: bool) -> None:
+def _print(snap: StreamSnapshot, as_json: bool, args: argparse.Namespace) -> None:
     if as_json:
-        print_json(summary(snap, _cpu()))
+        out = summary(snap, _cpu())
+        out["adjusted"] = [a.as_dict() for a in args.adjusted]
+        if args.setup_warnings:
+            out["warnings"] = [*out.get("warnings", []), *args.setup_warnings]
+        print_json(out)
     else:
         print(render(snap, _cpu()))
+
+
+def _adjusted(args: argparse.Namespace, adjustment: Adjustment | None) -> None:
+    """Say what the driver changed, once, on stderr; keep it for the JSON summary."""
+    if adjustment is not None and adjustment not in args.adjusted:
+        args.adjusted.append(adjustment)
+        print(escape(f"mediatui: {adjustment.path}: {adjustment.message}"), file=sys.stderr)
+
+
+def _granted(args: argparse.Namespace, snap: StreamSnapshot) -> None:
+    """The first snapshot with queues: the counts (and DVB size) REQBUFS granted."""
+    if args.granted_seen or not snap.queues:
+        return
+    args.granted_seen = True
+    from core import adjusted
+
+    for q in snap.queues:
+        if q.role == "dvb":
+            asked_count, ioctl = args.buffers or 32, "DMX_REQBUFS"
+        else:
+            asked_count, ioctl = args.buffers or 4, "VIDIOC_REQBUFS"
+        _adjusted(args, adjusted.buffer_count(q.path, ioctl, asked_count, len(q.buffers)))
+        if q.role == "dvb" and q.buffers and q.buffers[0].planes:
+            _adjusted(args, adjusted.buffer_size(q.path, ioctl, args.buffer_size,
+                                                 q.buffers[0].planes[0].length))
 
 
 # --- setting up ----------------------------------------------------------------------------
@@ -206,10 +240,15 @@ def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> 
 
         # S_FMT would silently replace an unknown fourcc with the driver's choice.
         check_fourcc(args.format, [f.fourcc for f in dev.formats(buf_type)])
+    from core import adjusted
+
     if args.format or width is not None:
-        dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
+        got = dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
+        _adjusted(args, adjusted.pixel_format(dev.path, args.format, args.size, got.fourcc,
+                                              got.width, got.height))
     if args.fps:
-        dev.set_frame_rate(buf_type, args.fps)
+        num, den = dev.set_frame_rate(buf_type, args.fps)
+        _adjusted(args, adjusted.frame_rate(dev.path, args.fps, num, den))
 
 
 @contextlib.contextmanager
@@ -224,6 +263,12 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     if args.buffers:
         # dvb_vb2_reqbufs -> vb2_core_reqbufs clamps to VB2_MAX_FRAME (32 on 6.1).
         check_count_max(args.buffers, VIDEO_MAX_FRAME)
+    from core.adjusted import ts_size_warning
+
+    warning = ts_size_warning(args.buffer_size)
+    if warning is not None:
+        args.setup_warnings.append(warning)
+        print(f"mediatui: warning: {warning}", file=sys.stderr)
     if args.tune:
         with FrontendDevice(f"{adapter}/frontend0") as fe:
             fe.tune_dvbt(args.tune)
@@ -258,7 +303,11 @@ def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
     stop = threading.Event()
     progress = None if args.quiet else _Progress()
 
+    args.granted_seen = getattr(args, "granted_seen", False)
+
     def on_snapshot(snap: StreamSnapshot) -> None:
+        if hasattr(args, "adjusted"):
+            _granted(args, snap)
         if progress is not None:
             progress.show(snap)
 
