@@ -61,3 +61,30 @@ def test_matrix_figures(tmp_path: Path) -> None:
     print(line)
     (tmp_path / "figures.txt").write_text(line + "\n")
     assert sum(o.explained for o in OUTCOMES) == len(CASES)
+
+
+@pytest.mark.parametrize("stdin_tty", [False, True])
+def test_tui_refuses_without_a_terminal(stdin_tty: bool) -> None:
+    """`ssh board mediatui` without -t, or a script that forgot the verb: one line on
+    stderr, exit 2, nothing on stdout, at once (not a UI waiting for keys)."""
+    import os
+    import subprocess
+    import sys
+
+    if stdin_tty:
+        master, slave = os.openpty()  # a terminal on stdin, a pipe on stdout
+        stdin = slave
+    else:
+        master = slave = -1
+        stdin = subprocess.DEVNULL
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mediatui", "--demo"], stdin=stdin,
+                              capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        for fd in (master, slave):
+            if fd >= 0:
+                os.close(fd)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "terminal" in lines[0] and "ssh -t" in lines[0]
