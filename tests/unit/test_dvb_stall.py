@@ -101,3 +101,18 @@ def test_info_reads_a_frontend_another_process_tunes(board: None) -> None:
             assert "delivery systems" in out
         with FrontendDevice.read_only(frontend) as fe, pytest.raises(Exception, match="EPERM"):
             fe.tune_dvbt(474_000_000)  # a read-only handle cannot tune (dvb_frontend_ioctl)
+
+
+def test_ts_panel_shows_the_stall_warning() -> None:
+    """The TUI's transport-stream panel lists the warning under the numbers."""
+    from core.stream.snapshot import DepthStats, QueueSnapshot, TsStreamStats
+    from mediatui.widgets.ts_panel import ts_lines
+
+    ts = TsStreamStats(buffers=0, bytes=0, packets=0, bytes_per_s=None, packets_per_s=None,
+                       sync_losses=0, cc_errors=0, cc_errors_by_pid=(), duplicates=0,
+                       tei_packets=0, pid_packets=(), dmx_flags=(), since_last_buffer=None,
+                       warnings=(stall_warning(DEMUX, 0),))
+    q = QueueSnapshot(path=DEMUX, buf_type=0, role="dvb", memory="mmap", buffers=(),
+                      depth=DepthStats(8, False, 0, 0.0, ()), stats=None, ts=ts)
+    text = "\n".join(line.plain for line in ts_lines(q))
+    assert "not tuned or not locked (frontend0 status: none)" in text
