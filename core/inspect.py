@@ -8,7 +8,7 @@ from typing import Any
 
 from core.abi import dvb as d
 from core.abi import v4l2 as v
-from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb import DVB_V2_MAX_SIZE, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.video import VideoDevice, buf_type_name
 
@@ -102,7 +102,7 @@ def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:
         "path": node.path,
         "kind": node.kind,
         "mmap_api": present,
-        "max_size": 4096 * 188 if present else None,
+        "max_size": DVB_V2_MAX_SIZE if present else None,
         "note": None if present else "kernel built without CONFIG_DVB_MMAP",
     }
 

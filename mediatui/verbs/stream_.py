@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import resource
 import signal
 import sys
@@ -22,20 +21,11 @@ from core.errors import MediaError
 from mediatui.verbs.output import fail, print_json
 
 if TYPE_CHECKING:
+    from core.service.stream import StreamSpec
     from core.stream import Stream, StreamSnapshot
-    from core.video import VideoDevice
 
 # The streaming modules are imported when the verb runs: the CLI builds every verb's
 # parser at start-up, and `mediatui list` should not pay for them.
-
-ALL_PIDS = 0x2000
-TS_PACKET = 188
-_DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
-
-
-def dvb_kind(path: str) -> str | None:
-    m = _DVB.search(path)
-    return m.group(1) if m else None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -68,9 +58,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     fmt.add_argument("--size", metavar="WxH", help="frame size, e.g. 640x480")
     fmt.add_argument("--fps", type=float, help="frame rate to ask for (VIDIOC_S_PARM)")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=lambda s: int(s, 0), default=ALL_PIDS,
+    dvb.add_argument("--pid", type=lambda s: int(s, 0), default=None,
                      help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int, default=256 * TS_PACKET, metavar="BYTES",
+    dvb.add_argument("--buffer-size", type=int, default=None, metavar="BYTES",
                      help="DMX_REQBUFS size (default 256 TS packets)")
     dvb.add_argument("--tune", type=int, metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
@@ -110,112 +100,57 @@ def _print(snap: StreamSnapshot, as_json: bool) -> None:
 
 @contextlib.contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[Stream]:
+    """The stream the arguments describe, set up by the service layer (the same
+    :class:`~core.service.stream.StreamRun` as the TUI's stream views) and torn down
+    when the block ends."""
+    from core.service.session import Session
+    from core.service.stream import StreamRun
+
+    spec = stream_spec(args)
+    # The progress line is once a second: no need for faster snapshots, nor for
+    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do.
+    with Session() as session, StreamRun(session, spec, snapshot_interval=1.0,
+                                         query_done=False) as stream_run:
+        yield stream_run.build()
+
+
+def stream_spec(args: argparse.Namespace) -> StreamSpec:
+    """The :class:`StreamSpec` for the command line; ValueError names a bad option."""
+    from core.dvb import ALL_PIDS, TS_PACKET
+    from core.inspect import dvb_kind
+    from core.service.stream import StreamSpec
+
     kind = dvb_kind(args.device)
-    if kind in ("demux", "dvr"):
-        with _dvb(args, kind) as stream:
-            yield stream
-        return
     if kind == "frontend":
         raise ValueError(f"{args.device} is a frontend: stream its demux or dvr node")
-    from core.video import VideoDevice
-
-    devices = [VideoDevice(args.device)]
-    try:
-        for path in args.to or ():
-            devices.append(VideoDevice(path))
-        yield _video(devices, args)
-    finally:
-        for dev in reversed(devices):
-            dev.close()
-
-
-def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
-    from core.stream import (
-        ExportSource,
-        HeapSource,
-        UdmabufSource,
-        is_m2m,
-        pipeline_stream,
-        video_stream,
-    )
-    from core.stream.pipeline import m2m_types
-    from core.video import parse_memory
-
-    dev = devices[0]
-    count = args.buffers or 4
-    interval = 1.0  # the progress line is once a second; no need for faster snapshots
-    m2m = is_m2m(dev)
-    main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
-    _apply_format(dev, main_t, args)
-    if m2m:
-        fmt = dev.get_format(main_t)
-        dev.set_format(m2m_types(dev)[1], width=fmt.width, height=fmt.height)
-    if args.to:
-        return pipeline_stream(devices, count=count, max_frames=args.count,
-                               duration=args.duration, snapshot_interval=interval,
-                               query_done=False)
-    source: Any = None
-    if args.import_from:
-        source = ExportSource(args.import_from, match=dev.get_format(main_t))
-    elif args.heap:
-        source = HeapSource(args.heap)
-    elif args.udmabuf:
-        source = UdmabufSource()
-    memory = args.memory or ("dmabuf" if source is not None else "mmap")
-    if memory == "dmabuf" and source is None:
-        raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or --udmabuf")
-    if memory == "mmap" and source is not None:
-        raise ValueError("a dma-buf source needs --memory dmabuf")
-    return video_stream(dev, count=count, memory=parse_memory(memory), source=source,
-                        max_frames=args.count, duration=args.duration,
-                        snapshot_interval=interval, query_done=False)
-
-
-def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> None:
+    if kind in ("demux", "dvr"):
+        size = args.buffer_size if args.buffer_size is not None else 256 * TS_PACKET
+        return StreamSpec((args.device,), count=args.buffers or 32, frequency=args.tune or 0,
+                          pid=ALL_PIDS if args.pid is None else args.pid, buffer_size=size,
+                          max_frames=args.count, duration=args.duration)
     width = height = None
     if args.size:
         try:
             width, height = (int(x) for x in args.size.lower().split("x"))
         except ValueError:
             raise ValueError(f"--size wants WxH, e.g. 640x480, not {args.size!r}") from None
-    if args.format or width is not None:
-        dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
-    if args.fps:
-        dev.set_frame_rate(buf_type, args.fps)
-
-
-@contextlib.contextmanager
-def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
-    from core.abi import dvb as d
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
-    from core.stream import dvb_stream
-
-    adapter = args.device.rsplit("/", 1)[0]
-    if args.tune:
-        with FrontendDevice(f"{adapter}/frontend0") as fe:
-            fe.tune_dvbt(args.tune)
-            fe.wait_for_lock(10.0)
-    demux: DemuxDevice | None = None
-    node: DemuxDevice | DvrDevice
-    try:
-        # The filter starts once every buffer is queued (see DvbQueue.start).
-        if kind == "dvr":
-            # The dvr carries what demux filters with DMX_OUT_TS_TAP send it.
-            demux = DemuxDevice(f"{adapter}/demux0")
-            demux.set_pes_filter(args.pid, output=d.DMX_OUT_TS_TAP, start=False)
-            node = DvrDevice(args.device)
-        else:
-            node = demux = DemuxDevice(args.device)
-            demux.set_pes_filter(args.pid, start=False)
-        try:
-            yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
-                             max_frames=args.count, duration=args.duration,
-                             snapshot_interval=1.0, start_filter=demux.start)
-        finally:
-            node.close()
-    finally:
-        if demux is not None:
-            demux.close()
+    source = None
+    if args.import_from:
+        source = f"export:{args.import_from}"
+    elif args.heap:
+        source = f"heap:{args.heap}"
+    elif args.udmabuf:
+        source = "udmabuf"
+    memory = args.memory or ("dmabuf" if source is not None else "mmap")
+    if not args.to:
+        if memory == "dmabuf" and source is None:
+            raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or "
+                             "--udmabuf")
+        if memory == "mmap" and source is not None:
+            raise ValueError("a dma-buf source needs --memory dmabuf")
+    return StreamSpec((args.device, *(args.to or ())), count=args.buffers or 4, memory=memory,
+                      source=source, pixelformat=args.format, width=width, height=height,
+                      fps=args.fps, max_frames=args.count, duration=args.duration)
 
 
 # --- running -------------------------------------------------------------------------------

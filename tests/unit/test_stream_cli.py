@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.inspect import dvb_kind
 from mediatui.cli import main
 from mediatui.demo import uninstall_demo
-from mediatui.verbs.stream_ import dvb_kind
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,10 @@ from core.abi import v4l2 as v
 from core.discovery import DeviceList, DeviceNode, PhysicalDevice
 from core.dvb import DvbAllocation
 from core.queue import BufferState, BufferStatus, PlaneState, QueueState
+from core.service.session import DeviceView, DmabufRow
 from mediatui.app import make_app
 from mediatui.messages import Inspection, InspectionLoaded, SessionChanged
 from mediatui.screens.main import MainScreen
-from mediatui.session import DeviceView, DmabufRow
 
 SIZES = [(100, 32), (80, 24)]
 

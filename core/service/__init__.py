@@ -1,0 +1,31 @@
+"""The service layer: what the TUI and the CLI verbs both do with devices, written once.
+
+No Textual or Rich here (a test imports every module in a fresh interpreter to check).
+Each module is one area; its functions take the :class:`Session` that owns the fds and
+return frozen values (or raise :class:`core.errors.MediaError`, already explained):
+
+- :mod:`core.service.session`: :class:`Session` (open nodes, exports, dma-buf
+  allocations) and the frozen :class:`DeviceView` the buffer panels show;
+- :mod:`core.service.inspection`: :func:`inspect`, a node's info and probe;
+- :mod:`core.service.buffers`: request, create, free, query, map, export, close, import;
+- :mod:`core.service.stream`: :class:`StreamSpec`, :class:`StreamRun` (set-up and
+  teardown of capture, output, mem2mem, pipelines and DVB with tuning), :func:`run_stream`.
+"""
+
+from core.service.buffers import Outcome
+from core.service.inspection import Inspection, inspect
+from core.service.session import NO_QUEUE_KINDS, DeviceView, DmabufRow, Session
+from core.service.stream import StreamRun, StreamSpec, run_stream
+
+__all__ = [
+    "NO_QUEUE_KINDS",
+    "DeviceView",
+    "DmabufRow",
+    "Inspection",
+    "Outcome",
+    "Session",
+    "StreamRun",
+    "StreamSpec",
+    "inspect",
+    "run_stream",
+]

@@ -1,0 +1,58 @@
+"""Reading one node for the inspector: capabilities, formats and the non-destructive probe.
+
+The node is opened through the :class:`Session` (once: a second handle could not touch
+the first one's queue), and what comes back is a frozen :class:`Inspection`, the error
+included, so a front end has one value to render whatever happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.dvb import DemuxDevice, DvrDevice
+from core.errors import MediaError
+from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
+from core.service.session import Session
+from core.video import VideoDevice
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What the inspector shows for one node: core.inspect's dicts, or why not.
+
+    ``kind``: ``"video"``, ``"dvb-demux"``, ``"dvb-dvr"`` or ``"dvb-frontend"``;
+    ``info``: :func:`core.inspect.video_info` / ``frontend_info``; ``probe``:
+    :func:`core.inspect.video_probe` / ``dvb_queue_probe``."""
+
+    path: str
+    kind: str
+    info: dict[str, Any] | None
+    probe: dict[str, Any] | None
+    error: MediaError | None = None
+
+
+def unexpected(what: str, exc: BaseException) -> MediaError:
+    """A bug or an odd system state, still explained (``what`` failed unexpectedly)."""
+    return MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
+                      title=f"{what} failed unexpectedly",
+                      explanation=f"{type(exc).__name__}: {exc}")
+
+
+def inspect(session: Session, path: str) -> Inspection:
+    """Open ``path`` (through the session) and read its info and non-destructive probe.
+
+    Never raises: a refused open or ioctl is the Inspection's ``error``."""
+    kind = "video"
+    try:
+        with session.lock:
+            node = session.open(path)
+            if isinstance(node, VideoDevice):
+                return Inspection(path, kind, video_info(node), video_probe(node))
+            if isinstance(node, DemuxDevice | DvrDevice):
+                return Inspection(path, node.kind, None, dvb_queue_probe(node))
+            return Inspection(path, "dvb-frontend", frontend_info(node), None)
+    except MediaError as exc:
+        return Inspection(path, kind, None, None, exc)
+    except Exception as exc:  # a bug must not take the front end down
+        return Inspection(path, kind, None, None, unexpected("inspect", exc))
