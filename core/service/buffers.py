@@ -17,7 +17,7 @@ from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf
 from core.dvb import DemuxDevice, DvrDevice
 from core.errors import MediaError
-from core.service.session import Node, Session
+from core.service.session import Session
 from core.video import VideoDevice, buf_type_name, memory_name
 
 
@@ -44,7 +44,10 @@ def _video(session: Session, path: str) -> VideoDevice:
     return node
 
 
-def _queue_node(session: Session, path: str) -> Node:
+QueueNode = VideoDevice | DemuxDevice | DvrDevice
+
+
+def _queue_node(session: Session, path: str) -> QueueNode:
     node = session.open(path)
     if not isinstance(node, VideoDevice | DemuxDevice | DvrDevice):
         raise _not_here(path, "A DVB frontend has no buffers: use the adapter's demux or dvr.")

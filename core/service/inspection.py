@@ -13,6 +13,7 @@ from typing import Any
 from core.dvb import DemuxDevice, DvrDevice
 from core.errors import MediaError
 from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
+from core.service.failure import unexpected
 from core.service.session import Session
 from core.video import VideoDevice
 
@@ -30,13 +31,6 @@ class Inspection:
     info: dict[str, Any] | None
     probe: dict[str, Any] | None
     error: MediaError | None = None
-
-
-def unexpected(what: str, exc: BaseException) -> MediaError:
-    """A bug or an odd system state, still explained (``what`` failed unexpectedly)."""
-    return MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
-                      title=f"{what} failed unexpectedly",
-                      explanation=f"{type(exc).__name__}: {exc}")
 
 
 def inspect(session: Session, path: str) -> Inspection:

@@ -29,6 +29,7 @@ from core.dvb import ALL_PIDS, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import DeviceGone, MediaError
 from core.formats import parse_memory
 from core.inspect import dvb_kind
+from core.service.failure import unexpected
 from core.service.session import Node, Session
 from core.stream import (
     ErrorInfo,
@@ -103,13 +104,6 @@ def failed_snapshot(error: MediaError, clock: Clock = time.monotonic) -> StreamS
     """The final snapshot of a stream that never started (open, tune or setup failed)."""
     return StreamSnapshot(number=0, time=clock(), elapsed=0.0, state=StreamState.FAILED,
                           queues=(), primary=0, error=ErrorInfo.from_error(error), final=True)
-
-
-def unexpected(exc: BaseException) -> MediaError:
-    """A bug or an odd system state, still explained instead of killing the worker."""
-    return MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
-                      title="The stream failed unexpectedly",
-                      explanation=f"{type(exc).__name__}: {exc}")
 
 
 class StreamRun:
@@ -292,7 +286,7 @@ def run_stream(
         if isinstance(exc, DeviceGone) and exc.path:
             run.session.mark_removed(exc.path)
     except Exception as exc:  # a bug must not leave the view waiting forever
-        final = failed_snapshot(unexpected(exc), run.clock)
+        final = failed_snapshot(unexpected("The stream", exc), run.clock)
         sink(final)
     finally:
         run.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.widgets import TabbedContent
 
@@ -52,15 +53,13 @@ class PanelActions(ServiceScreen):
     def inspector(self) -> Inspector:
         return self.query_one(Inspector)
 
-    # Provided by MainScreen (they start its workers).
-    def run_op(self, label: str, fn: Callable[[], Outcome]) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # MainScreen defines them (they start its workers)
 
-    def rescan(self) -> object:
-        raise NotImplementedError
+        def run_op(self, label: str, fn: Callable[[], Outcome]) -> None: ...
 
-    def open_path(self, path: str) -> None:
-        raise NotImplementedError
+        def rescan(self) -> object: ...
+
+        def open_path(self, path: str) -> None: ...
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from core.errors import MediaError
-from core.service.inspection import unexpected
+from core.service.failure import unexpected
 from mediatui.backend import Backend
 
 
@@ -47,6 +47,9 @@ class ServiceScreen(Screen[None]):
         """A failure on screen: what failed (the ioctl or ``label``), errno, the likely
         cause."""
         what = error.ioctl or label
-        title = f"{what} failed: {error.errno_name}" if error.errno else f"{label}: {what}"
+        if error.errno:
+            title = f"{what} failed: {error.errno_name}"
+        else:
+            title = f"{label}: {error.ioctl}" if error.ioctl else label
         body = f"{error.title}\n{error.explanation}".strip()
         self.notify(body, title=title, severity="error", timeout=12, markup=False)

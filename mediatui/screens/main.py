@@ -23,7 +23,8 @@ from textual.worker import get_current_worker
 from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
 from core.service.buffers import Outcome
-from core.service.inspection import inspect, unexpected
+from core.service.failure import unexpected
+from core.service.inspection import inspect
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
 from mediatui.messages import (

@@ -91,8 +91,7 @@ class StreamScreen(ServiceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.trace is not None:
-            self.trace.install()
+        self.trace.install()
         self._show_empty()
         # Streams allocate snapshots ten times a second, so full collections come every
         # few seconds; over the whole app (Textual, the screens, the device lists) one
@@ -121,8 +120,7 @@ class StreamScreen(ServiceScreen):
             view.stop()
         for view in views:
             await view.stopped()
-        if self.trace is not None:
-            self.trace.uninstall(restore=self.app.is_running)
+        self.trace.uninstall(restore=self.app.is_running)
         gc.unfreeze()  # the app is going: let its objects be collected again
 
     # --- views --------------------------------------------------------------------
