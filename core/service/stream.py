@@ -49,6 +49,12 @@ from core.video import VideoDevice
 
 DEFAULT_FREQUENCY = 474_000_000  # vidtv's only valid DVB-T frequency by default
 MAX_BUFFERS = 32
+VIDEO_BUFFERS = 4
+# DVB data that finds every buffer full is lost (a continuity error), and vidtv sends
+# ~4 MB/s: 32 buffers (the most dvb_vb2 allows) of 256 packets ride out ~0.4 s of a
+# busy reader, as a recorder would configure it.
+DVB_BUFFERS = MAX_BUFFERS
+DVB_BUFFER_SIZE = 256 * TS_PACKET
 LOCK_TIMEOUT_S = 10.0
 
 Clock = Callable[[], float]
@@ -71,7 +77,7 @@ class StreamSpec:
     """
 
     paths: tuple[str, ...]
-    count: int = 4  # buffers per queue
+    count: int = VIDEO_BUFFERS  # buffers per queue
     memory: str = "mmap"
     source: str | None = None
     pixelformat: str | None = None
@@ -80,10 +86,16 @@ class StreamSpec:
     fps: float | None = None
     frequency: int = DEFAULT_FREQUENCY
     pid: int = ALL_PIDS
-    buffer_size: int = 64 * TS_PACKET
+    buffer_size: int = DVB_BUFFER_SIZE
     max_frames: int | None = None
     duration: float | None = None
     label: str = ""  # the node's name, e.g. "vivid-000-vid-cap" (device text: untrusted)
+
+    @classmethod
+    def default(cls, path: str, *, label: str = "") -> StreamSpec:
+        """``path`` streamed the way both front ends do by default (DVB: 32 buffers)."""
+        spec = cls((path,), label=label)
+        return spec if not spec.is_dvb else cls((path,), count=DVB_BUFFERS, label=label)
 
     @property
     def path(self) -> str:

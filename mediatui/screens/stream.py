@@ -158,8 +158,7 @@ class StreamScreen(ServiceScreen):
                 self.notify(f"At most {MAX_STREAMS} streams at once: close one with x.",
                             title="stream: open", severity="warning", markup=False)
                 return None
-            spec = spec or StreamSpec((path,), count=8 if _is_dvb(path) else 4,
-                                      label=self._name_of(path))
+            spec = spec or StreamSpec.default(path, label=self._name_of(path))
             self._serial += 1
             cls = DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
@@ -289,10 +288,6 @@ class StreamScreen(ServiceScreen):
                             severity="warning", markup=False)
             return None
         return path
-
-
-def _is_dvb(path: str) -> bool:
-    return StreamSpec((path,)).is_dvb
 
 
 def stream_screen(app: App) -> StreamScreen:

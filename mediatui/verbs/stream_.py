@@ -116,16 +116,17 @@ def _opened(args: argparse.Namespace) -> Iterator[Stream]:
 
 def stream_spec(args: argparse.Namespace) -> StreamSpec:
     """The :class:`StreamSpec` for the command line; ValueError names a bad option."""
-    from core.dvb import ALL_PIDS, TS_PACKET
+    from core.dvb import ALL_PIDS
     from core.inspect import dvb_kind
-    from core.service.stream import StreamSpec
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS, VIDEO_BUFFERS, StreamSpec
 
     kind = dvb_kind(args.device)
     if kind == "frontend":
         raise ValueError(f"{args.device} is a frontend: stream its demux or dvr node")
     if kind in ("demux", "dvr"):
-        size = args.buffer_size if args.buffer_size is not None else 256 * TS_PACKET
-        return StreamSpec((args.device,), count=args.buffers or 32, frequency=args.tune or 0,
+        size = args.buffer_size if args.buffer_size is not None else DVB_BUFFER_SIZE
+        return StreamSpec((args.device,), count=args.buffers or DVB_BUFFERS,
+                          frequency=args.tune or 0,
                           pid=ALL_PIDS if args.pid is None else args.pid, buffer_size=size,
                           max_frames=args.count, duration=args.duration)
     width = height = None
@@ -148,7 +149,8 @@ def stream_spec(args: argparse.Namespace) -> StreamSpec:
                              "--udmabuf")
         if memory == "mmap" and source is not None:
             raise ValueError("a dma-buf source needs --memory dmabuf")
-    return StreamSpec((args.device, *(args.to or ())), count=args.buffers or 4, memory=memory,
+    return StreamSpec((args.device, *(args.to or ())), count=args.buffers or VIDEO_BUFFERS,
+                      memory=memory,
                       source=source, pixelformat=args.format, width=width, height=height,
                       fps=args.fps, max_frames=args.count, duration=args.duration)
 

@@ -240,8 +240,10 @@ def test_pilot_pipeline_vivid_vim2m_vivid_out_dmabuf(vivid_cap: str, vim2m: str,
 
 
 def test_pilot_dvb_view_on_vidtv(dvb_adapter: dict[str, str]) -> None:
-    """s on vidtv's frontend: the DVB view tunes 474 MHz (lock), sets the PES filter,
-    DMX_REQBUFS and queues; buffers arrive with TS packets, bitrate and flags."""
+    """s on vidtv's frontend: the DVB view tunes 474 MHz (lock), sets the PES filter up
+    stopped, DMX_REQBUFS, queues every buffer, then DMX_START (the service layer's one
+    order, the same as ``mediatui stream --tune``); 10 s of TS arrive with bitrate and
+    flags and 0 continuity errors."""
 
     async def run() -> None:
         app = make_app(watch=False)
@@ -252,12 +254,15 @@ def test_pilot_dvb_view_on_vidtv(dvb_adapter: dict[str, str]) -> None:
             assert view is not None
             await _until(pilot, "TS buffers", lambda: view.snapshot is not None
                          and view.snapshot.frames >= 5, 60)
+            await _until(pilot, "10 s of TS", lambda: view.snapshot.elapsed >= 10.0, 90)
             ts = view.snapshot.main.ts
             assert ts.packets > 0 and ts.bytes_per_s and ts.sync_losses == 0
+            assert ts.cc_errors == 0, dict(ts.cc_errors_by_pid)
             panel = str(view.stats_panel.query_one("#ts-numbers").render())
             assert "Mbit/s" in panel and "dmx flags" in panel and "continuity" in panel
             notes = "\n".join(line.text for line in view.notes.lines)
             assert "LOCK" in notes and "DMX_SET_PES_FILTER" in notes
+            assert "set up stopped" in notes and "then DMX_START" in notes
             await pilot.press("s")
             await _until(pilot, "stopped", lambda: not view.running)
             assert not app.session.is_open(dvb_adapter["demux"])
