@@ -105,19 +105,3 @@ def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:
         "max_size": DVB_V2_MAX_SIZE if present else None,
         "note": None if present else "kernel built without CONFIG_DVB_MMAP",
     }
-
-
-def describe(path: str, *, probe: bool) -> dict[str, Any]:
-    """``info`` (probe=False) or ``probe`` (probe=True) for any supported node."""
-    kind = dvb_kind(path)
-    if kind == "frontend":
-        with FrontendDevice(path) as fe:
-            result = frontend_info(fe)
-            result["kind"] = "dvb-frontend"
-            return result
-    if kind in ("demux", "dvr"):
-        cls = DemuxDevice if kind == "demux" else DvrDevice
-        with cls(path) as node:
-            return dvb_queue_probe(node)
-    with VideoDevice(path) as dev:
-        return video_probe(dev) if probe else video_info(dev)

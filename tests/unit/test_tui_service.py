@@ -3,6 +3,8 @@
 - ``mediatui stream`` and the TUI's stream view set a DVB stream up through the same
   :meth:`core.service.stream.StreamRun.build`, and the kernel sees the same order from
   both: the PES filter set up stopped, every buffer queued, then DMX_START.
+- ``mediatui info``/``probe`` read a node through the inspector's
+  :func:`core.service.inspection.inspect`.
 - A thread worker that raises (discovery, the hotplug watcher, any worker on a screen)
   becomes an explained notification, not a silent ERROR state.
 """
@@ -23,6 +25,8 @@ from core.discovery import discover
 from core.dvb import DemuxDevice
 from core.errors import MediaError
 from core.ioctl import TraceEntry
+from core.service import inspection
+from core.service.session import Session
 from core.service.stream import StreamRun, StreamSpec
 from core.virtual import ManualClock, scenario_board
 from mediatui.app import make_app
@@ -116,6 +120,27 @@ async def test_tui_stream_sets_dvb_up_through_the_same_service(recorder: Recorde
                 await pilot.pause(0.02)
     assert [s.paths for s in recorder.builds] == [(roles.demux,)]
     assert_dvb_order(recorder, view.spec.count)
+
+
+def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, capsys) -> None:
+    import mediatui.screens.main as main_screen
+
+    assert main_screen.inspect is inspection.inspect  # what the inspector worker calls
+    calls: list[tuple[str, dict[str, bool]]] = []
+    real = inspection.inspect
+
+    def spy(session: Session, path: str, **kw: bool) -> inspection.Inspection:
+        calls.append((path, kw))
+        return real(session, path, **kw)
+
+    monkeypatch.setattr(inspection, "inspect", spy)
+    try:
+        assert main(["--demo", "info", "/dev/video0", "--json"]) == 0
+        assert main(["--demo", "probe", "/dev/video0", "--json"]) == 0
+    finally:
+        uninstall_demo()
+    assert calls == [("/dev/video0", {"info": True, "probe": False}),
+                     ("/dev/video0", {"info": False, "probe": True})]
 
 
 # --- worker failures -------------------------------------------------------------------
