@@ -153,7 +153,7 @@ async def measure(seconds: float, streams: bool, rng: random.Random) -> Run:
         for view in views:
             view.stop()
         for view in views:
-            view.wait_stopped()
+            await view.stopped()
     return Run(latencies, cpu, ui, wall, tuple(_stat(s, "fps_arrival") for s in snaps),
                tuple(int(_stat(s, "frames")) for s in snaps),
                tuple(int(_stat(s, "drops")) for s in snaps), applied)

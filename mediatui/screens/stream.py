@@ -192,7 +192,9 @@ class StreamScreen(ServiceScreen):
     def action_step(self, command: str) -> None:
         """p, m, e, d: the active view passes them to its engine (no ioctl here)."""
         if command in STEPS and (view := self._view()) is not None:
-            getattr(view, command)()
+            steps = {"toggle_pause": view.toggle_pause, "manual": view.manual,
+                     "queue_one": view.queue_one, "dequeue_one": view.dequeue_one}
+            steps[command]()
 
     def action_select_queue(self, delta: int) -> None:
         if (view := self._view()) is not None:
