@@ -50,11 +50,12 @@ from core.video import VideoDevice
 DEFAULT_FREQUENCY = 474_000_000  # vidtv's only valid DVB-T frequency by default
 MAX_BUFFERS = 32
 VIDEO_BUFFERS = 4
-# DVB data that finds every buffer full is lost (a continuity error), and vidtv sends
-# ~4 MB/s: 32 buffers (the most dvb_vb2 allows) of 256 packets ride out ~0.4 s of a
-# busy reader, as a recorder would configure it.
+# DVB data that finds every buffer full is lost (a continuity error on every PID).  vidtv
+# sends ~2.3 MB/s; 32 buffers (the most dvb_vb2 allows) of 1024 packets (6 MB in all)
+# ride out a reader stalled for ~2.5 s, as when the TUI paints a new screen in a slow
+# guest (256 packets, 0.6 s, lost data nine times in 10 s there; the CLI kept up).
 DVB_BUFFERS = MAX_BUFFERS
-DVB_BUFFER_SIZE = 256 * TS_PACKET
+DVB_BUFFER_SIZE = 1024 * TS_PACKET
 LOCK_TIMEOUT_S = 10.0
 
 Clock = Callable[[], float]

@@ -61,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     dvb.add_argument("--pid", type=lambda s: int(s, 0), default=None,
                      help="PID to filter (default 0x2000: every PID)")
     dvb.add_argument("--buffer-size", type=int, default=None, metavar="BYTES",
-                     help="DMX_REQBUFS size (default 256 TS packets)")
+                     help="DMX_REQBUFS size (default 1024 TS packets)")
     dvb.add_argument("--tune", type=int, metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
