@@ -182,7 +182,8 @@ class HotplugEvent:
     node: DeviceNode | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """One NDJSON record for ``mediatui watch --json``."""
+        """One ``mediatui.watch/1`` NDJSON record (without ``schema`` and ``time_s``,
+        which the verb adds); ``node`` is a ``mediatui.list/1`` device record."""
         out: dict[str, object] = {
             "action": self.action,
             "subsystem": self.subsystem,
@@ -191,7 +192,7 @@ class HotplugEvent:
             "sysname": self.sysname,
             "devpath": self.devpath,
             "seqnum": self.seqnum,
-            "monotonic": round(self.timestamp, 6),
+            "monotonic_s": round(self.timestamp, 6),
         }
         if self.driver:
             out["driver"] = self.driver
