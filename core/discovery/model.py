@@ -88,7 +88,7 @@ class DeviceNode:
             dvb = _DVB_NODE.search(self.path)
             adapter = self.prop("DVB_ADAPTER_NUM") or (dvb.group(1) if dvb else "")
             if adapter:
-                out["adapter"] = adapter
+                out["adapter"] = int(adapter)
         out["sysname"] = self.sysname
         out["devpath"] = self.devpath
         out["devnum"] = f"{self.devnum[0]}:{self.devnum[1]}" if self.devnum else None
