@@ -228,7 +228,7 @@ class QueueProbe:
     def as_dict(self) -> dict[str, Any]:
         return {
             "buf_type": buf_type_name(self.buf_type),
-            "memory": [memory_name(m) for m in self.memory_types],
+            "memory_types": [memory_name(m) for m in self.memory_types],
             "buf_caps": v.decode_flags(self.capabilities, v.BufCap),
             "buf_caps_raw": self.capabilities,
             "max_num_buffers": self.max_num_buffers,

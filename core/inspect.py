@@ -48,7 +48,7 @@ def video_info(dev: VideoDevice) -> dict[str, Any]:
         try:
             queue["current_format"] = dev.get_format(buf_type).as_dict()
         except MediaError as exc:
-            queue["current_format"] = {"error": exc.title}
+            queue["current_format"] = {"error": error_record(exc)}
         interval = dev.get_frame_interval(buf_type)
         queue["frame_interval"] = fract(interval)
         for desc in dev.formats(buf_type):
@@ -105,8 +105,8 @@ def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
         "frequency_min_hz": _hz(info.frequency_min, info.type),
         "frequency_max_hz": _hz(info.frequency_max, info.type),
         "delivery_systems": [d.DELIVERY_SYSTEM_NAMES.get(s, str(s)) for s in info.delivery_systems],
-        "status": d.fe_status_names(status),
-        "status_raw": status,
+        "fe_status": d.fe_status_names(status),
+        "fe_status_raw": status,
     }
 
 
@@ -120,6 +120,13 @@ def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:
         "max_size_bytes": 4096 * 188 if present else None,
         "note": None if present else "kernel built without CONFIG_DVB_MMAP",
     }
+
+
+def error_record(exc: MediaError) -> dict[str, Any]:
+    """The one JSON shape of an error (``error`` in every document): ``kind`` (the
+    MediaError class), ``path``, ``ioctl``, ``errno``, ``errno_name``, ``title``,
+    ``explanation``."""
+    return {"kind": type(exc).__name__, **exc.as_dict()}
 
 
 def describe(path: str, *, probe: bool) -> dict[str, Any]:

@@ -57,7 +57,10 @@ def identity_record(node: NodeIdentity) -> dict[str, object]:
         out["device_caps"] = v4l2.decode_flags(node.device_caps, v4l2.Cap)
         out["device_caps_raw"] = node.device_caps
     if node.error:
-        out["error"] = node.error
+        # The one error shape of every document (mediatui.error/1's "error" object);
+        # discovery keeps only the reason, so the errno and ioctl are unknown here.
+        out["error"] = {"kind": "MediaError", "path": node.path, "ioctl": None, "errno": None,
+                        "errno_name": None, "title": node.error, "explanation": ""}
     return out
 
 

@@ -190,7 +190,7 @@ def _queue_dict(q: QueueSnapshot) -> dict[str, Any]:
         "role": q.role,
         "memory": q.memory,
         "source": q.source,
-        "buffers": [_buffer_dict(b) for b in q.buffers],
+        "buffer_states": [_buffer_dict(b) for b in q.buffers],
         "depth": asdict(q.depth),
         "stats": None,
         "ts": None,
@@ -204,7 +204,7 @@ def _queue_dict(q: QueueSnapshot) -> dict[str, Any]:
     if q.ts is not None:
         t = q.ts
         out["ts"] = {
-            "buffers": t.buffers,
+            "frames": t.buffers,
             "bytes": t.bytes,
             "packets": t.packets,
             "bytes_per_s": t.bytes_per_s,

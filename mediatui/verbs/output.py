@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import MediaError
+from core.inspect import error_record as core_error_record
 from core.service import jsondoc
 
 # Exit codes, the same for every verb (documented in `mediatui --help` and the README).
@@ -42,7 +43,7 @@ def error_record(error: MediaError | str, kind: str | None = None) -> dict[str, 
     ``kind`` (the MediaError class, or "UsageError"), ``path``, ``ioctl``, ``errno``,
     ``errno_name``, ``title``, ``explanation``."""
     if isinstance(error, MediaError):
-        return {"kind": type(error).__name__, **error.as_dict()}
+        return core_error_record(error)
     return {"kind": kind or "UsageError", "path": None, "ioctl": None, "errno": None,
             "errno_name": None, "title": str(error), "explanation": ""}
 

@@ -36,7 +36,7 @@ def interval_text(ival: dict[str, Any]) -> str:
 def format_text(fmt: dict[str, Any]) -> str:
     """A format record: ``640x480 YUYV none (614400 bytes)`` or its error."""
     if "error" in fmt:
-        return str(fmt["error"])
+        return str(fmt["error"]["title"])
     planes = " + ".join(str(p["sizeimage"]) for p in fmt.get("planes", []))
     return f"{fmt['width']}x{fmt['height']} {fmt['fourcc']} {fmt['field']} ({planes} bytes)"
 
@@ -69,7 +69,7 @@ def render_probe(probe: dict[str, Any]) -> str:
             f"{probe['path']}: {probe['name']}\n"
             f"  frequency: {probe['frequency_min_hz']} - {probe['frequency_max_hz']} Hz\n"
             f"  delivery systems: {_flags(probe['delivery_systems'])}\n"
-            f"  status: {_flags(probe['status'])}"
+            f"  status: {_flags(probe['fe_status'])}"
         )
     if probe.get("kind", "").startswith("dvb"):
         api = "present" if probe["mmap_api"] else f"absent ({probe['note']})"
@@ -80,7 +80,7 @@ def render_probe(probe: dict[str, Any]) -> str:
     for q in probe["queues"]:
         lines += [
             f"  {q['buf_type']}:",
-            f"    memory types:    {_flags(q['memory'])}",
+            f"    memory types:    {_flags(q['memory_types'])}",
             f"    buf caps:        {_flags(q['buf_caps'])}",
             f"    max_num_buffers: {q['max_num_buffers']}",
             f"    orphaned bufs:   {'yes' if q['orphaned_bufs'] else 'no'}",

@@ -117,7 +117,7 @@ def probe_blocks(probe: dict[str, Any]) -> list[RenderableType]:
         out.append(Text("  no streaming I/O on this node", style="yellow"))
     for q in probe.get("queues", []):
         out += [title(f"  {q['buf_type']}"), grid([
-            ("memory types", flags(q["memory"])),
+            ("memory types", flags(q["memory_types"])),
             ("max buffers", q["max_num_buffers"]),
             ("min buffers", q["min_buffers"]),
             ("orphaned bufs", _yes(q["orphaned_bufs"])),
@@ -132,7 +132,7 @@ def frontend_blocks(info: dict[str, Any]) -> list[RenderableType]:
     return [title(f"{info['path']}  {info['name']}"), grid([
         ("frequency", f"{info['frequency_min_hz']} - {info['frequency_max_hz']} Hz"),
         ("delivery", flags(info["delivery_systems"])),
-        ("status", flags(info["status"])),
+        ("status", flags(info["fe_status"])),
     ])]
 
 
