@@ -1,0 +1,315 @@
+"""The JSON contract on ``--demo``: every verb's ``--json`` document, every NDJSON line
+(``watch``, the saved ioctl log) and every error document validates against the schema
+shipped in ``core/service/schemas``, with the ``jsonschema`` package; and one concept has
+one key with one type across all of them.
+
+The verbs run as a user runs them (``python -m mediatui ... --demo --json`` in a
+subprocess), so the documents are exactly what a script would read.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from core.service import jsondoc
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_NODES = (
+    "/dev/video0", "/dev/video1", "/dev/video2",
+    "/dev/dvb/adapter0/frontend0", "/dev/dvb/adapter0/demux0", "/dev/dvb/adapter0/dvr0",
+)
+DVB_TUNED = ("stream", "/dev/dvb/adapter0/demux0", "--tune", "474000000", "--count", "3", "-q")
+# (arguments, expected exit code): every --json command a script might run on the demo
+# board, the failures included (their stdout is a mediatui.error/1 document).
+COMMANDS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("list",), 0),
+    *((("info", p), 0) for p in DEMO_NODES),
+    *((("probe", p), 0) for p in DEMO_NODES),
+    (("info", "/dev/media0"), 1),  # a media node has no VIDIOC_QUERYCAP: ENOTTY
+    (("probe", "/dev/video9"), 1),  # no such node: ENOENT
+    (("stream", "/dev/video0", "--count", "3", "--size", "641x480", "--fps", "31", "-q"), 0),
+    (("stream", "/dev/video2", "--count", "3", "-q"), 0),  # mem2mem
+    (("stream", "/dev/video0", "--to", "/dev/video2", "--count", "3", "-q"), 0),
+    (("stream", "/dev/video0", "--heap", "system", "--count", "3", "-q"), 0),
+    (DVB_TUNED, 0),
+    (("stream", "/dev/dvb/adapter0/dvr0", "--duration", "0.3", "-q"), 1),  # untuned: no data
+    (("stream", "/dev/video0", "--udmabuf", "--count", "3", "-q"), 1),  # EFAULT at QBUF
+    (("stream", "/dev/video0", "--memory", "dmabuf"), 2),  # usage: no dma-buf source
+    (("stream", "/dev/video0", "--size", "big"), 2),  # usage: --size wants WxH
+)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mediatui", *args, "--demo", "--json"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[tuple[str, ...], tuple[int, dict[str, Any]]]:
+    """Every command's exit code and parsed stdout, run once for the module."""
+    out = {}
+    for args, _ in COMMANDS:
+        proc = _run(*args)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        out[args] = (proc.returncode, json.loads(proc.stdout))
+    return out
+
+
+@pytest.mark.parametrize(("args", "code"), COMMANDS, ids=[" ".join(a) for a, _ in COMMANDS])
+def test_every_verb_document_validates(documents: dict, args: tuple[str, ...],
+                                       code: int) -> None:
+    got_code, doc = documents[args]
+    assert got_code == code, doc
+    expected = "error" if code in (1, 2) and args[0] != "stream" else args[0]
+    if args[0] == "stream" and "snapshot" not in doc:
+        expected = "error"  # it failed before any statistics existed
+    assert doc["schema"] == f"mediatui.{expected}/1"
+    assert next(iter(doc)) == "schema"  # first, where a reader looks
+    assert jsondoc.validate(doc) == expected
+    if expected == "error":
+        assert doc["exit_code"] == code and doc["error"]["title"]
+
+
+def test_schemas_are_valid_draft_2020_12_and_reject_the_old_shapes() -> None:
+    """The shipped schemas are themselves valid, and they are not vacuous: the pre-contract
+    shapes (hex capabilities, ``device``/``queue``, per-PID dicts) fail validation."""
+    for name in jsondoc.DOCUMENTS:
+        schema = jsondoc.load_schema(name)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    listing = json.loads(_run("list").stdout)
+    node = next(d for d in listing["devices"] if d["subsystem"] == "video4linux")
+    old = copy.deepcopy(listing)
+    old["devices"][listing["devices"].index(node)]["capabilities"] = "0x85208000"
+    with pytest.raises(jsonschema.ValidationError):
+        jsondoc.validate(old)
+    no_schema = {k: v for k, v in listing.items() if k != "schema"}
+    with pytest.raises(ValueError, match="not a mediatui document"):
+        jsondoc.validate(no_schema)
+    with pytest.raises(ValueError, match="no shipped schema"):
+        jsondoc.validate({**listing, "schema": "mediatui.list/2"})
+
+
+def test_stream_documents_reject_old_keys(documents: dict) -> None:
+    _, doc = documents[DVB_TUNED]
+    assert doc["packets"] > 0 and isinstance(doc["cc_errors_by_pid"], list)
+    for mutate in (
+        lambda d: d.update(device=d.pop("path")),
+        lambda d: d.update(cc_errors_by_pid={"0x0100": 1}),
+        lambda d: d.update(elapsed="1.0"),
+    ):
+        broken = copy.deepcopy(doc)
+        mutate(broken)
+        with pytest.raises(jsonschema.ValidationError):
+            jsondoc.validate(broken)
+
+
+# --- NDJSON lines ---------------------------------------------------------------------------
+
+
+def _watch_lines() -> list[dict[str, Any]]:
+    from core.discovery import DeviceNode, HotplugEvent
+    from mediatui.verbs import watch_
+
+    node = DeviceNode(path="/dev/video7", subsystem="video4linux", sysname="video7",
+                      devpath="/devices/platform/vivid.0/video4linux/video7",
+                      kind="video-capture", name="vivid-000-vid-cap", driver="vivid",
+                      card="vivid", bus_info="platform:vivid-000", capabilities=0x85208000,
+                      device_caps=0x05200001, devnum=(81, 7), physical="/devices/platform/vivid.0",
+                      udev=(("ID_PATH", "platform-vivid.0"),))
+    now = time.monotonic()
+    events = [
+        HotplugEvent("add", "video4linux", node.devpath, "video7", "/dev/video7",
+                     "video-capture", now, 4001, node=node),
+        HotplugEvent("remove", "video4linux", node.devpath, "video7", "/dev/video7",
+                     "video-capture", now, 4002),
+        HotplugEvent("unbind", "platform", "/devices/platform/vivid.0", "vivid.0", None, None,
+                     now, 4003, driver="vivid"),
+        HotplugEvent("resync", "", "", "", None, None, now),
+    ]
+    lines = []
+    for event in events:
+        captured: list[str] = []
+        real = sys.stdout
+        try:
+            sys.stdout = _Capture(captured)
+            watch_.print_event(event, as_json=True)
+        finally:
+            sys.stdout = real
+        (line,) = "".join(captured).splitlines()
+        lines.append(json.loads(line))
+    return lines
+
+
+class _Capture:
+    def __init__(self, sink: list[str]) -> None:
+        self.sink = sink
+
+    def write(self, text: str) -> int:
+        self.sink.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_watch_lines_validate() -> None:
+    lines = _watch_lines()
+    for line in lines:
+        assert jsondoc.validate(line) == "watch"
+    assert lines[0]["node"]["capabilities_raw"] == 0x85208000
+    assert lines[0]["node"]["device_caps"] == [
+        "VIDEO_CAPTURE", "EXT_PIX_FORMAT", "READWRITE", "STREAMING"]
+
+
+def test_watch_on_the_demo_board_says_why_it_prints_nothing() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mediatui", "watch", "--demo", "--json"],
+                          capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+    assert proc.returncode == 0 and proc.stdout == "" and "do not hotplug" in proc.stderr
+
+
+@pytest.fixture
+def traced_demo() -> Iterator[list[Any]]:
+    """The demo board with a tracer recording every ioctl (what the TUI's log holds)."""
+    from core import ioctl as chokepoint
+    from mediatui.demo import install_demo, uninstall_demo
+
+    entries: list[Any] = []
+    install_demo()
+    chokepoint.add_tracer(entries.append)
+    try:
+        yield entries
+    finally:
+        chokepoint.remove_tracer(entries.append)
+        uninstall_demo()
+
+
+def test_ioctl_log_lines_validate_with_structured_args(traced_demo: list[Any],
+                                                       tmp_path: Path) -> None:
+    """Inspect, probe, stream a camera, stream DVB: every traced ioctl saved as
+    mediatui.ioctl/1 validates, its args are fields (no pre-formatted string, no b'..')."""
+    from core.errors import MediaError
+    from core.inspect import describe
+    from mediatui.widgets.ioctl_log import IoctlRecorder
+
+    for path in DEMO_NODES:
+        describe(path, probe=False)
+        describe(path, probe=True)
+    with pytest.raises(MediaError):
+        describe("/dev/media0", probe=False)  # a failing ioctl is logged too
+    assert main_stream(["/dev/video0", "--size", "320x180", "--count", "2", "-q"]) == 0
+    assert main_stream(["/dev/dvb/adapter0/demux0", "--tune", "474000000", "--count", "2",
+                        "-q"]) == 0
+    recorder = IoctlRecorder()
+    for entry in traced_demo:
+        recorder(entry)
+    saved = tmp_path / "log.ndjson"
+    assert recorder.save_ndjson(saved) == len(traced_demo) > 100
+    text = saved.read_text()
+    assert "b'" not in text and 'b\\"' not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    names = set()
+    for line in lines:
+        assert jsondoc.validate(line) == "ioctl"
+        names.add(line["ioctl"])
+        assert "b'" not in line["summary"]
+    assert {"VIDIOC_QUERYCAP", "VIDIOC_S_FMT", "VIDIOC_REQBUFS", "DMX_SET_PES_FILTER",
+            "FE_SET_PROPERTY"} <= names, names
+    failed = [x for x in lines if x["errno"] is not None]
+    assert failed and all(x["errno_name"] and x["result"] is None for x in failed)
+    querycap = next(x for x in lines if x["ioctl"] == "VIDIOC_QUERYCAP" and x["errno"] is None)
+    assert isinstance(querycap["args"]["driver"], str)
+    assert "STREAMING" in querycap["args"]["device_caps"]
+    assert isinstance(querycap["args"]["device_caps_raw"], int)
+    s_fmt = next(x for x in lines if x["ioctl"] == "VIDIOC_S_FMT")
+    pix = s_fmt["args"]["fmt"]["pix_mp"]
+    assert s_fmt["args"]["type"] == "video-capture-mplane" and pix["pixelformat"] == "YUYV"
+    assert pix["plane_fmt"][0]["sizeimage"] > 0 and len(pix["plane_fmt"]) == pix["num_planes"]
+    pes = next(x for x in lines if x["ioctl"] == "DMX_SET_PES_FILTER")["args"]
+    assert pes["pid"] == 0x2000 and pes["output"] == "tsdemux-tap"
+
+
+def main_stream(args: list[str]) -> int:
+    """``mediatui stream`` in this process (the demo backend is already installed)."""
+    import argparse
+
+    from mediatui.verbs import stream_
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    stream_.add_parser(sub)
+    ns = parser.parse_args(["stream", *args])
+    out = sys.stdout
+    try:
+        sys.stdout = _Capture([])
+        return stream_.run(ns)
+    finally:
+        sys.stdout = out
+
+
+# --- one concept, one key, one type ---------------------------------------------------------
+
+
+def _types(value: Any, where: str, seen: dict[str, dict[str, str]]) -> None:
+    """Record the JSON type of every key, everywhere (the ioctl ``args`` excepted: they are
+    the kernel header's members, named and typed per struct)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "args":
+                kind = _json_type(item)
+                if kind != "null":
+                    seen.setdefault(key, {}).setdefault(kind, where)
+                _types(item, f"{where}.{key}", seen)
+    elif isinstance(value, list):
+        for item in value:
+            _types(item, where + "[]", seen)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {dict: "object", list: "array", str: "string", type(None): "null"}[type(value)]
+
+
+def test_one_concept_has_one_key_and_one_type_across_verbs(documents: dict,
+                                                           traced_demo: list[Any]) -> None:
+    seen: dict[str, dict[str, str]] = {}
+    for args, (_, doc) in documents.items():
+        _types(doc, " ".join(args), seen)
+    for line in _watch_lines():
+        _types(line, "watch", seen)
+    from core.inspect import describe
+
+    describe("/dev/video0", probe=False)
+    for entry in traced_demo:
+        _types(jsondoc.document("ioctl", entry.as_dict()), "ioctl", seen)
+    mixed = {key: kinds for key, kinds in seen.items() if len(kinds) > 1}
+    assert not mixed, f"keys with several types (key: type -> first document): {mixed}"
+    # The keys the issue named, with the type the contract gives them.
+    expected = {"path": "string", "buf_type": "string", "capabilities": "array",
+                "capabilities_raw": "number", "device_caps": "array", "buf_caps": "array",
+                "field": "string", "flags": "array", "fourcc": "string",
+                "frame_interval": "object", "error": "object", "cc_errors_by_pid": "array",
+                "pid_packets": "array", "elapsed_s": "number", "time_s": "number"}
+    for key, kind in expected.items():
+        assert set(seen.get(key, {})) == {kind}, (key, seen.get(key))
+    # Old spellings of the same concepts are gone everywhere.
+    for old in ("device", "queue", "monotonic", "time", "elapsed", "max_size", "arg",
+                "frequency_min", "status_raw"):
+        assert old not in seen, (old, seen[old])
+    # Every *_raw sits beside its decoded names.
+    for key in seen:
+        if key.endswith("_raw"):
+            assert key.removesuffix("_raw") in seen, key
