@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        if verb.epilog is None:
+            verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")

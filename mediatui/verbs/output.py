@@ -3,8 +3,9 @@ the exit codes every verb returns (README "Exit codes")."""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.errors import MediaError
@@ -62,3 +63,29 @@ def fail(error: MediaError | str, *, as_json: bool = False, code: int | None = N
         print_json("error", {"exit_code": code, "error": error_record(error, kind)})
     print(f"mediatui: {error}", file=sys.stderr)
     return code
+
+
+def int_in(low: int, high: int | None = None, *, base: int = 10) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]; a usage error (exit 2) names the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text, base)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            span = f"{low}..{high}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: {span})")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a number > 0 (seconds, frames per second)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: > 0)")
+    return value

@@ -26,6 +26,8 @@ from mediatui.verbs.output import (
     EXIT_OK,
     EXIT_USAGE,
     fail,
+    int_in,
+    positive_float,
     print_json,
 )
 from mediatui.verbs.render import fract_text
@@ -56,9 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--duration seconds, or Ctrl-C.",
     )
     p.add_argument("device", help="video node, or /dev/dvb/adapterN/demuxN or dvrN")
-    p.add_argument("-n", "--count", type=int, metavar="N", help="stop after N frames (buffers)")
-    p.add_argument("-t", "--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
-    p.add_argument("-b", "--buffers", type=int, metavar="N",
+    p.add_argument("-n", "--count", type=int_in(1), metavar="N",
+                   help="stop after N frames (buffers)")
+    p.add_argument("-t", "--duration", type=positive_float, metavar="SECONDS",
+                   help="stop after SECONDS")
+    p.add_argument("-b", "--buffers", type=int_in(1, 32), metavar="N",
                    help="buffers to request (default 4; 32 for DVB, whose data is lost "
                    "when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
@@ -75,13 +79,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     fmt = p.add_argument_group("format (video)")
     fmt.add_argument("--format", metavar="FOURCC", help="pixel format, e.g. YUYV or NV12M")
     fmt.add_argument("--size", metavar="WxH", help="frame size, e.g. 640x480")
-    fmt.add_argument("--fps", type=float, help="frame rate to ask for (VIDIOC_S_PARM)")
+    fmt.add_argument("--fps", type=positive_float, help="frame rate to ask for (VIDIOC_S_PARM)")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=lambda s: int(s, 0), default=ALL_PIDS,
+    dvb.add_argument("--pid", type=int_in(0, ALL_PIDS, base=0), default=ALL_PIDS,
                      help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int, default=256 * TS_PACKET, metavar="BYTES",
+    dvb.add_argument("--buffer-size", type=int_in(TS_PACKET), default=256 * TS_PACKET,
+                     metavar="BYTES",
                      help="DMX_REQBUFS size (default 256 TS packets)")
-    dvb.add_argument("--tune", type=int, metavar="HZ",
+    dvb.add_argument("--tune", type=int_in(1), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")

@@ -14,7 +14,7 @@ import time
 
 from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
 from mediatui.verbs.list_ import clean
-from mediatui.verbs.output import print_line
+from mediatui.verbs.output import int_in, positive_float, print_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,8 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="skip libudev: read kernel uevents from a netlink socket",
     )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this long")
-    p.add_argument("--count", type=int, metavar="N", help="stop after N events")
+    p.add_argument("--timeout", type=positive_float, metavar="SECONDS",
+                   help="stop after this long")
+    p.add_argument("--count", type=int_in(1), metavar="N", help="stop after N events")
     return p
 
 

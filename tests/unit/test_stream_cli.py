@@ -129,3 +129,14 @@ def test_interrupted_stream_prints_statistics_and_exits_130(capsys, monkeypatch)
     assert code == 130
     result = json.loads(out)
     assert result["interrupted"] is True and result["elapsed_s"] < 10
+
+
+@pytest.mark.parametrize(("option", "value", "allowed"), [
+    ("--count", "0", ">= 1"), ("--buffers", "33", "1..32"), ("--pid", "0x2001", "0..8192"),
+    ("--duration", "-1", "> 0"), ("--fps", "0", "> 0")])
+def test_bad_option_values_are_usage_errors_naming_the_range(capsys, option, value, allowed):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--demo", "stream", "/dev/video0", option, value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and f"allowed: {allowed}" in err
