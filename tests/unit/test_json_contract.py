@@ -20,6 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from jsoncheck import assert_one_key_one_type, key_types
 
 from core.service import jsondoc
 
@@ -260,56 +261,16 @@ def main_stream(args: list[str]) -> int:
 # --- one concept, one key, one type ---------------------------------------------------------
 
 
-def _types(value: Any, where: str, seen: dict[str, dict[str, str]]) -> None:
-    """Record the JSON type of every key, everywhere (the ioctl ``args`` excepted: they are
-    the kernel header's members, named and typed per struct)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key != "args":
-                kind = _json_type(item)
-                if kind != "null":
-                    seen.setdefault(key, {}).setdefault(kind, where)
-                _types(item, f"{where}.{key}", seen)
-    elif isinstance(value, list):
-        for item in value:
-            _types(item, where + "[]", seen)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {dict: "object", list: "array", str: "string", type(None): "null"}[type(value)]
-
-
 def test_one_concept_has_one_key_and_one_type_across_verbs(documents: dict,
                                                            traced_demo: list[Any]) -> None:
     seen: dict[str, dict[str, str]] = {}
     for args, (_, doc) in documents.items():
-        _types(doc, " ".join(args), seen)
+        key_types(doc, " ".join(args), seen)
     for line in _watch_lines():
-        _types(line, "watch", seen)
+        key_types(line, "watch", seen)
     from core.inspect import describe
 
     describe("/dev/video0", probe=False)
     for entry in traced_demo:
-        _types(jsondoc.document("ioctl", entry.as_dict()), "ioctl", seen)
-    mixed = {key: kinds for key, kinds in seen.items() if len(kinds) > 1}
-    assert not mixed, f"keys with several types (key: type -> first document): {mixed}"
-    # The keys the issue named, with the type the contract gives them.
-    expected = {"path": "string", "buf_type": "string", "capabilities": "array",
-                "capabilities_raw": "number", "device_caps": "array", "buf_caps": "array",
-                "field": "string", "flags": "array", "fourcc": "string",
-                "frame_interval": "object", "error": "object", "cc_errors_by_pid": "array",
-                "pid_packets": "array", "elapsed_s": "number", "time_s": "number"}
-    for key, kind in expected.items():
-        assert set(seen.get(key, {})) == {kind}, (key, seen.get(key))
-    # Old spellings of the same concepts are gone everywhere.
-    for old in ("device", "queue", "monotonic", "time", "elapsed", "max_size", "arg",
-                "frequency_min", "status_raw"):
-        assert old not in seen, (old, seen[old])
-    # Every *_raw sits beside its decoded names.
-    for key in seen:
-        if key.endswith("_raw"):
-            assert key.removesuffix("_raw") in seen, key
+        key_types(jsondoc.document("ioctl", entry.as_dict()), "ioctl", seen)
+    assert_one_key_one_type(seen)
