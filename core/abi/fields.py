@@ -205,7 +205,7 @@ _COUNTED: dict[tuple[type, str], Callable[[Any], int]] = {
 
 
 @cache
-def _plan(cls: type) -> tuple[tuple[str, type, bool, bool, Decoder | None,
+def _plan(cls: Any) -> tuple[tuple[str, type, bool, bool, Decoder | None,
                                     Callable[[Any], int] | None], ...]:
     """Per struct class, once: (member, ctype, is_union, is_anonymous, decoder, count)."""
     anonymous = set(getattr(cls, "_anonymous_", ()))
@@ -220,7 +220,7 @@ def _plan(cls: type) -> tuple[tuple[str, type, bool, bool, Decoder | None,
 
 def _struct(s: Any, ctx: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    cls = type(s)
+    cls: Any = type(s)
     if cls is v.v4l2_buffer:
         ctx = {**ctx, "memory": s.memory}
     for name, ctype, is_union, anonymous, decode, count in _plan(cls):
@@ -244,7 +244,7 @@ def _struct(s: Any, ctx: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def _union_member(s: Any, cls: type, name: str, ctype: type,
+def _union_member(s: Any, cls: type, name: str, ctype: Any,
                   ctx: dict[str, int]) -> str | None:
     pick = _UNIONS.get((cls, name))
     if pick is None:
@@ -252,9 +252,9 @@ def _union_member(s: Any, cls: type, name: str, ctype: type,
     return pick(s, ctx)
 
 
-def _member(holder: Any, union_type: type, member: str, s: Any, cls: type,
+def _member(holder: Any, union_type: Any, member: str, s: Any, cls: type,
             ctx: dict[str, int]) -> object:
-    ctype = dict((f[0], f[1]) for f in union_type._fields_)[member]
+    ctype = next(f[1] for f in union_type._fields_ if f[0] == member)
     return _value(getattr(holder, member), ctype, s, cls, member, ctx)
 
 
