@@ -274,3 +274,18 @@ def test_one_concept_has_one_key_and_one_type_across_verbs(documents: dict,
     for entry in traced_demo:
         key_types(jsondoc.document("ioctl", entry.as_dict()), "ioctl", seen)
     assert_one_key_one_type(seen)
+
+
+def test_no_bytes_repr_in_generic_summaries_or_fields() -> None:
+    """A struct without its own summarizer (media_device_info) is described as text: the
+    log line and the structured fields show ``'vim2m'``, never ``b'vim2m'``."""
+    from core import ioctl as chokepoint
+    from core.abi import fields
+    from core.abi.media import media_device_info
+
+    info = media_device_info(driver=b"vim2m", model=b"vim2m\x1b[31m", hw_revision=2)
+    line = chokepoint.summarize(info)
+    assert "driver='vim2m'" in line and "b'" not in line
+    got = fields.arg_fields(info)
+    assert got["driver"] == "vim2m" and got["model"] == "vim2m\x1b[31m"
+    assert '"model": "vim2m\\u001b[31m"' in jsondoc.dumps(got)  # JSON escapes it
