@@ -140,15 +140,14 @@ def test_usage_error_exit_2(capsys, vivid_cap):
 def test_ioctl_log_lines(vivid_cap, vim2m, dvb_adapter, tmp_path):
     """The TUI's recorder saving what inspecting and streaming issued on real drivers."""
     from core import ioctl as chokepoint
-    from core.inspect import describe
     from mediatui.widgets.ioctl_log import IoctlRecorder
 
     recorder = IoctlRecorder()
     chokepoint.add_tracer(recorder)
     try:
         for path in (vivid_cap, vim2m, dvb_adapter["frontend"], dvb_adapter["demux"]):
-            describe(path, probe=False)
-            describe(path, probe=True)
+            assert main(["info", path]) == 0
+            assert main(["probe", path]) == 0
         assert main(["stream", vivid_cap, "--size", "320x180", "--count", "3", "-q"]) == 0
     finally:
         chokepoint.remove_tracer(recorder)

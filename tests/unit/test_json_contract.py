@@ -199,18 +199,15 @@ def test_ioctl_log_lines_validate_with_structured_args(traced_demo: list[Any],
                                                        tmp_path: Path) -> None:
     """Inspect, probe, stream a camera, stream DVB: every traced ioctl saved as
     mediatui.ioctl/1 validates, its args are fields (no pre-formatted string, no b'..')."""
-    from core.errors import MediaError
-    from core.inspect import describe
     from mediatui.widgets.ioctl_log import IoctlRecorder
 
     for path in DEMO_NODES:
-        describe(path, probe=False)
-        describe(path, probe=True)
-    with pytest.raises(MediaError):
-        describe("/dev/media0", probe=False)  # a failing ioctl is logged too
-    assert main_stream(["/dev/video0", "--size", "320x180", "--count", "2", "-q"]) == 0
-    assert main_stream(["/dev/dvb/adapter0/demux0", "--tune", "474000000", "--count", "2",
-                        "-q"]) == 0
+        assert in_process(["info", path]) == 0
+        assert in_process(["probe", path]) == 0
+    assert in_process(["info", "/dev/media0"]) == 1  # a failing ioctl is logged too
+    assert in_process(["stream", "/dev/video0", "--size", "320x180", "--count", "2", "-q"]) == 0
+    assert in_process(["stream", "/dev/dvb/adapter0/demux0", "--tune", "474000000",
+                       "--count", "2", "-q"]) == 0
     recorder = IoctlRecorder()
     for entry in traced_demo:
         recorder(entry)
@@ -240,22 +237,18 @@ def test_ioctl_log_lines_validate_with_structured_args(traced_demo: list[Any],
     assert pes["pid"] == 0x2000 and pes["output"] == "tsdemux-tap"
 
 
-def main_stream(args: list[str]) -> int:
-    """``mediatui stream`` in this process (the demo backend is already installed)."""
-    import argparse
+def in_process(args: list[str]) -> int:
+    """A verb run in this process, output discarded (the demo backend is installed)."""
+    from mediatui.cli import build_parser
 
-    from mediatui.verbs import stream_
-
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    stream_.add_parser(sub)
-    ns = parser.parse_args(["stream", *args])
-    out = sys.stdout
+    ns = build_parser().parse_args(args)
+    out, err = sys.stdout, sys.stderr
     try:
-        sys.stdout = _Capture([])
-        return stream_.run(ns)
+        sys.stdout = sys.stderr = _Capture([])
+        code: int = ns.run(ns)
+        return code
     finally:
-        sys.stdout = out
+        sys.stdout, sys.stderr = out, err
 
 
 # --- one concept, one key, one type ---------------------------------------------------------
@@ -268,9 +261,7 @@ def test_one_concept_has_one_key_and_one_type_across_verbs(documents: dict,
         key_types(doc, " ".join(args), seen)
     for line in _watch_lines():
         key_types(line, "watch", seen)
-    from core.inspect import describe
-
-    describe("/dev/video0", probe=False)
+    assert in_process(["info", "/dev/video0"]) == 0
     for entry in traced_demo:
         key_types(jsondoc.document("ioctl", entry.as_dict()), "ioctl", seen)
     assert_one_key_one_type(seen)
