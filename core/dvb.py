@@ -20,17 +20,12 @@ from typing import Any
 from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
+from core.dvblimits import DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
 from core.handle import NodeHandle
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
 
 DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
-DVB_V2_MAX_SIZE = 4096 * 188  # dvb_vb2.c clamps DMX_REQBUFS size to this
-TS_PACKET = 188  # bytes in one MPEG transport stream packet (ISO/IEC 13818-1)
-# The PID a PES filter uses to pass every PID: PIDs are 13 bits, and dvb_demux.c treats
-# a feed on 0x2000 (one past the last) every packet (drivers/media/dvb-core/dvb_demux.c,
-# dvb_dmx_swfilter_packet).
-ALL_PIDS = 0x2000
 _API_ABSENT = (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP)
 
 

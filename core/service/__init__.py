@@ -9,23 +9,10 @@ return frozen values (or raise :class:`core.errors.MediaError`, already explaine
 - :mod:`core.service.inspection`: :func:`inspect`, a node's info and probe;
 - :mod:`core.service.buffers`: request, create, free, query, map, export, close, import;
 - :mod:`core.service.stream`: :class:`StreamSpec`, :class:`StreamRun` (set-up and
-  teardown of capture, output, mem2mem, pipelines and DVB with tuning), :func:`run_stream`.
+  teardown of capture, output, mem2mem, pipelines and DVB with tuning), :func:`run_stream`;
+- :mod:`core.service.jsondoc`: the JSON contract (``"schema": "mediatui.<doc>/1"``),
+  the shipped schemas in ``schemas/`` and their validation.
+
+Nothing is re-exported here: importing one module (``jsondoc`` for every ``--json``)
+must not import the others, which cost start-up.
 """
-
-from core.service.buffers import Outcome
-from core.service.inspection import Inspection, inspect
-from core.service.session import NO_QUEUE_KINDS, DeviceView, DmabufRow, Session
-from core.service.stream import StreamRun, StreamSpec, run_stream
-
-__all__ = [
-    "NO_QUEUE_KINDS",
-    "DeviceView",
-    "DmabufRow",
-    "Inspection",
-    "Outcome",
-    "Session",
-    "StreamRun",
-    "StreamSpec",
-    "inspect",
-    "run_stream",
-]

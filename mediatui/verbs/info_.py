@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     except MediaError as exc:
         return fail(exc, as_json=args.json)
     if args.json:
-        print_json(result)
+        print_json("info", result)
     else:
         print(render_info(result))
     return 0

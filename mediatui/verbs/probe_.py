@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     except MediaError as exc:
         return fail(exc, as_json=args.json)
     if args.json:
-        print_json(result)
+        print_json("probe", result)
     else:
         print(render_probe(result))
     return 0
