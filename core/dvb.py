@@ -20,7 +20,7 @@ from typing import Any
 from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
-from core.dvblimits import DVB_V2_MAX_SIZE, TS_PACKET
+from core.dvblimits import ALL_PIDS, DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
 from core.handle import NodeHandle
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
@@ -350,7 +350,9 @@ class FrontendDevice(NodeHandle):
 
 
 __all__ = [
+    "ALL_PIDS",
     "DVB_V2_MAX_SIZE",
+    "TS_PACKET",
     "DemuxDevice",
     "DvbAllocation",
     "DvbBufferDone",
