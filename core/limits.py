@@ -17,12 +17,12 @@ import string
 from collections.abc import Sequence
 from fractions import Fraction
 
+from core.dvblimits import ALL_PIDS, TS_PACKET
+
 U32_MAX = 0xFFFF_FFFF
-# include/uapi/linux/dvb/dmx.h: a PID is 13 bits; 0x2000 asks the demux for every PID
-# (drivers/media/dvb-core/dmxdev.c accepts pid <= 0x2000 for a PES filter, the TS tap).
+# include/uapi/linux/dvb/dmx.h: a PID is 13 bits; ALL_PIDS (0x2000) asks the demux for
+# every PID (core.dvblimits).
 PID_MAX = 0x1FFF
-ALL_PIDS = 0x2000
-TS_PACKET = 188  # ISO/IEC 13818-1: a transport stream packet
 # The allowed fourcc characters: v4l2_fourcc() packs 4 bytes; every format the kernel
 # defines (videodev2.h) uses ASCII letters, digits, space padding ("Y10 ", "GREY").
 _FOURCC_CHARS = set(string.ascii_letters + string.digits + " _-")

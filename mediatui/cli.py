@@ -11,8 +11,10 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from mediatui import __version__
+from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USAGE
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "watch")
@@ -22,13 +24,27 @@ def _verb_module(name: str):
     return importlib.import_module(f"mediatui.verbs.{name}_")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, remembering its usage error so ``--json`` can also print it as a
+    ``mediatui.error/1`` document (scripts read stdout, people read stderr)."""
+
+    last_error: str | None = None
+
+    def error(self, message: str) -> NoReturn:
+        _Parser.last_error = f"{self.prog}: error: {message}"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mediatui",
         description=(
             "Explore Linux media devices (V4L2 video, DVB demux/dvr) and watch their "
             "buffers live. Without a command, opens the terminal UI."
         ),
+        epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
+        "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
+        "document.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -45,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        if verb.epilog is None:
+            verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
@@ -54,7 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _Parser.last_error = None
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == EXIT_USAGE and "--json" in argv and _Parser.last_error:
+            from mediatui.verbs.output import error_record, print_json
+
+            print_json("error", {"exit_code": EXIT_USAGE,
+                                 "error": error_record(_Parser.last_error, "UsageError")})
+        raise
     if args.demo:
         from mediatui.demo import install_demo
 
@@ -73,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): point stdout at /dev/null so the flush at
         # exit does not complain about the closed pipe.

@@ -18,7 +18,7 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dvb import DVB_QUEUE, DemuxDevice, DvrDevice
+from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice
 from core.errors import MediaError, media_error
 from core.queue import BufferStatus
 from core.stream.snapshot import QueueSnapshot, TsStreamStats
@@ -41,7 +41,7 @@ class DvbQueue:
     next = None
 
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
-                 size: int = 64 * 188, parse: bool = True,
+                 size: int = 64 * TS_PACKET, parse: bool = True,
                  start_filter: Callable[[], None] | None = None) -> None:
         self.dev = node
         self.start_filter = start_filter

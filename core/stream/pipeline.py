@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import DemuxDevice, DvrDevice
+from core.dvb import TS_PACKET, DemuxDevice, DvrDevice
 from core.errors import MediaError
 from core.stream.dvbqueue import DvbQueue
 from core.stream.engine import Clock, Stream
@@ -296,7 +296,7 @@ def dvb_stream(
     node: DemuxDevice | DvrDevice,
     *,
     count: int = 8,
-    size: int = 64 * 188,
+    size: int = 64 * TS_PACKET,
     parse: bool = True,
     max_frames: int | None = None,
     duration: float | None = None,

@@ -10,36 +10,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import resource
 import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.adjusted import Adjustment
+from core.dvblimits import ALL_PIDS
 from core.errors import MediaError
 from core.limits import OptionError
 from mediatui.untrusted import escape
 from mediatui.verbs import options
-from mediatui.verbs.output import escaped_lines, fail, print_json
+from mediatui.verbs.output import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    escaped_lines,
+    fail,
+    print_json,
+)
+from mediatui.verbs.render import fract_text
 
 if TYPE_CHECKING:
+    from core.service.stream import StreamSpec
     from core.stream import Stream, StreamSnapshot
-    from core.video import VideoDevice
 
 # The streaming modules are imported when the verb runs: the CLI builds every verb's
 # parser at start-up, and `mediatui list` should not pay for them.
-
-ALL_PIDS = 0x2000
-TS_PACKET = 188
-_DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
-
-
-def dvb_kind(path: str) -> str | None:
-    m = _DVB.search(path)
-    return m.group(1) if m else None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,7 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "second and the final statistics at the end. Stops after --count frames, "
         "--duration seconds (whichever comes first), or Ctrl-C. Every value is checked "
         "against the kernel field it fills before the device is opened: a bad one is a "
-        "usage error (exit 2) naming the option and the allowed range.",
+        "usage error (exit 2) naming the option and the allowed range. What the driver "
+        "changed (buffer count, DVB buffer size, format, frame rate) is said on stderr.",
     )
     p.add_argument("device", help="video node, or /dev/dvb/adapterN/demuxN or dvrN")
     p.add_argument("-n", "--count", type=options.frame_count(), metavar="N",
@@ -59,8 +60,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-t", "--duration", type=options.duration(), metavar="SECONDS",
                    help="stop after SECONDS (a positive number); absent: until stopped")
     p.add_argument("-b", "--buffers", type=options.buffer_count(), metavar="N",
-                   help="buffers to request, 1 to the queue's maximum (default 4; 32 for "
-                   "DVB, whose data is lost when every buffer is full)")
+                   help="buffers to request, 1 to the queue's maximum (32 on 6.1; default "
+                   "4; 32 for DVB, whose data is lost when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
     mem.add_argument("--memory", choices=("mmap", "dmabuf"), default=None,
                      help="memory type (default mmap; dmabuf needs a source below)")
@@ -82,10 +83,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     fmt.add_argument("--fps", type=options.frame_rate(),
                      help="frame rate to ask for (VIDIOC_S_PARM), a positive number")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=options.pid(), default=ALL_PIDS,
+    dvb.add_argument("--pid", type=options.pid(), default=None,
                      help="PID to filter, 0 to 0x1fff (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=options.byte_size(), default=256 * TS_PACKET,
-                     metavar="BYTES", help="DMX_REQBUFS size, 1 to 2^32-1 (default 256 TS "
+    dvb.add_argument("--buffer-size", type=options.byte_size(), default=None,
+                     metavar="BYTES", help="DMX_REQBUFS size, 1 to 2^32-1 (default 1024 TS "
                      "packets; best a multiple of 188)")
     dvb.add_argument("--tune", type=options.frequency(), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
@@ -95,225 +96,135 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Stream, print the statistics, and return the exit code: 0; 1 when the device
+    failed or no data arrived (why, on stderr); 2 for a usage error; 130 on Ctrl-C."""
     as_json = bool(args.json)
     if not args.count:
         args.count = None  # 0: until stopped (the engine's max_frames=None)
-    # What the driver changed (core.adjusted), said on stderr as it happens and kept
-    # for the JSON summary; and set-up warnings (a DVB size not a multiple of 188).
-    args.adjusted = []
-    args.setup_warnings = []
     stream: Stream | None = None
+    report: Report | None = None
     try:
-        with _opened(args) as stream:
-            final = _run(stream, args)
+        spec = stream_spec(args)
+        with _opened(spec) as stream:
+            report = Report(requested=requested(args, spec), negotiated=None)
+            final = _run(stream, args, report)
     except MediaError as exc:
         last = stream.last if stream is not None else None
         # A set-up failure leaves a snapshot without queues: nothing was streamed.
         if last is None or not last.queues or last.frames == 0:
             return fail(exc, as_json=as_json)
         # It failed mid-stream (e.g. the device went away): the statistics still count.
-        _print(last, as_json, args)
+        _print(last, as_json, report)
         return fail(exc)
     except OptionError as exc:
         # A value the node itself refuses (a fourcc it does not offer, more buffers than
         # its queue holds): a usage error like argparse's, before any buffer exists.
-        print(escape(f"mediatui stream: error: argument {exc}"), file=sys.stderr)
-        return 2
+        return fail(f"stream: error: argument {exc}", as_json=as_json, code=EXIT_USAGE)
     except ValueError as exc:
-        return fail(str(exc))
-    _print(final, as_json, args)
-    return 0
+        return fail(str(exc), as_json=as_json, code=EXIT_USAGE)
+    _print(final, as_json, report)
+    if report is not None and report.interrupted:
+        return EXIT_INTERRUPTED
+    why = no_data_reason(final)
+    if why is not None:
+        print(escape(f"mediatui: {why}"), file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
-def _print(snap: StreamSnapshot, as_json: bool, args: argparse.Namespace) -> None:
+def _print(snap: StreamSnapshot, as_json: bool, report: Report | None) -> None:
     if as_json:
-        out = summary(snap, _cpu())
-        out["adjusted"] = [a.as_dict() for a in args.adjusted]
-        if args.setup_warnings:
-            out["warnings"] = [*out.get("warnings", []), *args.setup_warnings]
-        print_json(out)
+        print_json("stream", summary(snap, _cpu(), report))
     else:
-        print(render(snap, _cpu()))
-
-
-def _adjusted(args: argparse.Namespace, adjustment: Adjustment | None) -> None:
-    """Say what the driver changed, once, on stderr; keep it for the JSON summary."""
-    if adjustment is not None and adjustment not in args.adjusted:
-        args.adjusted.append(adjustment)
-        print(escape(f"mediatui: {adjustment.path}: {adjustment.message}"), file=sys.stderr)
-
-
-def _granted(args: argparse.Namespace, snap: StreamSnapshot) -> None:
-    """The first snapshot with queues: the counts (and DVB size) REQBUFS granted."""
-    if args.granted_seen or not snap.queues:
-        return
-    args.granted_seen = True
-    from core import adjusted
-
-    for q in snap.queues:
-        if q.role == "dvb":
-            asked_count, ioctl = args.buffers or 32, "DMX_REQBUFS"
-        else:
-            asked_count, ioctl = args.buffers or 4, "VIDIOC_REQBUFS"
-        _adjusted(args, adjusted.buffer_count(q.path, ioctl, asked_count, len(q.buffers)))
-        if q.role == "dvb" and q.buffers and q.buffers[0].planes:
-            _adjusted(args, adjusted.buffer_size(q.path, ioctl, args.buffer_size,
-                                                 q.buffers[0].planes[0].length))
+        print(render(snap, _cpu(), report))
 
 
 # --- setting up ----------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Stream]:
+def _opened(spec: StreamSpec) -> Iterator[Stream]:
+    """The stream the arguments describe, set up by the service layer (the same
+    :class:`~core.service.stream.StreamRun` as the TUI's stream views) and torn down
+    when the block ends."""
+    from core.service.session import Session
+    from core.service.stream import StreamRun
+
+    # The progress line is once a second: no need for faster snapshots, nor for
+    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do.
+    with Session() as session, StreamRun(session, spec, snapshot_interval=1.0,
+                                         query_done=False) as stream_run:
+        yield stream_run.build()
+
+
+def stream_spec(args: argparse.Namespace) -> StreamSpec:
+    """The :class:`StreamSpec` for the command line; ValueError names a bad option."""
+    from core.inspect import dvb_kind
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS, VIDEO_BUFFERS, StreamSpec
+
     kind = dvb_kind(args.device)
-    if kind in ("demux", "dvr"):
-        with _dvb(args, kind) as stream:
-            yield stream
-        return
     if kind == "frontend":
         raise ValueError(f"{args.device} is a frontend: stream its demux or dvr node")
-    from core.video import VideoDevice
-
-    devices = [VideoDevice(args.device)]
-    try:
-        for path in args.to or ():
-            devices.append(VideoDevice(path))
-        yield _video(devices, args)
-    finally:
-        for dev in reversed(devices):
-            dev.close()
-
-
-def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
-    from core.limits import check_count_max
-    from core.stream import (
-        ExportSource,
-        HeapSource,
-        UdmabufSource,
-        is_m2m,
-        pipeline_stream,
-        video_stream,
-    )
-    from core.stream.pipeline import m2m_types
-    from core.video import parse_memory
-
-    dev = devices[0]
-    count = args.buffers or 4
-    interval = 1.0  # the progress line is once a second; no need for faster snapshots
-    m2m = is_m2m(dev)
-    main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
-    _apply_format(dev, main_t, args)
-    if args.buffers:
-        # vb2 clamps to the queue's maximum without a word: refuse instead.
-        check_count_max(count, dev.probe([main_t])[0].max_num_buffers)
-    if m2m:
-        fmt = dev.get_format(main_t)
-        dev.set_format(m2m_types(dev)[1], width=fmt.width, height=fmt.height)
-    if args.to:
-        return pipeline_stream(devices, count=count, max_frames=args.count,
-                               duration=args.duration, snapshot_interval=interval,
-                               query_done=False)
-    source: Any = None
+    if kind in ("demux", "dvr"):
+        size = args.buffer_size if args.buffer_size is not None else DVB_BUFFER_SIZE
+        return StreamSpec((args.device,), count=args.buffers or DVB_BUFFERS,
+                          frequency=args.tune or 0,
+                          pid=ALL_PIDS if args.pid is None else args.pid, buffer_size=size,
+                          max_frames=args.count, duration=args.duration)
+    width, height = args.size if args.size else (None, None)
+    source = None
     if args.import_from:
-        source = ExportSource(args.import_from, match=dev.get_format(main_t))
+        source = f"export:{args.import_from}"
     elif args.heap:
-        source = HeapSource(args.heap)
+        source = f"heap:{args.heap}"
     elif args.udmabuf:
-        source = UdmabufSource()
+        source = "udmabuf"
     memory = args.memory or ("dmabuf" if source is not None else "mmap")
-    if memory == "dmabuf" and source is None:
-        raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or --udmabuf")
-    if memory == "mmap" and source is not None:
-        raise ValueError("a dma-buf source needs --memory dmabuf")
-    return video_stream(dev, count=count, memory=parse_memory(memory), source=source,
-                        max_frames=args.count, duration=args.duration,
-                        snapshot_interval=interval, query_done=False)
-
-
-def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> None:
-    width = height = None
-    if args.size:
-        width, height = args.size
-    if args.format:
-        from core.limits import check_fourcc
-
-        # S_FMT would silently replace an unknown fourcc with the driver's choice.
-        check_fourcc(args.format, [f.fourcc for f in dev.formats(buf_type)])
-    from core import adjusted
-
-    if args.format or width is not None:
-        got = dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
-        _adjusted(args, adjusted.pixel_format(dev.path, args.format, args.size, got.fourcc,
-                                              got.width, got.height))
-    if args.fps:
-        num, den = dev.set_frame_rate(buf_type, args.fps)
-        _adjusted(args, adjusted.frame_rate(dev.path, args.fps, num, den))
-
-
-@contextlib.contextmanager
-def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
-    from core.abi import dvb as d
-    from core.abi.v4l2 import VIDEO_MAX_FRAME
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
-    from core.limits import check_count_max
-    from core.stream import dvb_stream
-
-    adapter = args.device.rsplit("/", 1)[0]
-    if args.buffers:
-        # dvb_vb2_reqbufs -> vb2_core_reqbufs clamps to VB2_MAX_FRAME (32 on 6.1).
-        check_count_max(args.buffers, VIDEO_MAX_FRAME)
-    from core.adjusted import ts_size_warning
-
-    warning = ts_size_warning(args.buffer_size)
-    if warning is not None:
-        args.setup_warnings.append(warning)
-        print(f"mediatui: warning: {warning}", file=sys.stderr)
-    if args.tune:
-        with FrontendDevice(f"{adapter}/frontend0") as fe:
-            fe.tune_dvbt(args.tune)
-            fe.wait_for_lock(10.0)
-    demux: DemuxDevice | None = None
-    node: DemuxDevice | DvrDevice
-    try:
-        # The filter starts once every buffer is queued (see DvbQueue.start).
-        if kind == "dvr":
-            # The dvr carries what demux filters with DMX_OUT_TS_TAP send it.
-            demux = DemuxDevice(f"{adapter}/demux0")
-            demux.set_pes_filter(args.pid, output=d.DMX_OUT_TS_TAP, start=False)
-            node = DvrDevice(args.device)
-        else:
-            node = demux = DemuxDevice(args.device)
-            demux.set_pes_filter(args.pid, start=False)
-        try:
-            yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
-                             max_frames=args.count, duration=args.duration,
-                             snapshot_interval=1.0, start_filter=demux.start)
-        finally:
-            node.close()
-    finally:
-        if demux is not None:
-            demux.close()
+    if not args.to:
+        if memory == "dmabuf" and source is None:
+            raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or "
+                             "--udmabuf")
+        if memory == "mmap" and source is not None:
+            raise ValueError("a dma-buf source needs --memory dmabuf")
+    return StreamSpec((args.device, *(args.to or ())), count=args.buffers or VIDEO_BUFFERS,
+                      memory=memory,
+                      source=source, pixelformat=args.format, width=width, height=height,
+                      fps=args.fps, max_frames=args.count, duration=args.duration)
 
 
 # --- running -------------------------------------------------------------------------------
 
 
-def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
+def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnapshot:
     stop = threading.Event()
     progress = None if args.quiet else _Progress()
 
-    args.granted_seen = getattr(args, "granted_seen", False)
+    said = False
 
     def on_snapshot(snap: StreamSnapshot) -> None:
-        if hasattr(args, "adjusted"):
-            _granted(args, snap)
+        nonlocal said
+        if not said and snap.queues:
+            said = True  # the first snapshot after REQBUFS: what the driver granted
+            say_adjustments(snap, args, report)
         if progress is not None:
             progress.show(snap)
 
+    def on_sigint(*_: object) -> None:
+        report.interrupted = True
+        stop.set()
+
+    report.negotiated = negotiated(stream)
+    size = report.requested.get("buffer_size_bytes")
+    if size is not None:
+        from core.adjusted import ts_size_warning
+
+        warning = ts_size_warning(size)
+        if warning is not None:
+            report.warnings.append(warning)
+            print(f"mediatui: warning: {warning}", file=sys.stderr)
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, on_sigint)
     global _LOOP_CPU
     before = resource.getrusage(resource.RUSAGE_SELF)
     try:
@@ -325,6 +236,9 @@ def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
             progress.done()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
+        report.granted = granted(stream)
+        if report.negotiated is not None:
+            report.negotiated["buffers"] = stream.queues[stream.primary].count
 
 
 class _Progress:
@@ -364,7 +278,7 @@ def progress_line(snap: StreamSnapshot) -> str:
         line = (f"{q.path}: {t.buffers} buffers  {_fmt(t.bytes_per_s, '.0f')} B/s  "
                 f"{_fmt(t.packets_per_s, '.0f')} pkt/s  cc errors {t.cc_errors}  "
                 f"sync losses {t.sync_losses}  {queued}")
-        return "  ".join((line, *t.warnings))
+        return "  ".join((line, *t.warnings))  # why nothing arrives (core.stream.stall)
     s = q.stats
     assert s is not None
     return (f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  "
@@ -383,13 +297,121 @@ def _cpu() -> dict[str, float]:
     return out
 
 
-def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[str, Any]:
-    """The final statistics as plain values; the full snapshot under ``"snapshot"``."""
+# --- the report --------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What the verb knows besides the snapshots: the request, what the driver gave."""
+
+    requested: dict[str, Any]
+    negotiated: dict[str, Any] | None
+    granted: dict[str, Any] | None = None  # DVB: DMX_REQBUFS count and size granted
+    interrupted: bool = False  # Ctrl-C ended the stream
+    warnings: list[str] = field(default_factory=list)  # set-up warnings (DVB size % 188)
+
+
+def say_adjustments(snap: StreamSnapshot, args: argparse.Namespace, report: Report) -> None:
+    """On stderr, one line per value the driver changed (core.adjusted): the buffer
+    count each queue was granted, the DVB buffer size, the format and frame rate."""
+    from core import adjusted
+
+    found: list[adjusted.Adjustment | None] = []
+    asked_count = report.requested.get("buffers")
+    for q in snap.queues:
+        ioctl = "DMX_REQBUFS" if q.role == "dvb" else "VIDIOC_REQBUFS"
+        if asked_count is not None:
+            found.append(adjusted.buffer_count(q.path, ioctl, asked_count, len(q.buffers)))
+        size = report.requested.get("buffer_size_bytes")
+        if q.role == "dvb" and size is not None and q.buffers and q.buffers[0].planes:
+            found.append(adjusted.buffer_size(q.path, ioctl, size,
+                                              q.buffers[0].planes[0].length))
+    got = report.negotiated
+    if got is not None and snap.queues:
+        path = snap.queues[0].path
+        found.append(adjusted.pixel_format(path, args.format, args.size, got["fourcc"],
+                                           got["width"], got["height"]))
+        interval = got.get("frame_interval")
+        if args.fps and interval:
+            found.append(adjusted.frame_rate(path, args.fps, interval["numerator"],
+                                             interval["denominator"]))
+    for a in found:
+        if a is not None:
+            print(escape(f"mediatui: {a.path}: {a.message}"), file=sys.stderr)
+
+
+def requested(args: argparse.Namespace, spec: StreamSpec) -> dict[str, Any]:
+    """The ``requested`` record: video ``{fourcc, width, height, frame_interval}`` (null
+    where the driver's current value is kept), DVB ``{pid, buffer_size_bytes}``; both
+    with ``buffers`` (the count REQBUFS asks for), as the set-up asks for them."""
+    if spec.is_dvb:
+        return {"buffers": spec.count, "pid": spec.pid, "buffer_size_bytes": spec.buffer_size}
+    from core.negotiation import VideoRequest
+
+    width, height = args.size if args.size else (None, None)
+    req = VideoRequest.from_fps(args.format, width, height, args.fps).as_dict()
+    return {"buffers": spec.count, **req}
+
+
+def negotiated(stream: Stream) -> dict[str, Any] | None:
+    """The main queue's format and frame interval read back after set-up (G_FMT,
+    G_PARM), with ``adjusted``: the requested keys the driver changed.  None for DVB."""
+    from core.negotiation import read_negotiated
+    from core.stream.vqueue import VideoQueue
+
+    q = stream.queues[stream.primary]
+    if not isinstance(q, VideoQueue):
+        return None
+    got = read_negotiated(q.dev, q.buf_type)
+    return None if got is None else got.as_dict()
+
+
+def granted(stream: Stream) -> dict[str, Any] | None:
+    """DVB: the DMX_REQBUFS count and size the driver granted (None before allocation)."""
+    from core.stream.dvbqueue import DvbQueue
+
+    q = stream.queues[stream.primary]
+    if not isinstance(q, DvbQueue) or not q.count:
+        return None
+    return {"buffers": q.count, "buffer_size_bytes": q.size}
+
+
+def _adjusted(report: Report) -> list[str]:
+    from core.negotiation import adjusted
+
+    return adjusted(report.requested, report.negotiated or report.granted)
+
+
+def no_data_reason(snap: StreamSnapshot) -> str | None:
+    """Why a stream that ended normally is still a failure: it received no data."""
+    if not snap.queues or snap.error is not None:
+        return None
+    q = snap.main
+    if q.ts is not None:
+        if q.ts.bytes:
+            return None
+        return (f"{q.path}: no data: 0 TS packets in {snap.elapsed:.1f} s. Nothing matched "
+                "the PID filter, or the frontend is not tuned and locked (try --tune HZ, "
+                "or check `mediatui info` on the frontend).")
+    if q.frames:
+        return None
+    what = "returned" if q.role == "output" else "filled"
+    return (f"{q.path}: no data: the driver {what} no buffer in {snap.elapsed:.1f} s "
+            f"({q.name}, {len(q.buffers)} buffers queued). Is the source producing frames "
+            "(input selected, signal present, pipeline linked)?")
+
+
+def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
+            report: Report | None = None) -> dict[str, Any]:
+    """The ``mediatui.stream/1`` payload: the main queue's statistics as plain values,
+    what was requested and what the driver gave, the full snapshot under ``"snapshot"``."""
+    from core.stream.snapshot import per_pid
+
     out: dict[str, Any] = {"elapsed_s": snap.elapsed, "state": str(snap.state)}
     if snap.queues:
         q = snap.main
-        out["device"] = q.path
-        out["queue"] = q.name
+        out["path"] = q.path
+        out["buf_type"] = q.name
         out["memory"] = q.memory
         out["buffers"] = len(q.buffers)
         out["frames"] = q.frames
@@ -403,23 +425,58 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[s
             t = q.ts
             out.update(bytes=t.bytes, packets=t.packets, bytes_per_s=t.bytes_per_s,
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
-                       cc_errors=t.cc_errors,
-                       cc_errors_by_pid={f"{pid:#06x}": n for pid, n in t.cc_errors_by_pid},
+                       cc_errors=t.cc_errors, cc_errors_by_pid=per_pid(t.cc_errors_by_pid),
                        dmx_flags=dict(t.dmx_flags), warnings=list(t.warnings))
         out["starvations"] = q.depth.starvations
+    if report is not None:
+        out["requested"] = report.requested
+        out["negotiated"] = report.negotiated if report.negotiated is not None else report.granted
+        out["adjusted"] = _adjusted(report)
+        out["interrupted"] = report.interrupted
+        if report.warnings:
+            out["warnings"] = [*out.get("warnings", []), *report.warnings]
     if snap.error is not None:
-        out["error"] = {"kind": snap.error.kind, "ioctl": snap.error.ioctl,
-                        "errno": snap.error.errno_name, "title": snap.error.title,
-                        "explanation": snap.error.explanation}
+        e = snap.error
+        out["error"] = {"kind": e.kind, "path": e.path, "ioctl": e.ioctl, "errno": e.errno,
+                        "errno_name": e.errno_name, "title": e.title,
+                        "explanation": e.explanation}
     if cpu is not None:
         out["cpu"] = cpu
     out["snapshot"] = snap.as_dict()
     return out
 
 
-def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> str:
+def _asked_text(report: Report) -> list[str]:
+    """``format: asked 641x480 YUYV @ 1/30 s, driver gave 640x480 YUYV @ 1/30 s``."""
+    got = report.negotiated
+    if got is None:
+        if report.granted is None:
+            return []
+        g = report.granted
+        line = f"buffers: {g['buffers']} x {g['buffer_size_bytes']} bytes (DMX_REQBUFS)"
+        adjusted = _adjusted(report)
+        return [line + (f"  adjusted by the driver: {', '.join(adjusted)}" if adjusted else "")]
+    req = report.requested
+    planes = ", ".join(f"{p['bytesperline']}/{p['sizeimage']}" for p in got["planes"])
+    gave = (f"{got['width']}x{got['height']} {got['fourcc']} {got['field']}"
+            f" @ {fract_text(got['frame_interval'])} s (bytesperline/sizeimage {planes})")
+    asked = [f"{req['width']}x{req['height']}" if req["width"] is not None else "",
+             req["fourcc"] or "",
+             f"@ {fract_text(req['frame_interval'])} s" if req["frame_interval"] else ""]
+    asked_text = " ".join(a for a in asked if a) or "the current format"
+    lines = [f"format: asked {asked_text}; driver gave {gave}"]
+    adjusted = _adjusted(report)
+    if adjusted:
+        lines.append(f"  adjusted by the driver: {', '.join(adjusted)}")
+    return lines
+
+
+def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
+           report: Report | None = None) -> str:
     """The final statistics as text, one queue per paragraph."""
     lines = [f"streamed for {snap.elapsed:.2f} s ({snap.state})"]
+    if report is not None:
+        lines += _asked_text(report)
     for k, q in enumerate(snap.queues):
         mark = "*" if k == snap.primary else " "
         head = f"{mark} {q.path} {q.name} ({q.memory} x{len(q.buffers)}"

@@ -8,7 +8,6 @@ object a line (NDJSON).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ import time
 from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
 from mediatui.verbs import options
 from mediatui.verbs.list_ import clean
+from mediatui.verbs.output import print_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,10 +75,9 @@ def run(args: argparse.Namespace) -> int:
 def print_event(event: HotplugEvent, *, as_json: bool) -> None:
     wall = time.time() - (time.monotonic() - event.timestamp)
     if as_json:
-        record = {"time": round(wall, 6), **event.as_dict()}
-        sys.stdout.write(json.dumps(record, default=str) + "\n")
-    else:
-        sys.stdout.write(event_line(event, wall) + "\n")
+        print_line("watch", {"time_s": round(wall, 6), **event.as_dict()})
+        return
+    sys.stdout.write(event_line(event, wall) + "\n")
     sys.stdout.flush()
 
 

@@ -60,7 +60,7 @@ def test_untuned_dvb_stream_says_why(roles: dict[str, str]) -> None:
     demux gets nothing, and after 3 s the statistics say the frontend is not locked,
     with its FE_READ_STATUS (read through a read-only open)."""
     code, out, err = _cli("stream", roles["demux"], "-t", "5", "--json", "-q")
-    assert code == 0, err
+    assert code in (0, 1), err  # 1: no data (the README's exit codes)
     doc = json.loads(out)
     if doc["frames"]:
         pytest.skip("the frontend was already tuned in this boot (data arrived)")
