@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core import ioctl as chokepoint
 from core.abi import dmabuf as abi
-from core.errors import media_error
+from core.errors import media_error, open_error
 from core.fdinfo import DmabufInfo, dmabuf_info
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -128,9 +128,7 @@ class DmaHeap:
         try:
             heap_fd = chokepoint.open_node(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
-            raise media_error(
-                exc, ioctl="open", path=self.path, facts={"path": self.path}
-            ) from None
+            raise open_error(exc, self.path) from None
         try:
             data = abi.dma_heap_allocation_data(len=size, fd_flags=os.O_RDWR | os.O_CLOEXEC)
             try:
@@ -161,9 +159,7 @@ class Udmabuf:
             try:
                 dev = chokepoint.open_node(self.path, os.O_RDWR | os.O_CLOEXEC)
             except OSError as exc:
-                raise media_error(
-                    exc, ioctl="open", path=self.path, facts={"path": self.path}
-                ) from None
+                raise open_error(exc, self.path) from None
             try:
                 create = abi.udmabuf_create(
                     memfd=memfd, flags=abi.UDMABUF_FLAGS_CLOEXEC, offset=0, size=size

@@ -1,22 +1,38 @@
 """Typed media errors that say *why* the kernel refused, not only that it did.
 
 Below this module everything is a raw ``OSError``.  Device objects catch it where they
-know the context of the call (which queue, which memory type, whether it is
-streaming, the requested index/plane/flags…) and raise a :class:`MediaError` built by
-:func:`media_error`, whose ``title`` fits a notification and whose ``explanation``
-names the likely kernel reason, taken from the kernel documentation for the ioctl
-(VIDIOC_EXPBUF, DMX_EXPBUF, DMX_REQBUFS, DMABUF importing) and from videobuf2/dvb_vb2.
+know the context of the call and raise a :class:`MediaError` built by
+:func:`media_error` from typed facts (:mod:`core.facts`: queue ownership, plane sizes,
+export arguments, the frontend's range…).  Its ``title`` fits a notification and its
+``explanation`` names the likely kernel reason, taken from the kernel documentation for
+the ioctl and from videobuf2/dvb_vb2/dmxdev (rule ids in ``docs/kernel-rules.md``).
 """
 
 from __future__ import annotations
 
 import errno as E
-import grp
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-Facts = Mapping[str, Any]
+from core.facts import (
+    AllocationFacts,
+    BufferFacts,
+    DvbAllocationFacts,
+    ExportFacts,
+    Facts,
+    FilterFacts,
+    FormatFacts,
+    NodeAccess,
+    NodeKind,
+    PollFacts,
+    QueueFacts,
+    TuneFacts,
+    node_access,
+)
+
+# Explanations fall back to this when nothing more specific is known.
+NO_DETAIL = "The kernel gave no more detail for this error."
 
 
 class MediaError(Exception):
@@ -63,6 +79,20 @@ class DeviceGone(MediaError):
     """The node disappeared (unplugged, driver unbound): ENODEV, or POLLERR on poll."""
 
 
+class NoDevice(MediaError):
+    """ENXIO: the node's device number has no device behind it (a stale node, /dev/tty
+    without a controlling terminal); nothing was unplugged while in use."""
+
+
+class NotAMediaNode(MediaError):
+    """The path is not a V4L2, DVB, media-controller, dma-heap or udmabuf node; it was
+    never opened (opening a watchdog arms it, opening a serial port raises DTR)."""
+
+
+class PathError(MediaError):
+    """The path itself is wrong: ENOENT, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG."""
+
+
 class PermissionDenied(MediaError):
     """EACCES/EPERM opening or using a node."""
 
@@ -92,12 +122,21 @@ class OutOfMemory(MediaError):
 
 
 class LastBufferDequeued(MediaError):
-    """EPIPE: a mem2mem queue already returned its LAST buffer."""
+    """EPIPE from DQBUF: a mem2mem queue already returned its LAST buffer (K12)."""
+
+
+class PipelineInvalid(MediaError):
+    """EPIPE from STREAMON: media-controller link validation failed on the pipeline."""
 
 
 _CLASS_BY_ERRNO: dict[int, type[MediaError]] = {
     E.ENODEV: DeviceGone,
-    E.ENXIO: DeviceGone,
+    E.ENXIO: NoDevice,
+    E.ENOENT: PathError,
+    E.ENOTDIR: PathError,
+    E.EISDIR: PathError,
+    E.ELOOP: PathError,
+    E.ENAMETOOLONG: PathError,
     E.EACCES: PermissionDenied,
     E.EPERM: PermissionDenied,
     E.ENOTTY: NotSupported,
@@ -108,10 +147,16 @@ _CLASS_BY_ERRNO: dict[int, type[MediaError]] = {
     E.EFAULT: MemoryFault,
     E.ENOMEM: OutOfMemory,
     E.ENOBUFS: OutOfMemory,
-    E.EPIPE: LastBufferDequeued,
 }
 
-Explainer = Callable[[Facts], tuple[str, str]]
+# EPIPE means different things per ioctl: never file it by errno alone.
+_CLASS_BY_CALL: dict[tuple[str, int], type[MediaError]] = {
+    ("VIDIOC_DQBUF", E.EPIPE): LastBufferDequeued,
+    ("VIDIOC_STREAMON", E.EPIPE): PipelineInvalid,
+}
+
+Explanation = tuple[str, str]
+Explainer = Callable[[Facts | None], Explanation]
 _RULES: dict[tuple[str, int], Explainer] = {}
 
 
@@ -133,63 +178,123 @@ def media_error(
 ) -> MediaError:
     """Turn an ``OSError`` (or a bare errno) from ``ioctl`` into a typed, explained error.
 
-    ``facts`` is what the caller knows about the call and the queue; the explainers use
-    it to pick the cause that applies (see each ``_rule`` for the keys it reads).
+    ``ioctl`` is the kernel's name of the call ("VIDIOC_QBUF"; "open", "mmap", "poll"
+    for those syscalls); ``facts`` is one :mod:`core.facts` value describing what the
+    caller knew.  The explanation for (ioctl, errno) is chosen first, then one for the
+    errno whatever the call; the class follows the call and errno the same way.
     """
     err = exc if isinstance(exc, int) else (exc.errno or 0)
-    facts = facts or {}
     key = (ioctl or "open", err)
     explainer = _RULES.get(key) or _GENERIC.get(err)
     if explainer is not None:
         title, explanation = explainer(facts)
     else:
         title = f"{ioctl or 'operation'} failed: {os.strerror(err)}"
-        explanation = "The kernel gave no more detail for this error."
-    cls = _CLASS_BY_ERRNO.get(err, MediaError)
+        explanation = NO_DETAIL
+    cls = _CLASS_BY_CALL.get(key) or _CLASS_BY_ERRNO.get(err, MediaError)
     return cls(path=path, ioctl=ioctl, errno=err, title=title, explanation=explanation)
 
 
-# --- generic causes, whatever the ioctl -------------------------------------------------
+def has_specific_explanation(ioctl: str, err: int) -> bool:
+    """True when (ioctl, errno) gets an explanation of its own or of its errno."""
+    return (ioctl, err) in _RULES or err in _GENERIC
 
 
-def _node_group(facts: Facts) -> str:
-    path = facts.get("path")
-    try:
-        st = os.stat(path) if path else None
-    except OSError:
-        st = None
-    if st is None:
-        return "video"
-    try:
-        return grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        return str(st.st_gid)
+def open_error(exc: OSError, path: str) -> MediaError:
+    """The explained error for a failed open of ``path``: EACCES/EPERM say who may open
+    the node (its mode, owner and group, and whether the user is in that group)."""
+    facts = node_access(path) if exc.errno in (E.EACCES, E.EPERM) else None
+    return media_error(exc, ioctl="open", path=path, facts=facts)
 
 
-def _eacces(facts: Facts) -> tuple[str, str]:
-    group = _node_group(facts)
-    if group == "root":
+def not_a_media_node(kind: NodeKind) -> NotAMediaNode:
+    """The error for a path that :mod:`core.nodekind` refused to open."""
+    return NotAMediaNode(
+        path=kind.path,
+        ioctl="open",
+        errno=None,
+        title=f"Not a media node: {kind.describe()}",
+        explanation="mediatui opens only V4L2 (video4linux), DVB, media-controller, "
+        "dma-heap and udmabuf character devices, and refused to open this path at all "
+        "(opening some devices has side effects: a watchdog arms, a serial port raises "
+        "DTR). Pick a node from `mediatui list`.",
+    )
+
+
+def _queue_of(facts: Facts | None) -> QueueFacts | None:
+    if isinstance(facts, QueueFacts):
+        return facts
+    if isinstance(facts, AllocationFacts | BufferFacts | ExportFacts | DvbAllocationFacts):
+        return facts.queue
+    if isinstance(facts, FormatFacts):
+        return facts.queue
+    return None
+
+
+# --- generic causes, whatever the call ----------------------------------------------------
+
+
+def _eacces(facts: Facts | None) -> Explanation:
+    if not isinstance(facts, NodeAccess):
         return (
             "Permission denied",
-            "The node belongs to root:root (devtmpfs without udev rules): run as root, or "
-            "let udev apply its rules so media nodes get the 'video' group.",
+            "The node's mode bits do not let this user open it (see ls -l on the node); "
+            "add the user to the node's group or run as root.",
+        )
+    who = f"{facts.mode_text} {facts.owner}:{facts.group}"
+    if facts.root_only:
+        return (
+            "Permission denied: root only",
+            f"The node is {who}: only its owner may open it, and no group or other access "
+            f"is granted, so being in group '{facts.group}' would not help. Run as root, or "
+            "have a udev rule give it a group and mode 0660.",
+        )
+    if facts.in_group:
+        return (
+            "Permission denied",
+            f"The node is {who}; you ({facts.user}) are in group '{facts.group}', but the "
+            "group bits do not grant the read/write access asked for. Change the node's "
+            "mode (a udev rule) or run as root.",
         )
     return (
         "Permission denied",
-        f"The node belongs to group '{group}': add your user to it "
-        f"(sudo usermod -aG {group} $USER, then log in again) or run as root.",
+        f"The node is {who}: its owner and group '{facts.group}' may open it; you "
+        f"({facts.user}) are not in that group. sudo usermod -aG {facts.group} "
+        f"{facts.user}, then log in again, or run as root.",
     )
 
 
-def _enodev(facts: Facts) -> tuple[str, str]:
+def _eperm(facts: Facts | None) -> Explanation:
+    return (
+        "Operation not permitted",
+        "The kernel refused this operation for this user or this open mode (a missing "
+        "capability, a security module's policy, or a node opened read-only), not "
+        "because of the node's permission bits.",
+    )
+
+
+def _enodev(facts: Facts | None) -> Explanation:
+    detail = ""
+    if isinstance(facts, PollFacts):
+        detail = f" (poll reported events {facts.events:#x})"
     return (
         "Device removed",
-        "The node no longer has a driver behind it: it was unplugged or its driver was "
-        "unbound. Close it; it may come back under the same or a new name.",
+        f"The node no longer has a driver behind it{detail}: it was unplugged or its "
+        "driver was unbound. Close it; it may come back under the same or a new name.",
     )
 
 
-def _enotty(facts: Facts) -> tuple[str, str]:
+def _enxio(facts: Facts | None) -> Explanation:
+    return (
+        "No device behind this node",
+        "The node's device number has no device registered: a stale node left in /dev "
+        "(or made by mknod) for a device that is not there, or a device that exists only "
+        "in some context (/dev/tty without a controlling terminal). This is not a removal "
+        "during use; look for the node again with `mediatui list`.",
+    )
+
+
+def _enotty(facts: Facts | None) -> Explanation:
     return (
         "Not supported by this node",
         "The driver has no handler for this ioctl: the node is not this kind of device "
@@ -197,54 +302,160 @@ def _enotty(facts: Facts) -> tuple[str, str]:
     )
 
 
-def _enoent(facts: Facts) -> tuple[str, str]:
-    return ("No such device node", "Check the path; device numbers change between boots.")
+def _enoent(facts: Facts | None) -> Explanation:
+    return (
+        "No such device node",
+        "The path does not exist: check it; device numbers change between boots.",
+    )
 
 
-def _ebusy_generic(facts: Facts) -> tuple[str, str]:
+def _enotdir(facts: Facts | None) -> Explanation:
+    return (
+        "Not a directory in the path",
+        "The path is wrong: one of its components used as a directory is a file or a "
+        "device (as in /dev/video0/x).",
+    )
+
+
+def _eisdir(facts: Facts | None) -> Explanation:
+    return (
+        "The path is a directory",
+        "The path names a directory, not a device node; name a node inside it "
+        "(e.g. /dev/video0, /dev/dvb/adapter0/demux0).",
+    )
+
+
+def _eloop(facts: Facts | None) -> Explanation:
+    return (
+        "Symbolic link loop in the path",
+        "Resolving the path met too many symbolic links (a loop): the path is wrong, "
+        "not the device. Check the links with namei -l PATH.",
+    )
+
+
+def _enametoolong(facts: Facts | None) -> Explanation:
+    return (
+        "Path too long",
+        "The path or one of its components is longer than the kernel accepts "
+        "(PATH_MAX 4096 bytes, NAME_MAX 255 per component).",
+    )
+
+
+def _ebusy_generic(facts: Facts | None) -> Explanation:
     return (
         "Device busy",
         "Another file handle owns the queue, or the queue is streaming.",
     )
 
 
-def _enomem(facts: Facts) -> tuple[str, str]:
+def _enomem(facts: Facts | None) -> Explanation:
     return (
         "Out of memory",
         "The driver could not allocate the buffers: ask for fewer or smaller buffers.",
     )
 
 
+def _eagain(facts: Facts | None) -> Explanation:
+    return (
+        "Nothing ready yet",
+        "The node is non-blocking and has nothing for this call yet: poll() and try again.",
+    )
+
+
+def _eio(facts: Facts | None) -> Explanation:
+    return (
+        "I/O error from the driver",
+        "The driver reported a hardware or protocol failure (or lost the signal); "
+        "dmesg usually names it.",
+    )
+
+
 _GENERIC: dict[int, Explainer] = {
     E.EACCES: _eacces,
-    E.EPERM: _eacces,
+    E.EPERM: _eperm,
     E.ENODEV: _enodev,
-    E.ENXIO: _enodev,
+    E.ENXIO: _enxio,
     E.ENOTTY: _enotty,
     E.ENOENT: _enoent,
+    E.ENOTDIR: _enotdir,
+    E.EISDIR: _eisdir,
+    E.ELOOP: _eloop,
+    E.ENAMETOOLONG: _enametoolong,
     E.EBUSY: _ebusy_generic,
     E.ENOMEM: _enomem,
+    E.EAGAIN: _eagain,
+    E.EIO: _eio,
 }
+
+
+# --- VIDIOC_QUERYCAP, formats -------------------------------------------------------------
+
+
+@_rule(("VIDIOC_QUERYCAP", E.EINVAL))
+def _querycap_einval(facts: Facts | None) -> Explanation:
+    return (
+        "Not a V4L2 node",
+        "The driver rejects V4L2 ioctls with EINVAL instead of ENOTTY (a dma-heap or "
+        "udmabuf node does): this node has no video capabilities to query.",
+    )
+
+
+def _type_unsupported(buf_type: str) -> Explanation:
+    return (
+        f"No {buf_type} queue on this node",
+        "The node's capabilities (QUERYCAP device_caps) do not offer this buffer type: "
+        "pick the type the node has (see `mediatui info`).",
+    )
+
+
+@_rule(("VIDIOC_G_FMT", E.EINVAL), ("VIDIOC_S_FMT", E.EINVAL), ("VIDIOC_TRY_FMT", E.EINVAL),
+       ("VIDIOC_S_PARM", E.EINVAL))
+def _fmt_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, FormatFacts) and facts.type_supported is False:
+        return _type_unsupported(facts.buf_type)
+    return (
+        "Format refused",
+        "The buffer type is not supported by this node, or (S_PARM) the driver does not "
+        "let the frame interval be set.",
+    )
+
+
+@_rule(("VIDIOC_S_FMT", E.EBUSY), ("VIDIOC_S_PARM", E.EBUSY))
+def _fmt_busy(facts: Facts | None) -> Explanation:
+    queue = _queue_of(facts)
+    if queue is not None and queue.streaming:
+        return ("Queue is streaming", "The format cannot change while streaming: STREAMOFF "
+                "and free the buffers (REQBUFS 0) first.")
+    if queue is not None and queue.owns_queue:
+        return ("Buffers are allocated", "Drivers refuse a new format while buffers sized "
+                "for the old one exist: free them with REQBUFS 0 first.")
+    return (
+        "Format locked by another file handle",
+        "Another process has buffers allocated on this node (it owns the queue, K1), so "
+        "the format cannot change until it frees them or closes (fuser -v DEVICE).",
+    )
 
 
 # --- VIDIOC_REQBUFS / CREATE_BUFS -------------------------------------------------------
 
 
 @_rule(("VIDIOC_REQBUFS", E.EBUSY), ("VIDIOC_CREATE_BUFS", E.EBUSY))
-def _reqbufs_busy(facts: Facts) -> tuple[str, str]:
-    if facts.get("streaming"):
+def _reqbufs_busy(facts: Facts | None) -> Explanation:
+    queue = _queue_of(facts)
+    if queue is not None and queue.streaming:
         return (
             "Queue is streaming",
             "Buffers cannot be (re)allocated while the queue streams: STREAMOFF first.",
         )
-    if facts.get("owner") is False or not facts.get("has_buffers", True):
+    if queue is not None and not queue.owns_queue:
         return (
             "Another file handle owns this queue",
             "videobuf2 gives the queue to the file handle whose REQBUFS/CREATE_BUFS "
             "allocated it; others get EBUSY until it frees them (REQBUFS 0) or closes. "
             "Look for another process with the node open (fuser -v DEVICE).",
         )
-    if facts.get("count") == 0 and facts.get("in_use") and not facts.get("orphaned_bufs"):
+    if (isinstance(facts, AllocationFacts) and facts.count == 0 and facts.queue.in_use
+            and not facts.queue.orphaned_bufs):
         return (
             "Buffers are still mapped or exported",
             "This queue does not support orphaned buffers (no ORPHANED_BUFS capability), "
@@ -259,13 +470,13 @@ def _reqbufs_busy(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_REQBUFS", E.EINVAL), ("VIDIOC_CREATE_BUFS", E.EINVAL))
-def _reqbufs_einval(facts: Facts) -> tuple[str, str]:
-    memory = facts.get("memory", "this")
-    if facts.get("memory_mismatch"):
+def _reqbufs_einval(facts: Facts | None) -> Explanation:
+    memory = facts.memory if isinstance(facts, AllocationFacts) else "this"
+    if isinstance(facts, AllocationFacts) and facts.memory_mismatch:
         return (
             "Memory type differs from the existing buffers",
-            "CREATE_BUFS must use the memory type of the buffers already allocated "
-            "(free them with REQBUFS 0 to switch).",
+            f"CREATE_BUFS must use the memory type of the buffers already allocated "
+            f"({facts.queue.memory}); free them with REQBUFS 0 to switch.",
         )
     return (
         f"{memory} buffers not supported on this queue",
@@ -276,28 +487,34 @@ def _reqbufs_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_CREATE_BUFS", E.ENOBUFS), ("VIDIOC_REQBUFS", E.ENOBUFS))
-def _create_enobufs(facts: Facts) -> tuple[str, str]:
+def _create_enobufs(facts: Facts | None) -> Explanation:
+    most = facts.max_num_buffers if isinstance(facts, AllocationFacts) else None
     return (
         "Queue is full",
         f"The queue already holds its maximum number of buffers "
-        f"(max_num_buffers={facts.get('max_num_buffers', '?')}).",
+        f"(max_num_buffers={most if most is not None else 'not reported'}).",
     )
 
 
 # --- VIDIOC_QUERYBUF / mmap --------------------------------------------------------------
 
 
+def _index_text(facts: Facts | None) -> str:
+    index = facts.index if isinstance(facts, BufferFacts | ExportFacts) else None
+    return "?" if index is None else str(index)
+
+
 @_rule(("VIDIOC_QUERYBUF", E.EINVAL))
-def _querybuf_einval(facts: Facts) -> tuple[str, str]:
+def _querybuf_einval(facts: Facts | None) -> Explanation:
     return (
-        f"No buffer {facts.get('index', '?')} on this queue",
+        f"No buffer {_index_text(facts)} on this queue",
         "The index is out of range or the buffer type is wrong for this queue "
         "(indices come from REQBUFS/CREATE_BUFS; they can be sparse).",
     )
 
 
 @_rule(("mmap", E.EINVAL))
-def _mmap_einval(facts: Facts) -> tuple[str, str]:
+def _mmap_einval(facts: Facts | None) -> Explanation:
     return (
         "Cannot map this buffer",
         "Only MMAP queues can be mapped, with MAP_SHARED, a length no larger than the "
@@ -308,57 +525,42 @@ def _mmap_einval(facts: Facts) -> tuple[str, str]:
 # --- VIDIOC_EXPBUF / DMX_EXPBUF ------------------------------------------------------------
 
 
-def _bad_export_flags(facts: Facts) -> tuple[str, str]:
+def _bad_export_flags(facts: ExportFacts) -> Explanation:
     """VIDIOC_EXPBUF and DMX_EXPBUF accept the same open(2) flags."""
-    flags = facts.get("flags")
     return (
-        f"Invalid export flags {flags:#x}" if isinstance(flags, int) else "Invalid flags",
+        f"Invalid export flags {facts.flags:#x}",
         "Only O_CLOEXEC and an access mode (O_RDONLY, O_WRONLY, O_RDWR) are allowed.",
     )
 
 
-def _index_out_of_range(facts: Facts) -> bool:
-    index, num_buffers = facts.get("index"), facts.get("num_buffers")
-    return bool(facts.get("bad_index")) or (
-        isinstance(index, int) and isinstance(num_buffers, int) and index >= num_buffers
-    )
-
-
 @_rule(("VIDIOC_EXPBUF", E.EINVAL))
-def _expbuf_einval(facts: Facts) -> tuple[str, str]:
-    index, plane = facts.get("index"), facts.get("plane")
-    memory = facts.get("memory")
-    if memory is not None and memory != "mmap":
-        return (
-            "Queue is not in MMAP mode",
-            f"VIDIOC_EXPBUF exports MMAP buffers only; this queue holds {memory} buffers. "
-            "Request MMAP buffers to export them.",
-        )
-    if facts.get("bad_flags"):
-        return _bad_export_flags(facts)
-    num_buffers = facts.get("num_buffers")
-    if _index_out_of_range(facts):
-        return (
-            f"No buffer {index} on this queue",
-            f"Valid indices are those allocated with REQBUFS/CREATE_BUFS "
-            f"({num_buffers} buffer(s) here).",
-        )
-    num_planes = facts.get("num_planes")
-    if facts.get("bad_plane") or (
-        isinstance(plane, int) and isinstance(num_planes, int) and plane >= num_planes
-    ):
-        if facts.get("multiplanar"):
-            detail = f"the format has {num_planes} plane(s), numbered from 0"
-        else:
-            detail = "the single-planar API requires plane 0"
-        return (f"Plane {plane} does not exist", f"Invalid plane: {detail}.")
-    if facts.get("type_mismatch"):
-        return (
-            "Wrong buffer type",
-            "The type must be the buffer type used with REQBUFS for this queue.",
-        )
-    if facts.get("no_buffers"):
-        return ("No buffers allocated", "Allocate MMAP buffers with REQBUFS first.")
+def _expbuf_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, ExportFacts):
+        queue = facts.queue
+        if facts.type_supported is False:
+            return _type_unsupported(queue.buf_type)
+        if queue.memory is not None and queue.memory != "mmap":
+            return (
+                "Queue is not in MMAP mode",
+                f"VIDIOC_EXPBUF exports MMAP buffers only; this queue holds {queue.memory} "
+                "buffers. Request MMAP buffers to export them.",
+            )
+        if facts.bad_flags:
+            return _bad_export_flags(facts)
+        if facts.bad_index:
+            return (
+                f"No buffer {facts.index} on this queue",
+                f"Valid indices are those allocated with REQBUFS/CREATE_BUFS "
+                f"({queue.num_buffers} buffer(s) here).",
+            )
+        if facts.bad_plane:
+            if facts.multiplanar:
+                detail = f"the format has {facts.num_planes} plane(s), numbered from 0"
+            else:
+                detail = "the single-planar API requires plane 0"
+            return (f"Plane {facts.plane} does not exist", f"Invalid plane: {detail}.")
+        if not queue.owns_queue:
+            return ("No buffers allocated", "Allocate MMAP buffers with REQBUFS first.")
     return (
         "Export refused",
         "The queue is not in MMAP mode, or DMABUF exporting is not supported by its "
@@ -367,7 +569,7 @@ def _expbuf_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_EXPBUF", E.ENOTTY))
-def _expbuf_enotty(facts: Facts) -> tuple[str, str]:
+def _expbuf_enotty(facts: Facts | None) -> Explanation:
     return (
         "Exporting is not supported",
         "The driver has no VIDIOC_EXPBUF handler (it does not use videobuf2's "
@@ -376,7 +578,7 @@ def _expbuf_enotty(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_EXPBUF", E.EBUSY))
-def _expbuf_ebusy(facts: Facts) -> tuple[str, str]:
+def _expbuf_ebusy(facts: Facts | None) -> Explanation:
     return (
         "Queue owned by another file handle",
         "Only the file handle that allocated the buffers can export them "
@@ -385,18 +587,18 @@ def _expbuf_ebusy(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("DMX_EXPBUF", E.EINVAL))
-def _dmx_expbuf_einval(facts: Facts) -> tuple[str, str]:
-    index = facts.get("index")
-    if facts.get("bad_flags"):
-        return _bad_export_flags(facts)
-    num_buffers = facts.get("num_buffers")
-    if _index_out_of_range(facts):
-        return (
-            f"No buffer {index} on this demux",
-            f"Valid indices are 0..count-1 from DMX_REQBUFS ({num_buffers} here).",
-        )
-    if facts.get("no_buffers"):
-        return ("No buffers allocated", "Call DMX_REQBUFS before DMX_EXPBUF.")
+def _dmx_expbuf_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, ExportFacts):
+        if facts.bad_flags:
+            return _bad_export_flags(facts)
+        if facts.bad_index:
+            return (
+                f"No buffer {facts.index} on this demux",
+                f"Valid indices are 0..count-1 from DMX_REQBUFS "
+                f"({facts.queue.num_buffers} here).",
+            )
+        if not facts.queue.owns_queue:
+            return ("No buffers allocated", "Call DMX_REQBUFS before DMX_EXPBUF.")
     return (
         "Export refused",
         "The queue is not in MMAP mode, or DMABUF exporting is not supported, or the "
@@ -407,7 +609,7 @@ def _dmx_expbuf_einval(facts: Facts) -> tuple[str, str]:
 # --- DVB mmap API ----------------------------------------------------------------------------
 
 
-def _dmx_api_absent(facts: Facts) -> tuple[str, str]:
+def _dmx_api_absent(facts: Facts | None) -> Explanation:
     return (
         "No DVB mmap API in this kernel",
         "The DMX_REQBUFS/QUERYBUF/EXPBUF/QBUF/DQBUF ioctls exist only when the kernel "
@@ -422,8 +624,8 @@ for _ioctl in ("DMX_REQBUFS", "DMX_QUERYBUF", "DMX_EXPBUF", "DMX_QBUF", "DMX_DQB
 
 
 @_rule(("DMX_REQBUFS", E.EINVAL))
-def _dmx_reqbufs_einval(facts: Facts) -> tuple[str, str]:
-    if facts.get("api_absent"):
+def _dmx_reqbufs_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, DvbAllocationFacts) and facts.api_absent:
         return _dmx_api_absent(facts)
     return (
         "DMX_REQBUFS refused",
@@ -433,7 +635,7 @@ def _dmx_reqbufs_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("DMX_REQBUFS", E.EBUSY))
-def _dmx_reqbufs_busy(facts: Facts) -> tuple[str, str]:
+def _dmx_reqbufs_busy(facts: Facts | None) -> Explanation:
     return (
         "Demux queue is streaming",
         "The first DMX_QBUF started the queue and DMX_STOP does not stop it: buffers "
@@ -442,15 +644,94 @@ def _dmx_reqbufs_busy(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("DMX_QBUF", E.EINVAL), ("DMX_QUERYBUF", E.EINVAL), ("DMX_DQBUF", E.EINVAL))
-def _dmx_buf_einval(facts: Facts) -> tuple[str, str]:
-    if facts.get("not_streaming"):
+def _dmx_buf_einval(facts: Facts | None) -> Explanation:
+    queue = _queue_of(facts)
+    if isinstance(facts, BufferFacts) and facts.index is None and queue is not None \
+            and not queue.streaming:
         return (
             "Demux queue is not streaming",
             "DMX_DQBUF only works after the first DMX_QBUF started the queue.",
         )
     return (
-        f"No buffer {facts.get('index', '?')} on this demux",
+        f"No buffer {_index_text(facts)} on this demux",
         "The index is out of range or the buffer is already queued.",
+    )
+
+
+@_rule(("DMX_SET_PES_FILTER", E.EINVAL), ("DMX_SET_FILTER", E.EINVAL))
+def _dmx_filter_einval(facts: Facts | None) -> Explanation:
+    return (
+        "Filter refused",
+        "The filter's input, output or PES type is not one the demux knows "
+        "(dmxdev checks pes_type <= DMX_PES_OTHER and the output against its capabilities).",
+    )
+
+
+@_rule(("DMX_START", E.EINVAL))
+def _dmx_start_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, FilterFacts):
+        if not facts.filter_set:
+            return (
+                "No filter set on this demux fd",
+                "DMX_START starts the filter set by DMX_SET_PES_FILTER or DMX_SET_FILTER on "
+                "the same file handle; none was set (dmxdev: state below DMXDEV_STATE_SET).",
+            )
+        if facts.pid is not None and facts.pid > facts.max_pid:
+            return (
+                f"PID {facts.pid:#x} out of range",
+                f"The demux feeds PIDs 0..{facts.max_pid - 1:#x}, and {facts.max_pid:#x} for "
+                "the whole transport stream; the filter was accepted but cannot start.",
+            )
+    return (
+        "DMX_START refused",
+        "No filter is set on this file handle, or the filter's PID is above 0x2000, or "
+        "the demux feed is in a state that cannot start.",
+    )
+
+
+@_rule(("DMX_SET_BUFFER_SIZE", E.EBUSY))
+def _dmx_size_busy(facts: Facts | None) -> Explanation:
+    return (
+        "Filter is running",
+        "The demux ring buffer cannot be resized while its filter runs: DMX_STOP first.",
+    )
+
+
+# --- DVB frontend -----------------------------------------------------------------------
+
+
+@_rule(("FE_SET_PROPERTY", E.EINVAL))
+def _fe_set_property_einval(facts: Facts | None) -> Explanation:
+    if not isinstance(facts, TuneFacts):
+        return (
+            "Tuning parameters refused",
+            "A property value is outside what this frontend supports (frequency, "
+            "bandwidth, delivery system).",
+        )
+    lo, hi = facts.frequency_min, facts.frequency_max
+    known = lo is not None and hi is not None
+    span = f"{lo:,} to {hi:,} {facts.unit}" if known else "unknown (FE_GET_INFO failed)"
+    if facts.out_of_range:
+        return (
+            f"Frequency {facts.frequency:,} {facts.unit} out of range",
+            f"This frontend tunes {span} (FE_GET_INFO); dvb_frontend refuses any "
+            "frequency outside it with EINVAL.",
+        )
+    system = f" for {facts.delivery_system}" if facts.delivery_system else ""
+    return (
+        "Tuning parameters refused",
+        f"The frequency {facts.frequency:,} {facts.unit} is inside the frontend's range "
+        f"({span}), so another parameter{system} is not supported (delivery system, "
+        "bandwidth, modulation).",
+    )
+
+
+@_rule(("FE_SET_PROPERTY", E.EPERM))
+def _fe_set_property_eperm(facts: Facts | None) -> Explanation:
+    return (
+        "Frontend opened read-only",
+        "dvb_frontend lets a read-only file handle only read (FE_GET_INFO, status): "
+        "tuning needs the frontend opened read-write, which only one process may do.",
     )
 
 
@@ -458,35 +739,32 @@ def _dmx_buf_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_QBUF", E.EINVAL), ("VIDIOC_PREPARE_BUF", E.EINVAL))
-def _qbuf_einval(facts: Facts) -> tuple[str, str]:
-    if facts.get("too_small"):
-        return (
-            "dma-buf too small for this plane",
-            f"Plane {facts.get('plane', 0)} needs at least {facts.get('min_length')} bytes "
-            f"but the dma-buf has {facts.get('dmabuf_size')} (videobuf2: 'invalid dmabuf "
-            "length'). Allocate a larger buffer or pick a smaller format.",
-        )
-    if facts.get("bad_fd"):
-        return (
-            "Not a dma-buf fd",
-            "The fd passed in m.fd is not an open dma-buf file descriptor.",
-        )
-    if facts.get("state") and facts.get("state") != "dequeued":
-        return (
-            f"Buffer {facts.get('index')} is {facts.get('state')}",
-            "Only a buffer that is with the application (dequeued) can be queued; "
-            "a buffer already queued must be dequeued first.",
-        )
-    if facts.get("bad_index"):
-        return (
-            f"No buffer {facts.get('index')} on this queue",
-            "The index is out of range for this queue.",
-        )
-    if facts.get("memory_mismatch"):
-        return (
-            "Memory type differs from the queue's",
-            f"The queue holds {facts.get('queue_memory')} buffers.",
-        )
+def _qbuf_einval(facts: Facts | None) -> Explanation:
+    if isinstance(facts, BufferFacts):
+        plane = facts.dmabuf
+        if plane is not None and plane.too_small:
+            return (
+                "dma-buf too small for this plane",
+                f"Plane {plane.plane} needs at least {plane.min_length} bytes but the "
+                f"dma-buf has {plane.dmabuf_size} (videobuf2: 'invalid dmabuf length'). "
+                "Allocate a larger buffer or pick a smaller format.",
+            )
+        if plane is not None and plane.not_a_dmabuf:
+            return (
+                "Not a dma-buf fd",
+                "The fd passed in m.fd is not an open dma-buf file descriptor.",
+            )
+        if not facts.exists:
+            return (
+                f"No buffer {_index_text(facts)} on this queue",
+                "The index is out of range for this queue.",
+            )
+        if facts.state and facts.state != "dequeued":
+            return (
+                f"Buffer {facts.index} is {facts.state}",
+                "Only a buffer that is with the application (dequeued) can be queued; "
+                "a buffer already queued must be dequeued first.",
+            )
     return (
         "Queueing refused",
         "The buffer is not with the application, the index or memory type is wrong, "
@@ -495,8 +773,8 @@ def _qbuf_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_QBUF", E.EFAULT), ("VIDIOC_PREPARE_BUF", E.EFAULT))
-def _qbuf_efault(facts: Facts) -> tuple[str, str]:
-    source = facts.get("source")
+def _qbuf_efault(facts: Facts | None) -> Explanation:
+    source = facts.import_source if isinstance(facts, BufferFacts) else None
     if source == "udmabuf":
         return (
             "The queue cannot map this udmabuf",
@@ -512,8 +790,9 @@ def _qbuf_efault(facts: Facts) -> tuple[str, str]:
     )
 
 
-@_rule(("VIDIOC_QBUF", E.EBUSY), ("VIDIOC_DQBUF", E.EBUSY), ("VIDIOC_STREAMON", E.EBUSY))
-def _qbuf_busy(facts: Facts) -> tuple[str, str]:
+@_rule(("VIDIOC_QBUF", E.EBUSY), ("VIDIOC_DQBUF", E.EBUSY), ("VIDIOC_STREAMON", E.EBUSY),
+       ("VIDIOC_PREPARE_BUF", E.EBUSY), ("VIDIOC_STREAMOFF", E.EBUSY))
+def _qbuf_busy(facts: Facts | None) -> Explanation:
     return (
         "Queue owned by another file handle",
         "Only the file handle that allocated the buffers may queue, dequeue or stream.",
@@ -521,7 +800,7 @@ def _qbuf_busy(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_DQBUF", E.EAGAIN), ("DMX_DQBUF", E.EAGAIN))
-def _dqbuf_eagain(facts: Facts) -> tuple[str, str]:
+def _dqbuf_eagain(facts: Facts | None) -> Explanation:
     return (
         "No buffer ready",
         "The node is non-blocking and no buffer is done yet: poll() and try again.",
@@ -529,8 +808,9 @@ def _dqbuf_eagain(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_DQBUF", E.EINVAL))
-def _dqbuf_einval(facts: Facts) -> tuple[str, str]:
-    if facts.get("streaming") is False or facts.get("streaming") is None:
+def _dqbuf_einval(facts: Facts | None) -> Explanation:
+    queue = _queue_of(facts)
+    if queue is None or not queue.streaming:
         return (
             "Queue is not streaming",
             "DQBUF only works between STREAMON and STREAMOFF.",
@@ -542,7 +822,7 @@ def _dqbuf_einval(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_DQBUF", E.EPIPE))
-def _dqbuf_epipe(facts: Facts) -> tuple[str, str]:
+def _dqbuf_epipe(facts: Facts | None) -> Explanation:
     return (
         "Last buffer already dequeued",
         "A mem2mem queue returned its LAST buffer (end of stream / drain): restart "
@@ -551,7 +831,7 @@ def _dqbuf_epipe(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_DQBUF", E.EIO), ("VIDIOC_QBUF", E.EIO))
-def _qbuf_eio(facts: Facts) -> tuple[str, str]:
+def _qbuf_eio(facts: Facts | None) -> Explanation:
     return (
         "Queue in error state",
         "The driver flagged an unrecoverable error (or lost the signal): STREAMOFF and "
@@ -563,14 +843,16 @@ def _qbuf_eio(facts: Facts) -> tuple[str, str]:
 
 
 @_rule(("VIDIOC_STREAMON", E.EINVAL))
-def _streamon_einval(facts: Facts) -> tuple[str, str]:
-    num, minimum = facts.get("num_buffers"), facts.get("min_buffers")
-    if num == 0:
+def _streamon_einval(facts: Facts | None) -> Explanation:
+    queue = _queue_of(facts)
+    if queue is not None and queue.num_buffers == 0:
         return ("No buffers allocated", "Request buffers with REQBUFS before STREAMON.")
-    if isinstance(num, int) and isinstance(minimum, int) and num < minimum:
+    if queue is not None and queue.min_buffers is not None and \
+            queue.num_buffers < queue.min_buffers:
         return (
             "Too few buffers",
-            f"The driver needs at least {minimum} buffers to stream; the queue has {num}.",
+            f"The driver needs at least {queue.min_buffers} buffers to stream; the queue "
+            f"has {queue.num_buffers}.",
         )
     return (
         "STREAMON refused",
@@ -579,8 +861,19 @@ def _streamon_einval(facts: Facts) -> tuple[str, str]:
     )
 
 
+@_rule(("VIDIOC_STREAMON", E.EPIPE))
+def _streamon_epipe(facts: Facts | None) -> Explanation:
+    return (
+        "Media-controller link validation failed",
+        "The pipeline this node belongs to did not validate when streaming started: an "
+        "enabled link joins pads whose formats (size, media bus code, field) differ, or "
+        "a required link is not enabled. `mediatui check VIDEO` names the link; fix it "
+        "with media-ctl -V / -l.",
+    )
+
+
 @_rule(("VIDIOC_STREAMON", E.ENOSPC), ("VIDIOC_STREAMON", E.ENOLINK))
-def _streamon_pipeline(facts: Facts) -> tuple[str, str]:
+def _streamon_pipeline(facts: Facts | None) -> Explanation:
     return (
         "Pipeline not configured",
         "A media-controller pipeline must be linked and its formats must match on every "
@@ -588,20 +881,49 @@ def _streamon_pipeline(facts: Facts) -> tuple[str, str]:
     )
 
 
+# --- dma-buf heaps and udmabuf -----------------------------------------------------------
+
+
+@_rule(("DMA_HEAP_IOCTL_ALLOC", E.EINVAL))
+def _heap_alloc_einval(facts: Facts | None) -> Explanation:
+    return (
+        "Heap allocation refused",
+        "The length is 0, or fd_flags/heap_flags carry bits other than O_RDWR/O_CLOEXEC "
+        "(dma-heap.c checks both).",
+    )
+
+
+@_rule(("UDMABUF_CREATE", E.EINVAL))
+def _udmabuf_einval(facts: Facts | None) -> Explanation:
+    return (
+        "udmabuf refused the memfd",
+        "udmabuf needs a memfd sealed against shrinking (F_SEAL_SHRINK), not writable "
+        "sealed, with a page-aligned offset and size inside the file.",
+    )
+
+
+@_rule(("DMA_BUF_IOCTL_SYNC", E.EINVAL))
+def _sync_einval(facts: Facts | None) -> Explanation:
+    return (
+        "Invalid sync flags",
+        "DMA_BUF_IOCTL_SYNC takes START or END with READ, WRITE or both, and nothing else.",
+    )
+
+
 # --- open -------------------------------------------------------------------------------
 
 
 @_rule(("open", E.EBUSY))
-def _open_busy(facts: Facts) -> tuple[str, str]:
+def _open_busy(facts: Facts | None) -> Explanation:
     return (
         "Node already open elsewhere",
-        "This node allows one opener at a time (e.g. a DVB dvr opened for reading by "
-        "another process).",
+        "This node allows one opener at a time (e.g. a DVB dvr opened for reading, or a "
+        "frontend opened read-write, by another process).",
     )
 
 
 @_rule(("open", E.EOPNOTSUPP))
-def _open_eopnotsupp(facts: Facts) -> tuple[str, str]:
+def _open_eopnotsupp(facts: Facts | None) -> Explanation:
     return (
         "Read-write open not supported",
         "A dvr node without CONFIG_DVB_MMAP refuses O_RDWR opens.",
