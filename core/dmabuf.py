@@ -107,8 +107,15 @@ class DmaHeap:
     """A dma-buf heap (``/dev/dma_heap/NAME``), e.g. ``system`` or ``linux,cma``."""
 
     def __init__(self, name: str = "system") -> None:
+        """``name`` is a heap's name in /dev/dma_heap ("system", "linux,cma"), never a
+        path: raises ``ValueError`` for an empty name, "." or "..", or one with "/" or
+        NUL, so ``--heap ../../dev/zero`` cannot leave the directory."""
+        if not name or name in (".", "..") or "/" in name or "\0" in name:
+            raise ValueError(
+                f"--heap wants a heap name from /dev/dma_heap (e.g. system), not {name!r}"
+            )
         self.name = name
-        self.path = name if name.startswith("/") else f"/dev/dma_heap/{name}"
+        self.path = f"/dev/dma_heap/{name}"
 
     # Heap names a virtual backend may serve; real heaps are listed from /dev.
     KNOWN = ("system", "linux,cma", "reserved")

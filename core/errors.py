@@ -88,6 +88,9 @@ class NotAMediaNode(MediaError):
     """The path is not a V4L2, DVB, media-controller, dma-heap or udmabuf node; it was
     never opened (opening a watchdog arms it, opening a serial port raises DTR)."""
 
+    def __str__(self) -> str:
+        return f"{self.path}: not opened: {self.title}. {self.explanation}"
+
 
 class PathError(MediaError):
     """The path itself is wrong: ENOENT, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG."""

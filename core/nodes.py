@@ -8,7 +8,6 @@ their driver in sysfs.  Discovery (which nodes exist, how they group) builds on 
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from core import ioctl as chokepoint
 from core.abi import media as media_abi
 from core.abi import v4l2
 
-V4L2_PREFIXES = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev")
 DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
 
 _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
@@ -218,18 +216,3 @@ def _describe_media(path: str) -> NodeInfo:
         bus_info=v4l2.cstr(info.bus_info),
     )
 
-
-def _node_sort_key(path: str) -> tuple[str, int, str]:
-    m = re.match(r"(.*?)(\d+)$", path)
-    return (m.group(1), int(m.group(2)), path) if m else (path, -1, path)
-
-
-def scan_dev(dev: str = "/dev") -> list[str]:
-    """Media node paths found by name under /dev (no udev needed), sorted naturally."""
-    paths: list[str] = []
-    for prefix in (*V4L2_PREFIXES, "media"):
-        paths += [
-            p for p in glob.glob(f"{dev}/{prefix}*") if re.fullmatch(rf".*/{prefix}\d+", p)
-        ]
-    paths += [p for p in glob.glob(f"{dev}/dvb/adapter*/*") if _DVB_PATH.search(p)]
-    return sorted(set(paths), key=_node_sort_key)
