@@ -516,6 +516,15 @@ def _querybuf_einval(facts: Facts | None) -> Explanation:
     )
 
 
+@_rule(("mmap", E.EACCES))
+def _mmap_eacces(facts: Facts | None) -> Explanation:
+    return (
+        "Mapping not allowed by the open mode",
+        "The node (or dma-buf) was opened without the access the mapping asks for: "
+        "PROT_WRITE needs an fd opened read-write. The node's permissions are not the cause.",
+    )
+
+
 @_rule(("mmap", E.EINVAL))
 def _mmap_einval(facts: Facts | None) -> Explanation:
     return (
@@ -729,6 +738,15 @@ def _fe_set_property_einval(facts: Facts | None) -> Explanation:
     )
 
 
+@_rule(("FE_GET_PROPERTY", E.EINVAL))
+def _fe_get_property_einval(facts: Facts | None) -> Explanation:
+    return (
+        "Property not readable",
+        "dvb_frontend rejects a property command it does not know (older kernels lack "
+        "DTV_ENUM_DELSYS) or a property count of 0 or above DTV_IOCTL_MAX_MSGS.",
+    )
+
+
 @_rule(("FE_SET_PROPERTY", E.EPERM))
 def _fe_set_property_eperm(facts: Facts | None) -> Explanation:
     return (
@@ -772,6 +790,16 @@ def _qbuf_einval(facts: Facts | None) -> Explanation:
         "Queueing refused",
         "The buffer is not with the application, the index or memory type is wrong, "
         "or (DMABUF) the dma-buf is invalid or smaller than the plane needs.",
+    )
+
+
+@_rule(("VIDIOC_QBUF", E.EBADR), ("VIDIOC_PREPARE_BUF", E.EBADR))
+def _qbuf_ebadr(facts: Facts | None) -> Explanation:
+    return (
+        "This queue needs the Request API",
+        "The driver (a stateless codec) only takes buffers bound to a media request "
+        "(V4L2_BUF_FLAG_REQUEST_FD, K12); mediatui queues buffers directly, which such "
+        "queues refuse.",
     )
 
 
@@ -861,6 +889,15 @@ def _streamon_einval(facts: Facts | None) -> Explanation:
         "STREAMON refused",
         "The buffer type is wrong, no buffers are allocated, or fewer than the driver's "
         "minimum are allocated.",
+    )
+
+
+@_rule(("VIDIOC_STREAMOFF", E.EINVAL))
+def _streamoff_einval(facts: Facts | None) -> Explanation:
+    return (
+        "STREAMOFF refused",
+        "The buffer type is not one this node has (K13: STREAMOFF succeeds for the right "
+        "type even without STREAMON).",
     )
 
 
