@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
@@ -30,6 +30,10 @@ from core.facts import NodeKind
 from core.nodekind import classify
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
+
+# What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a plain
+# value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
+IoctlArg = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
 
 
 class Backend(Protocol):
@@ -44,9 +48,7 @@ class Backend(Protocol):
     def open(self, path: str, flags: int) -> int:
         """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
 
-    def ioctl(
-        self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | int | None
-    ) -> int:
+    def ioctl(self, fd: int, request: int, arg: IoctlArg) -> int:
         """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
 
     def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
@@ -263,9 +265,7 @@ def summarize(arg: object) -> str:
     return type(arg).__name__
 
 
-def ioctl(
-    fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | int | None = None
-) -> int:
+def ioctl(fd: int, request: int, arg: IoctlArg = None) -> int:
     """Issue one ioctl, through the virtual backend when the fd is virtual.
 
     ``arg`` is filled in place.  Raises ``OSError`` with the kernel's errno.

@@ -16,6 +16,14 @@ from typing import Any, Protocol
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
 from core.abi import v4l2
+from core.errors import NotAMediaNode
+
+
+def _reason(exc: OSError | NotAMediaNode) -> str:
+    """One line for a node ``list`` could not describe."""
+    if isinstance(exc, NotAMediaNode):
+        return exc.title
+    return os.strerror(exc.errno) if exc.errno is not None else str(exc)
 
 DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
 
@@ -25,16 +33,27 @@ _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
 class NodeIdentity(Protocol):
     """What a listed node says about itself (NodeInfo, discovery's DeviceNode)."""
 
-    path: str
-    subsystem: str
-    kind: str
-    name: str
-    driver: str
-    card: str
-    bus_info: str
-    capabilities: int
-    device_caps: int
-    error: str | None
+    # Read-only: the frozen NodeInfo and DeviceNode both satisfy it.
+    @property
+    def path(self) -> str: ...
+    @property
+    def subsystem(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def driver(self) -> str: ...
+    @property
+    def card(self) -> str: ...
+    @property
+    def bus_info(self) -> str: ...
+    @property
+    def capabilities(self) -> int: ...
+    @property
+    def device_caps(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 def identity_record(node: NodeIdentity) -> dict[str, object]:
@@ -116,7 +135,8 @@ def _virtual_facts(path: str) -> Any | None:
 def _sysfs_name(path: str) -> str:
     virtual = _virtual_facts(path)
     if virtual is not None:
-        return virtual.name
+        name: str = virtual.name
+        return name
     base = os.path.basename(os.path.realpath(path))
     try:  # plain syscalls: listing a hundred nodes reads a hundred of these
         fd = os.open(f"/sys/class/video4linux/{base}/name", os.O_RDONLY | os.O_CLOEXEC)
@@ -171,12 +191,12 @@ def describe_node(path: str) -> NodeInfo:
     name = _sysfs_name(path)
     try:
         fd = chokepoint.open_node(path)
-    except OSError as exc:
-        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+    except (OSError, NotAMediaNode) as exc:
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=_reason(exc))
     try:
         cap = querycap(fd)
     except OSError as exc:
-        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=_reason(exc))
     finally:
         chokepoint.close_fd(fd)
     has_device_caps = cap.capabilities & v4l2.V4L2_CAP_DEVICE_CAPS
@@ -197,13 +217,13 @@ def describe_node(path: str) -> NodeInfo:
 def _describe_media(path: str) -> NodeInfo:
     try:
         fd = chokepoint.open_node(path)
-    except OSError as exc:
-        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+    except (OSError, NotAMediaNode) as exc:
+        return NodeInfo(path, "media", "media", error=_reason(exc))
     try:
         info = media_abi.media_device_info()
         chokepoint.ioctl(fd, media_abi.MEDIA_IOC_DEVICE_INFO, info)
     except OSError as exc:
-        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+        return NodeInfo(path, "media", "media", error=_reason(exc))
     finally:
         chokepoint.close_fd(fd)
     return NodeInfo(

@@ -254,7 +254,8 @@ class VideoDevice(NodeHandle):
             chokepoint.ioctl(self.fd, v.VIDIOC_G_CTRL, ctrl)
         except OSError:
             return None
-        return ctrl.value
+        value: int = ctrl.value
+        return value
 
     def min_buffers(self, buf_type: int) -> int | None:
         cid = (

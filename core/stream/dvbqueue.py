@@ -130,7 +130,7 @@ class DvbQueue:
                 return -1
             raise media_error(exc, ioctl="DMX_DQBUF", path=self.path,
                               facts=BufferFacts(self._queue_facts(), None)) from None
-        i = buf.index
+        i: int = buf.index
         used = buf.bytesused
         flags = buf.flags
         count = buf.count

@@ -230,7 +230,7 @@ class Stream(StreamControl):
         if index >= q.count:
             return  # an index beyond the linked range is never re-queued
         nxt, prev = q.next, q.prev
-        if nxt is not None:
+        if nxt is not None and isinstance(q, VideoQueue):  # only video queues are linked
             was_idle = nxt.in_driver == 0
             nxt.queue(index, now, q.used[index], q.stamp[index])
             if was_idle:

@@ -290,7 +290,7 @@ class VideoQueue:
             if exc.errno == _EAGAIN:
                 return -1
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
-        i = buf.index
+        i: int = buf.index
         flags = buf.flags
         tv = buf.timestamp
         stamp = tv.tv_sec + tv.tv_usec * 1e-6
