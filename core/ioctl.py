@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
@@ -31,9 +31,10 @@ from core.nodekind import classify
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
 
-# What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a plain
-# value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
-IoctlArg = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
+if TYPE_CHECKING:  # _SimpleCData is generic only to the type checker
+    # What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a
+    # plain value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
+    IoctlArg: TypeAlias = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
 
 
 class Backend(Protocol):
