@@ -1,4 +1,5 @@
-"""``core/`` (and the service layer in ``core/service/``) never imports Textual or Rich.
+"""``core/`` (and the service layer in ``core/service/``) never imports Textual, Rich or
+``mediatui``.
 
 Each module is found by walking the package directory, so a module added later is
 covered without touching this test, and is imported alone in a fresh interpreter: what
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("textual", "rich")
+FORBIDDEN = ("textual", "rich", "mediatui")  # core/__init__.py promises all three
 
 
 def core_modules() -> list[str]:
