@@ -245,6 +245,13 @@ def _eacces(facts: Facts | None) -> Explanation:
             "add the user to the node's group or run as root.",
         )
     who = f"{facts.mode_text} {facts.owner}:{facts.group}"
+    if facts.euid == 0:
+        return (
+            "Permission denied to root",
+            f"The node is {who}, but mode bits do not bind root: the filesystem holding "
+            "the node is mounted nodev, or a security module (SELinux, AppArmor) or the "
+            "device cgroup of this container denies it.",
+        )
     if facts.root_only:
         return (
             "Permission denied: root only",

@@ -234,3 +234,9 @@ def test_streamon_epipe_is_a_pipeline_error_not_the_last_buffer() -> None:
 def test_epipe_elsewhere_is_not_filed_as_last_buffer() -> None:
     e = media_error(errno.EPIPE, ioctl="VIDIOC_QBUF", path="v")
     assert type(e) is MediaError
+
+
+def test_eacces_as_root_is_not_about_mode_bits() -> None:
+    facts = NodeAccess("/dev/video0", 0o000, "root", "root", 0, "root", 0, in_group=True)
+    e = media_error(errno.EACCES, ioctl="open", path="/dev/video0", facts=facts)
+    assert "nodev" in e.explanation and "usermod" not in e.explanation
