@@ -20,8 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from core.dvb import FrontendDevice
-from core.errors import InvalidRequest, NoDevice, NotAMediaNode, PathError
+from core.abi import v4l2
+from core.dvb import DemuxDevice, FrontendDevice
+from core.errors import (
+    InvalidRequest,
+    LastBufferDequeued,
+    MediaError,
+    NoDevice,
+    NotAMediaNode,
+    PathError,
+)
 from core.handle import NodeHandle
 from core.nodekind import classify
 from core.video import VideoDevice
@@ -173,3 +181,29 @@ def test_cli_refuses_a_non_media_node_with_its_name() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "not opened: Not a media node" in proc.stderr and "mem/null" in proc.stderr
+
+
+def test_dmx_start_without_a_filter_says_so(dvb_adapter: dict[str, str]) -> None:
+    with DemuxDevice(dvb_adapter["demux"]) as demux, pytest.raises(InvalidRequest) as info:
+        demux.start()
+    assert info.value.errno == errno.EINVAL and "No filter set" in info.value.title
+
+
+def test_streamon_epipe_is_a_link_validation_failure(node_by_name) -> None:
+    """vimc's Raw Capture 0 at a size its sensor does not send: link validation fails at
+    STREAMON (once vimc's minimum of buffers is queued, K13) with EPIPE, which is a
+    pipeline error, not mem2mem's last buffer."""
+    path = node_by_name("Raw Capture 0")
+    bt = v4l2.V4L2_BUF_TYPE_VIDEO_CAPTURE
+    with VideoDevice(path) as dev:
+        fmt = dev.get_format(bt)
+        dev.set_format(bt, width=fmt.width // 2, height=fmt.height // 2)
+        alloc = dev.request_buffers(bt, v4l2.V4L2_MEMORY_MMAP, 4)
+        for index in range(alloc.granted):
+            dev.queue_buffer(bt, index)
+        with pytest.raises(MediaError) as info:
+            dev.stream_on(bt)
+        dev.free_buffers(bt)
+    exc = info.value
+    assert exc.errno == errno.EPIPE and not isinstance(exc, LastBufferDequeued)
+    assert "link" in (exc.title + exc.explanation).lower()
