@@ -53,8 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:
+        # Answered before argparse and the verb modules load (argparse alone costs about
+        # as much as the interpreter's own start): scripts probe for the tool this way.
+        print(f"mediatui {__version__}")
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.demo:
         from mediatui.demo import install_demo
 
