@@ -6,13 +6,16 @@ Each verb lives in its own module under :mod:`mediatui.verbs` with ``add_parser`
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mediatui import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "watch")
@@ -23,6 +26,8 @@ def _verb_module(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="mediatui",
         description=(
