@@ -9,13 +9,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from mediatui import __version__
 
+# Not typing.TYPE_CHECKING: importing typing costs as much as the rest of `--version`.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "watch")
