@@ -177,16 +177,18 @@ class Stream(StreamControl):
         interval = self.snapshot_interval
         # a first snapshot right away; none at all when nobody reads them
         next_snap = self._start if interval is not None else float("inf")
-        cap_s = self._cap_ms / 1000.0
+        cap_ms = self._cap_ms
+        cap_s = cap_ms / 1000.0
+        end = float("inf") if deadline is None else deadline
+        wake_at = min(next_snap, end)  # the next thing the loop must do by the clock
         now = self._start
         while True:
             if self._dirty:
                 self._update_masks(by_fd)
-            # Sleep until the next thing the loop must do by the clock; buffers, commands
-            # and stop() wake it through poll itself.
-            until = min(next_snap, deadline if deadline is not None else next_snap) - now
-            events = poll(max(0, min(int(until * 1000.0) + 1, self._cap_ms))
-                          if until < cap_s else self._cap_ms)
+            # Sleep until then at most; buffers, commands and stop() wake poll themselves.
+            until = wake_at - now
+            events = poll(cap_ms if until >= cap_s else int(until * 1000.0) + 1 if until > 0
+                          else 0)
             now = clock()
             for fd, ev in events:
                 if fd == wake:
@@ -212,6 +214,7 @@ class Stream(StreamControl):
                 sink(self._snapshot(now))
                 if interval is not None:
                     next_snap = now + interval
+                    wake_at = min(next_snap, end)
 
     def _fds(self) -> dict[int, list[AnyQueue]]:
         by_fd: dict[int, list[AnyQueue]] = {}
