@@ -51,6 +51,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
 from collections.abc import Callable, Sequence
@@ -319,10 +320,8 @@ def run_in_vm(args: argparse.Namespace) -> int:
                  "--label", label, *(["--smoke"] if args.smoke else [])]
         if extra:
             inner.append("--no-stream")
-        cmdline = " ".join(vm.boot_cmdline(extra))
-        argv = [str(pre.vng), "--run", str(pre.kernel), "--disable-kvm", "--user", "root",
-                "--cpus", "2", "--memory", "2G", *vm.root_cache_args(),
-                "--append", cmdline, "--exec", f"cd {REPO} && " + " ".join(inner)]
+        rundir = Path(tempfile.mkdtemp(prefix="mediatui-bench-"))
+        argv = vm.vng_command(pre, extra, rundir, f"cd {REPO} && " + " ".join(inner))
         env = dict(os.environ, PATH=f"{pre.vng.parent}{os.pathsep}{os.environ['PATH']}")
         lock = vm.acquire_vm_lock(print)
         try:
