@@ -1,0 +1,28 @@
+"""Start-up cost: what a verb imports is what it uses (issue: start-up near the interpreter)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_version_loads_neither_argparse_nor_core() -> None:
+    mods = _modules_after(
+        "import contextlib, io\n"
+        "from mediatui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['--version']) == 0\n"
+        "assert out.getvalue().startswith('mediatui '), out.getvalue()\n"
+    )
+    assert "argparse" not in mods
+    assert not {m for m in mods if m == "core" or m.startswith("core.")}
