@@ -11,7 +11,7 @@ import os
 import sys
 
 from mediatui import __version__
-from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
+from mediatui.exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED
 
 # Not typing.TYPE_CHECKING: importing typing costs as much as the rest of `--version`.
 # Type checkers treat any name TYPE_CHECKING as true.

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.dvblimits import ALL_PIDS, TS_PACKET
-from core.errors import MediaError
 from mediatui.verbs.output import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -86,6 +85,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Stream, print the statistics, and return the exit code: 0; 1 when the device
     failed or no data arrived (why, on stderr); 2 for a usage error; 130 on Ctrl-C."""
+    from core.errors import MediaError
+
     as_json = bool(args.json)
     stream: Stream | None = None
     report: Report | None = None

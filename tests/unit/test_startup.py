@@ -26,3 +26,16 @@ def test_version_loads_neither_argparse_nor_core() -> None:
     )
     assert "argparse" not in mods
     assert not {m for m in mods if m == "core" or m.startswith("core.")}
+
+
+# What building every verb's parser (`mediatui --help`, and the start of every verb) may
+# import from the project: nothing that opens a node, explains an error or reads a schema.
+PARSER_MAY_IMPORT = {"core", "core.dvblimits"}
+
+
+def test_building_the_parsers_imports_no_verb_machinery() -> None:
+    mods = _modules_after("from mediatui.cli import build_parser\nbuild_parser()")
+    loaded_core = {m for m in mods if m == "core" or m.startswith("core.")}
+    assert loaded_core <= PARSER_MAY_IMPORT, sorted(loaded_core - PARSER_MAY_IMPORT)
+    heavy = {"textual", "rich", "pyudev", "jsonschema", "ctypes"}
+    assert not heavy & {m.split(".")[0] for m in mods}, sorted(heavy & mods)
