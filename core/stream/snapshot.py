@@ -8,10 +8,10 @@ the receiver could use: only numbers, strings and :class:`core.queue.BufferState
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any
 
 from core.abi import v4l2 as v
+from core.compat import StrEnum
 from core.errors import MediaError
 from core.queue import BufferState
 
