@@ -3,6 +3,7 @@ away a partial answer because one ioctl failed."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -83,10 +84,19 @@ def video_probe(dev: VideoDevice) -> dict[str, Any]:
     }
 
 
+# dvb-fe-tool's way: a read-only open may query (FE_GET_INFO, FE_READ_STATUS,
+# FE_GET_PROPERTY are _IOR) while another process holds the frontend read-write
+# (drivers/media/dvb-core/dvb_frontend.c: dvb_frontend_open/ioctl).
+FRONTEND_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
+    """FE_GET_INFO, FE_READ_STATUS and the DTV_STAT_* statistics
+    (:meth:`core.dvb_stats.FrontendStats.as_dict`; ``stats_error`` instead when the
+    driver has no DVBv5 statistics)."""
     info = fe.info()
     status = fe.read_status()
-    return {
+    out: dict[str, Any] = {
         "path": fe.path,
         "name": info.name,
         "frequency_min": info.frequency_min,
@@ -94,6 +104,12 @@ def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
         "delivery_systems": [d.DELIVERY_SYSTEM_NAMES.get(s, str(s)) for s in info.delivery_systems],
         "status": d.fe_status_names(status),
     }
+    try:
+        out["stats"] = fe.stats().as_dict()
+    except MediaError as exc:
+        out["stats"] = None
+        out["stats_error"] = str(exc)
+    return out
 
 
 def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:
@@ -111,7 +127,7 @@ def describe(path: str, *, probe: bool) -> dict[str, Any]:
     """``info`` (probe=False) or ``probe`` (probe=True) for any supported node."""
     kind = dvb_kind(path)
     if kind == "frontend":
-        with FrontendDevice(path) as fe:
+        with FrontendDevice(path, FRONTEND_READ_FLAGS) as fe:
             result = frontend_info(fe)
             result["kind"] = "dvb-frontend"
             return result

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from mediatui import __version__
+from mediatui.cli_habits import EXIT_CODES, add_device_option, add_epilog, resolve_device
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch")
+VERBS = ("list", "info", "probe", "stream", "watch", "completion")
 
 
 def _verb_module(name: str):
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Explore Linux media devices (V4L2 video, DVB demux/dvr) and watch their "
             "buffers live. Without a command, opens the terminal UI."
         ),
+        epilog=f"Run 'mediatui COMMAND --help' for examples.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -49,12 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
         verb.set_defaults(run=module.run)
+        add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
+        add_epilog(verb, name)  # examples and exit codes under --help
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    resolve_device(parser, args)
     if args.demo:
         from mediatui.demo import install_demo
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from core.abi import dvb as d
 from core.dvb import TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import DeviceGone, MediaError
-from core.inspect import dvb_kind
+from core.inspect import FRONTEND_READ_FLAGS, dvb_kind
 from core.stream import (
     ErrorInfo,
     Stream,
@@ -93,6 +93,7 @@ class StreamRun:
         self.opened: list[str] = []  # paths this run opened in the session
         self.stream: Stream | None = None
         self._filter: DemuxDevice | None = None  # a dvr's TS_TAP filter handle
+        self._stats_fe: FrontendDevice | None = None  # read-only frontend for statistics
 
     def _open(self, path: str) -> VideoDevice | DemuxDevice | DvrDevice | FrontendDevice:
         with self.session.lock:
@@ -127,8 +128,15 @@ class StreamRun:
     def _dvb(self) -> Stream:
         spec = self.spec
         adapter = spec.path.rsplit("/", 1)[0]
+        frontend = f"{adapter}/frontend0"
         if spec.frequency:
-            self.tune(f"{adapter}/frontend0")
+            self.tune(frontend)
+        # Statistics come from a read-only open (dvb-fe-tool's way): it works whether this
+        # run tuned or another program (dvbv5-zap) holds the frontend.
+        try:
+            self._stats_fe = FrontendDevice(frontend, FRONTEND_READ_FLAGS)
+        except MediaError as exc:
+            self.note(f"no frontend statistics: {exc.title}")
         node = self._open(spec.path)
         if isinstance(node, DvrDevice):
             # Every open of a demux is one more filter: this handle only routes the
@@ -145,7 +153,7 @@ class StreamRun:
         self.note(f"DMX_REQBUFS {spec.count} x {spec.buffer_size} B, then DMX_QBUF each: "
                   "the first QBUF starts the queue")
         return dvb_stream(node, count=spec.count, size=spec.buffer_size, clock=self.clock,
-                          snapshot_interval=self.snapshot_interval)
+                          snapshot_interval=self.snapshot_interval, frontend=self._stats_fe)
 
     def tune(self, frontend: str, timeout: float = 10.0) -> int:
         """FE_SET_PROPERTY DVB-T, then poll FE_READ_STATUS for a lock (vidtv: no TS data
@@ -165,6 +173,10 @@ class StreamRun:
             with contextlib.suppress(MediaError, OSError):
                 self._filter.close()
             self._filter = None
+        if self._stats_fe is not None:
+            with contextlib.suppress(MediaError, OSError):
+                self._stats_fe.close()
+            self._stats_fe = None
         paths = list(self.opened)
         if self.spec.is_dvb and self.spec.path not in paths:
             paths.append(self.spec.path)

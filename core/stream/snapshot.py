@@ -12,6 +12,7 @@ from typing import Any
 
 from core.abi import v4l2 as v
 from core.compat import StrEnum
+from core.dvb_stats import FrontendStats
 from core.errors import MediaError
 from core.queue import BufferState
 
@@ -92,6 +93,10 @@ class QueueSnapshot:
     stats: StreamStats | None  # video queues
     ts: TsStreamStats | None = None  # DVB queues
     source: str | None = None  # where imported dma-bufs come from, e.g. "heap /dev/dma_heap/system"
+    # DVB queues: the adapter's frontend statistics (DTV_STAT_*) at most ~0.5 s old, None
+    # when no frontend could be read (frontend_error says why).
+    frontend: FrontendStats | None = None
+    frontend_error: str | None = None
 
     @property
     def name(self) -> str:
@@ -168,6 +173,7 @@ class StreamSnapshot:
         for q, queue in zip(out["queues"], self.queues, strict=True):
             q["buf_type"] = queue.name
             q["buffers"] = [_buffer_dict(b) for b in queue.buffers]
+            q["frontend"] = queue.frontend.as_dict() if queue.frontend is not None else None
         out["state"] = str(self.state)
         return out
 

@@ -188,6 +188,7 @@ def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> 
 def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     from core.abi import dvb as d
     from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+    from core.inspect import FRONTEND_READ_FLAGS
     from core.stream import dvb_stream
 
     adapter = args.device.rsplit("/", 1)[0]
@@ -197,6 +198,10 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
             fe.wait_for_lock(10.0)
     demux: DemuxDevice | None = None
     node: DemuxDevice | DvrDevice
+    # Frontend statistics in every snapshot: a read-only open, as dvb-fe-tool does.
+    stats_fe: FrontendDevice | None = None
+    with contextlib.suppress(MediaError):
+        stats_fe = FrontendDevice(f"{adapter}/frontend0", FRONTEND_READ_FLAGS)
     try:
         # The filter starts once every buffer is queued (see DvbQueue.start).
         if kind == "dvr":
@@ -210,12 +215,15 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
         try:
             yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
                              max_frames=args.count, duration=args.duration,
-                             snapshot_interval=1.0, start_filter=demux.start)
+                             snapshot_interval=1.0, start_filter=demux.start,
+                             frontend=stats_fe)
         finally:
             node.close()
     finally:
         if demux is not None:
             demux.close()
+        if stats_fe is not None:
+            stats_fe.close()
 
 
 # --- running -------------------------------------------------------------------------------
@@ -323,6 +331,8 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[s
                        cc_errors=t.cc_errors,
                        cc_errors_by_pid={f"{pid:#06x}": n for pid, n in t.cc_errors_by_pid},
                        dmx_flags=dict(t.dmx_flags))
+            # The adapter's frontend statistics (DTV_STAT_*) as last read.
+            out["frontend"] = q.frontend.as_dict() if q.frontend is not None else None
         out["starvations"] = q.depth.starvations
     if snap.error is not None:
         out["error"] = {"kind": snap.error.kind, "ioctl": snap.error.ioctl,
