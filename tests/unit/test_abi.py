@@ -333,10 +333,22 @@ CROSS_PACKAGES = {
 }
 
 
+def _gcc_m32_works() -> bool:
+    """``gcc -m32`` with its headers (gcc-multilib), the other way to build for i386."""
+    if shutil.which("gcc") is None or os.uname().machine != "x86_64":
+        return False
+    done = subprocess.run(["gcc", "-m32", "-S", "-o", "/dev/null", "-x", "c", "-"],
+                          input="#include <linux/videodev2.h>\n#include <sys/time.h>\n",
+                          capture_output=True, text=True, check=False)
+    return done.returncode == 0
+
+
 def _target_cc(target: Target) -> list[str]:
     if target.cc[0] == "gcc" and os.uname().machine != target.name:
         # Not this machine's architecture: use the cross compiler by its triplet.
         return [f"{target.name}-linux-gnu-gcc"]
+    if target.name == "i386" and shutil.which(target.cc[0]) is None and _gcc_m32_works():
+        return ["gcc", "-m32", *target.cc[1:]]
     return list(target.cc)
 
 
@@ -347,7 +359,7 @@ def test_ctypes_layout_matches_c_headers(arch: str, tmp_path: Path) -> None:
     compiler = shutil.which(cc[0])
     _require(compiler is not None,
              f"{cc[0]} is not installed: apt-get install {CROSS_PACKAGES.get(arch, 'gcc')}")
-    include = include_dir(target)
+    include = INCLUDE_DIR if cc[0] == "gcc" else include_dir(target)
     absent = [h for h in C_HEADERS if h.startswith("linux/") and not (include / h).exists()]
     _require(not absent, f"kernel headers missing in {include} ({', '.join(absent)}): "
              f"apt-get install {CROSS_PACKAGES.get(arch, 'linux-libc-dev')}")
