@@ -124,3 +124,26 @@ def test_stream_json_carries_the_frontend_statistics(capsys: pytest.CaptureFixtu
     assert out["frontend"]["scales"]["cnr"] == "FE_SCALE_DECIBEL"
     assert out["frontend"]["cnr_db"] is not None
     assert out["snapshot"]["queues"][0]["frontend"]["signal_strength_dbm"] is not None
+
+
+def test_inspector_and_info_text_show_the_statistics(dvb: tuple[ManualClock, Roles]) -> None:
+    from rich.console import Console
+
+    from mediatui.verbs.render import render_info
+    from mediatui.widgets.inspector import frontend_blocks
+
+    clock, roles = dvb
+    with FrontendDevice(roles.frontend) as holder:
+        holder.tune_dvbt(474_000_000)
+        holder.wait_for_lock(5.0)
+        clock.advance(0.5)
+        info = describe(roles.frontend, probe=False)
+    info["kind"] = "dvb-frontend"
+    text = render_info(info)
+    assert f"C/N:                {info['stats']['cnr_db']:.2f} dB" in text
+    assert "pre-Viterbi BER:    n/a" in text
+    console = Console(width=100, record=True)
+    for block in frontend_blocks(info):
+        console.print(block)
+    shown = console.export_text()
+    assert "signal" in shown and "dBm" in shown and "uncorr. blocks" in shown
