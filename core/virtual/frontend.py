@@ -5,10 +5,12 @@ systems DVB-T, DVB-T2, DVB-C (annex A), DVB-S, DVB-S2; status 0 until a DVB-T/C 
 to 474 MHz, then 0x1f (lock); one read-write open at a time (EBUSY), read-only opens
 may watch.
 
-Statistics as vidtv's demod keeps them (vidtv_demod.c, vidtv_demod_update_stats): while
-locked, signal strength and C/N in FE_SCALE_DECIBEL (milli-dB), strength being the C/N
-minus 50 dB, refreshed on every status read with the tuner's noise; no bit or block
-counters (FE_SCALE_NOT_AVAILABLE).
+Statistics as vidtv reported them on the test kernel (tests/kernel/test_frontend_stats.py
+printed them): before the first lock, signal strength already says FE_SCALE_DECIBEL with
+the meaningless value -4255118088 (milli-dBm) and everything else FE_SCALE_NOT_AVAILABLE
+(len 1); once locked, strength about -34.5 dBm and C/N about 33.5 dB (FE_SCALE_DECIBEL,
+refreshed with noise on every status read) and the six bit/block counters
+FE_SCALE_COUNTER, all 0.
 """
 
 from __future__ import annotations
@@ -51,15 +53,17 @@ class FrontendNode(AdapterNode):
         self.adapter = adapter
         self.writer: FileHandle | None = None
         self.cnr_mdb = 0  # the C/N the last status read measured, in 0.001 dB
+        self.strength_mdb = 0  # the signal strength, in 0.001 dBm
 
     def _measure(self) -> None:
-        """A status read while locked refreshes C/N: about 33 dB with a slow wander and
-        a little noise, derived from the clock so runs are reproducible."""
+        """A status read while locked refreshes C/N and strength: around vidtv's 33.5 dB
+        and -34.5 dBm with a little noise, derived from the clock so runs reproduce."""
         if not self.adapter.status & d.FE_HAS_LOCK:
             return
         clock = self.clock
         t = (clock.now_ns() if clock is not None else 0) / 1e9
-        self.cnr_mdb = round(33_000 + 1_500 * math.sin(t / 7) + 400 * math.sin(t * 3.1))
+        self.cnr_mdb = round(33_500 + 300 * math.sin(t / 7) + 200 * math.sin(t * 3.1))
+        self.strength_mdb = round(-34_300 + 250 * math.sin(t / 5 + 1) + 150 * math.sin(t * 2.3))
 
     def open(self, fh: FileHandle) -> None:
         if fh.flags & os.O_ACCMODE != os.O_RDONLY:
@@ -149,18 +153,24 @@ class FrontendNode(AdapterNode):
             prop.result = 0
 
 
+    # vidtv's strength before any lock (FE_SCALE_DECIBEL, as the test kernel reports it).
+    UNLOCKED_STRENGTH_MDB = -4_255_118_088
+
     def _stat(self, prop: d.dtv_property) -> None:
         st = prop.u.st
         ctypes.memset(ctypes.addressof(st), 0, ctypes.sizeof(st))
-        if prop.cmd not in (d.DTV_STAT_SIGNAL_STRENGTH, d.DTV_STAT_CNR):
-            return  # vidtv has no bit or block counters: len 0
         st.len = 1
-        if not self.adapter.status & d.FE_HAS_LOCK or not self.cnr_mdb:
-            st.stat[0].scale = d.FE_SCALE_NOT_AVAILABLE
-            return
-        st.stat[0].scale = d.FE_SCALE_DECIBEL
-        value = self.cnr_mdb if prop.cmd == d.DTV_STAT_CNR else self.cnr_mdb - 50_000
-        st.stat[0].svalue = value
+        locked = bool(self.adapter.status & d.FE_HAS_LOCK) and self.cnr_mdb != 0
+        entry = st.stat[0]
+        if prop.cmd == d.DTV_STAT_SIGNAL_STRENGTH:
+            entry.scale = d.FE_SCALE_DECIBEL
+            entry.svalue = self.strength_mdb if locked else self.UNLOCKED_STRENGTH_MDB
+        elif prop.cmd == d.DTV_STAT_CNR:
+            entry.scale = d.FE_SCALE_DECIBEL if locked else d.FE_SCALE_NOT_AVAILABLE
+            entry.svalue = self.cnr_mdb if locked else 0
+        else:  # the bit and block counters: counting from the lock on, nothing counted
+            entry.scale = d.FE_SCALE_COUNTER if locked else d.FE_SCALE_NOT_AVAILABLE
+            entry.uvalue = 0
 
 
 __all__ = ["DELIVERY_SYSTEMS", "FE_LOCKED", "AdapterNode", "FrontendNode"]

@@ -51,7 +51,9 @@ def _level(value: float | None, relative: float | None, unit: str) -> str:
 def _ratio(errors: int | None, total: int | None, ber: float | None) -> str:
     if ber is not None:
         return f"{ber:.2e} ({errors:,} of {total:,} bits)"
-    return "n/a" if errors is None else f"{errors:,} error bits (no total)"
+    if errors is None:
+        return "n/a"
+    return f"n/a ({errors:,} error bits of {'?' if total is None else f'{total:,}'})"
 
 
 def frontend_stats_lines(info: dict[str, Any]) -> list[str]:

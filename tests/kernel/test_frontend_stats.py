@@ -1,9 +1,9 @@
 """DVB frontend statistics (DTV_STAT_*) on vidtv, compared with dvb-fe-tool in the same boot.
 
 vidtv's demod (drivers/media/test-drivers/vidtv/vidtv_demod.c) refreshes signal strength
-and C/N, both FE_SCALE_DECIBEL, each time its status is read while locked; it reports no
-bit or block counters.  ``dvb-fe-tool -m`` (libdvbv5) prints the same cache as
-``Signal= -NN.NNdBm C/N= NN.NNdB``.  Both readers are read-only opens taken while this
+and C/N, both FE_SCALE_DECIBEL, each time its status is read while locked; its bit and
+block counters are FE_SCALE_COUNTER and stay 0.  ``dvb-fe-tool -m`` (libdvbv5) prints the
+same cache as ``Signal= -NN.NNdBm C/N= NN.NNdB UCB= N``.  Both readers are read-only opens taken while this
 test holds the frontend read-write, which is how a field engineer watches a tuned box.
 """
 
@@ -23,6 +23,7 @@ from core.dvb import FrontendDevice
 from core.inspect import FRONTEND_READ_FLAGS
 
 FETOOL_LINE = re.compile(r"Signal=\s*(-?[\d.]+)dBm.*?C/N=\s*(-?[\d.]+)dB")
+FETOOL_UCB = re.compile(r"UCB=\s*(\d+)")
 
 
 def _mediatui_info(path: str) -> dict:
@@ -59,7 +60,12 @@ def test_frontend_stats_while_tuned_equal_dvb_fe_tool(dvb_adapter):
         assert isinstance(stats["signal_strength_dbm"], float), stats
         assert isinstance(stats["cnr_db"], float), stats
         assert stats["signal_strength_relative"] is None and stats["cnr_relative"] is None
-        # vidtv counts no bits or blocks: "not available" stays None, never a fake 0.
+        # vidtv's counters are FE_SCALE_COUNTER at 0: counts of 0, and no ratio from a
+        # total of 0 bits (None, never a made-up 0.0).
+        for key in ("pre_error_bit_count", "pre_total_bit_count", "post_error_bit_count",
+                    "post_total_bit_count", "error_block_count", "total_block_count"):
+            assert stats["scales"][key] == "FE_SCALE_COUNTER", stats
+            assert stats[key] == 0, stats
         for key in ("pre_ber", "post_ber"):
             assert stats[key] is None, stats
 
@@ -106,8 +112,10 @@ def test_frontend_stats_while_tuned_equal_dvb_fe_tool(dvb_adapter):
             assert any(abs(a - x) < 0.006 and abs(b - y) < 0.006 for x, y in ours_db), (
                 f"dvb-fe-tool printed signal {a} dBm C/N {b} dB, never read by mediatui "
                 f"({sorted(ours_db)})")
-        # The same numbers reach `mediatui info`.
+        # Uncorrected blocks: dvb-fe-tool's UCB is our error_block_count.
+        ucbs = {int(n) for n in FETOOL_UCB.findall(text)}
         info = _mediatui_info(path)["stats"]
+        assert ucbs == {info["error_block_count"]}, (ucbs, info)
         assert info["signal_strength_dbm"] is not None and info["cnr_db"] is not None
 
 
