@@ -3,8 +3,9 @@
 vidtv's demod (drivers/media/test-drivers/vidtv/vidtv_demod.c) refreshes signal strength
 and C/N, both FE_SCALE_DECIBEL, each time its status is read while locked; its bit and
 block counters are FE_SCALE_COUNTER and stay 0.  ``dvb-fe-tool -m`` (libdvbv5) prints the
-same cache as ``Signal= -NN.NNdBm C/N= NN.NNdB UCB= N``.  Both readers are read-only opens taken while this
-test holds the frontend read-write, which is how a field engineer watches a tuned box.
+same cache as ``Signal= -NN.NNdBm C/N= NN.NNdB UCB= N``.  Both readers are read-only
+opens taken while this test holds the frontend read-write, which is how a field engineer
+watches a tuned box.
 """
 
 from __future__ import annotations
