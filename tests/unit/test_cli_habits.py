@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,15 @@ from mediatui.cli_habits import EXAMPLES, normalize_device, resolve_device
 from mediatui.verbs.completion_ import completion_script
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_left_behind() -> Iterator[None]:
+    """cli.main(["--demo", ...]) installs the virtual backend process-wide: remove it."""
+    from mediatui.demo import uninstall_demo
+
+    yield
+    uninstall_demo()
 
 
 def _parse(*argv: str) -> argparse.Namespace:

@@ -16,6 +16,15 @@ from core.inspect import FRONTEND_READ_FLAGS, describe
 from core.virtual import ManualClock, Roles, scenario_board
 
 
+@pytest.fixture(autouse=True)
+def _no_demo_left_behind() -> Iterator[None]:
+    """cli.main(["--demo", ...]) installs the virtual backend process-wide: remove it."""
+    from mediatui.demo import uninstall_demo
+
+    yield
+    uninstall_demo()
+
+
 @pytest.fixture
 def dvb() -> Iterator[tuple[ManualClock, Roles]]:
     clock = ManualClock()
