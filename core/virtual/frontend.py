@@ -7,10 +7,10 @@ may watch.
 
 Statistics as vidtv reported them on the test kernel (tests/kernel/test_frontend_stats.py
 printed them): before the first lock, signal strength already says FE_SCALE_DECIBEL with
-the meaningless value -4255118088 (milli-dBm) and everything else FE_SCALE_NOT_AVAILABLE
-(len 1); once locked, strength about -34.5 dBm and C/N about 33.5 dB (FE_SCALE_DECIBEL,
-refreshed with noise on every status read) and the six bit/block counters
-FE_SCALE_COUNTER, all 0.
+a meaningless value that differs per boot (-4255118088 and -1931338570 milli-dBm seen;
+the demo gives the first) and everything else FE_SCALE_NOT_AVAILABLE (len 1); once
+locked, strength about -34.5 dBm and C/N about 33.5 dB (FE_SCALE_DECIBEL, refreshed with
+noise on every status read) and the six bit/block counters FE_SCALE_COUNTER, all 0.
 """
 
 from __future__ import annotations
@@ -153,7 +153,8 @@ class FrontendNode(AdapterNode):
             prop.result = 0
 
 
-    # vidtv's strength before any lock (FE_SCALE_DECIBEL, as the test kernel reports it).
+    # vidtv's strength before any lock: FE_SCALE_DECIBEL with an uninitialised value (one
+    # boot of the test kernel gave this one, another -1931338570).
     UNLOCKED_STRENGTH_MDB = -4_255_118_088
 
     def _stat(self, prop: d.dtv_property) -> None:

@@ -66,6 +66,10 @@ def frontend_stats_lines(info: dict[str, Any]) -> list[str]:
     blocks = "n/a" if ucb is None else f"{ucb:,}" + (
         f" of {total_blocks:,}" if total_blocks is not None else "")
     strength = _level(stats["signal_strength_dbm"], stats["signal_strength_relative"], "dBm")
+    dbm = stats["signal_strength_dbm"]
+    if dbm is not None and not -200 <= dbm <= 100:
+        # vidtv before its first lock: an uninitialised value with a dB scale (kernel tier).
+        strength += " (implausible: the driver's value, shown as reported)"
     return [
         f"signal strength:    {strength}",
         f"C/N:                {_level(stats['cnr_db'], stats['cnr_relative'], 'dB')}",
