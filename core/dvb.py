@@ -22,13 +22,12 @@ from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
 from core.dvb_stats import STAT_COMMANDS, FrontendStats
 from core.dvb_stats import decode as decode_stats
+from core.dvblimits import ALL_PIDS, DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
 from core.handle import NodeHandle
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
 
 DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
-DVB_V2_MAX_SIZE = 4096 * 188  # dvb_vb2.c clamps DMX_REQBUFS size to this
-TS_PACKET = 188
 _API_ABSENT = (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP)
 
 
@@ -363,7 +362,9 @@ class FrontendDevice(NodeHandle):
 
 
 __all__ = [
+    "ALL_PIDS",
     "DVB_V2_MAX_SIZE",
+    "TS_PACKET",
     "DemuxDevice",
     "DvbAllocation",
     "DvbBufferDone",

@@ -93,8 +93,8 @@ class FrontendStats:
     def as_dict(self) -> dict[str, Any]:
         """Flat JSON keys with units: ``signal_strength_dbm`` or ``_relative`` (0..1),
         ``cnr_db`` or ``cnr_relative``, the counters, ``pre_ber``/``post_ber``; ``None``
-        where the kernel says FE_SCALE_NOT_AVAILABLE.  ``scales`` names each scale as
-        the kernel does; ``layers`` counts the per-layer entries when there are any."""
+        where the kernel says FE_SCALE_NOT_AVAILABLE.  ``<stat>_scale`` names each
+        scale as the kernel does (``cnr_scale``: ``FE_SCALE_DECIBEL``…); ``layers`` counts the per-layer entries when there are any."""
         strength, cnr = self.first("signal_strength"), self.first("cnr")
         out: dict[str, Any] = {
             "signal_strength_dbm": strength.decibels(),
@@ -106,7 +106,8 @@ class FrontendStats:
             out[key] = self.first(key).count()
         out["pre_ber"] = self.ber("pre")
         out["post_ber"] = self.ber("post")
-        out["scales"] = {key: self.first(key).scale_name for key, _cmd in STAT_COMMANDS}
+        for key, _cmd in STAT_COMMANDS:
+            out[f"{key}_scale"] = self.first(key).scale_name
         layers = max((len(v) for v in self.stats.values()), default=0)
         if layers > 1:
             out["layers"] = layers - 1

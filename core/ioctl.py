@@ -20,8 +20,8 @@ import mmap
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.abi.ioctl import ioctl_name
@@ -59,24 +59,30 @@ class TraceEntry:
     path: str | None
     ioctl: str
     request: int
-    summary: str  # decoded argument after the call (or before, on failure)
+    summary: str  # decoded argument after the call (or before, on failure), one line
     result: int | None
     errno: int | None
     duration_ns: int
+    # The same argument as structured fields (core.abi.fields.arg_fields): JSON values.
+    args: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.errno is None
 
     def as_dict(self) -> dict[str, object]:
-        """Plain values for NDJSON export."""
+        """One ``mediatui.ioctl/1`` NDJSON record (without the ``schema`` key):
+        ``time_s`` (wall clock), ``fd``, ``path``, ``ioctl``, ``request`` (the number),
+        ``args`` (structured fields), ``summary`` (the log's one line), ``result``,
+        ``errno``/``errno_name`` (null on success), ``duration_us``."""
         return {
-            "time": self.time,
+            "time_s": self.time,
             "fd": self.fd,
             "path": self.path,
             "ioctl": self.ioctl,
-            "request": f"{self.request:#010x}",
-            "arg": self.summary,
+            "request": self.request,
+            "args": dict(self.args),
+            "summary": self.summary,
             "result": self.result,
             "errno": self.errno,
             "errno_name": _errno_name(self.errno),
@@ -92,6 +98,7 @@ def _errno_name(err: int | None) -> str | None:
 
 Tracer = Callable[[TraceEntry], None]
 Summarizer = Callable[[object], str]
+Fielder = Callable[[object], dict[str, object]]
 
 _lock = threading.Lock()
 _tracers: list[Tracer] = []
@@ -99,6 +106,7 @@ _backends: list[Backend] = []
 _virtual_fds: dict[int, Backend] = {}
 _paths: dict[int, str] = {}
 _summarizers: dict[type, Summarizer] = {}
+_fielder: list[Fielder] = []  # at most one: core.abi.fields.arg_fields, set by describe
 # Per thread: ioctl numbers not to trace (a free-running stream's per-frame ioctls).
 _thread = threading.local()
 _TRACE_ALL: frozenset[int] = frozenset()
@@ -126,6 +134,21 @@ def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
     describing each would cost more than the ioctl itself.
     """
     _thread.untraced = requests
+
+
+def register_fielder(fielder: Fielder) -> None:
+    """Set the function that turns an argument into structured fields for traces."""
+    _fielder[:] = [fielder]
+
+
+def arg_fields(arg: object) -> dict[str, object]:
+    """The structured fields of an ioctl argument, for traces (``{}`` if none known)."""
+    if arg is None or not _fielder:
+        return {}
+    try:
+        return _fielder[0](arg)
+    except Exception as exc:  # a trace must never break an ioctl
+        return {"error": f"{type(arg).__name__}: {exc}"}
 
 
 def register_summarizer(argtype: type, summarize: Summarizer) -> None:
@@ -223,8 +246,12 @@ def summarize(arg: object) -> str:
             if name.startswith("reserved"):
                 continue
             value = getattr(arg, name)
-            if isinstance(value, int | bytes):
-                parts.append(f"{name}={value!r}" if isinstance(value, bytes) else f"{name}={value}")
+            if isinstance(value, bytes):
+                # Text, never a Python b'...' repr (device text is shown as text).
+                text = value.split(b"\0", 1)[0].decode("utf-8", "replace")
+                parts.append(f"{name}={text!r}")
+            elif isinstance(value, int):
+                parts.append(f"{name}={value}")
         return " ".join(parts)
     return type(arg).__name__
 
@@ -275,6 +302,7 @@ def _trace(
         result=result,
         errno=err,
         duration_ns=duration_ns,
+        args=arg_fields(arg),
     )
     for tracer in list(_tracers):
         tracer(entry)

@@ -51,10 +51,16 @@ def identity_record(node: NodeIdentity) -> dict[str, object]:
         "bus_info": node.bus_info,
     }
     if node.subsystem == "video4linux" and node.device_caps:
-        out["capabilities"] = f"{node.capabilities:#010x}"
-        out["device_caps"] = f"{node.device_caps:#010x}"
+        # The contract (core/service/jsondoc.py): flag names, the raw number under *_raw.
+        out["capabilities"] = v4l2.decode_flags(node.capabilities, v4l2.Cap)
+        out["capabilities_raw"] = node.capabilities
+        out["device_caps"] = v4l2.decode_flags(node.device_caps, v4l2.Cap)
+        out["device_caps_raw"] = node.device_caps
     if node.error:
-        out["error"] = node.error
+        # The one error shape of every document (mediatui.error/1's "error" object);
+        # discovery keeps only the reason, so the errno and ioctl are unknown here.
+        out["error"] = {"kind": "MediaError", "path": node.path, "ioctl": None, "errno": None,
+                        "errno_name": None, "title": node.error, "explanation": ""}
     return out
 
 

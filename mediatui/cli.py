@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from mediatui import __version__
-from mediatui.cli_habits import EXIT_CODES, add_device_option, add_epilog, resolve_device
+from mediatui.cli_habits import add_device_option, add_epilog, resolve_device
+from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "watch", "completion")
@@ -30,8 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Explore Linux media devices (V4L2 video, DVB demux/dvr) and watch their "
             "buffers live. Without a command, opens the terminal UI."
         ),
-        epilog=f"Run 'mediatui COMMAND --help' for examples.\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
+        "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
+        "document. Run 'mediatui COMMAND --help' for examples.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -48,12 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        add_epilog(verb, name)  # examples and the exit-code table under --help
+        if verb.epilog is None:
+            verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
         verb.set_defaults(run=module.run)
         add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
-        add_epilog(verb, name)  # examples and exit codes under --help
     return parser
 
 
@@ -72,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): point stdout at /dev/null so the flush at
         # exit does not complain about the closed pipe.

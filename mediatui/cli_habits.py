@@ -18,7 +18,8 @@ from typing import Any
 EXIT_CODES = (
     "exit codes:\n"
     "  0    success\n"
-    "  1    a device or runtime failure (ioctl error, device gone, no lock)\n"
+    "  1    a device or runtime failure (ioctl error, device gone, no lock, a stream\n"
+    "       that received no data)\n"
     "  2    a usage error (bad option or value: the message names it and the allowed range)\n"
     "  130  interrupted (Ctrl-C)"
 )

@@ -26,6 +26,7 @@ from core import ioctl as chokepoint
 from core.abi import dmabuf as dmb
 from core.abi import dvb
 from core.abi import v4l2 as v
+from core.abi.fields import arg_fields
 
 # ---------------------------------------------------------------------------------------
 # Small formatting helpers
@@ -635,6 +636,7 @@ def register() -> None:
     """Register every summarizer with the chokepoint (done on import; safe to repeat)."""
     for argtype, summarize in SUMMARIZERS.items():
         chokepoint.register_summarizer(argtype, summarize)
+    chokepoint.register_fielder(arg_fields)
 
 
 register()

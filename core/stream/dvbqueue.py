@@ -17,7 +17,7 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dvb import DVB_QUEUE, DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.dvb_stats import FrontendStats
 from core.errors import MediaError, media_error
 from core.queue import BufferStatus
@@ -43,7 +43,7 @@ class DvbQueue:
     FRONTEND_INTERVAL_S = 0.5
 
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
-                 size: int = 64 * 188, parse: bool = True,
+                 size: int = 64 * TS_PACKET, parse: bool = True,
                  start_filter: Callable[[], None] | None = None,
                  frontend: FrontendDevice | None = None) -> None:
         self.dev = node

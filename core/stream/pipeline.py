@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb import TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.stream.dvbqueue import DvbQueue
 from core.stream.engine import Clock, Stream
@@ -287,7 +287,7 @@ def dvb_stream(
     node: DemuxDevice | DvrDevice,
     *,
     count: int = 8,
-    size: int = 64 * 188,
+    size: int = 64 * TS_PACKET,
     parse: bool = True,
     max_frames: int | None = None,
     duration: float | None = None,

@@ -56,8 +56,8 @@ def test_frontend_stats_while_tuned_equal_dvb_fe_tool(dvb_adapter):
         with FrontendDevice(path, FRONTEND_READ_FLAGS) as reader:
             print(f"tuned: raw stats {_raw(reader.stats())}")
         print(f"mediatui info --json stats: {stats}")
-        assert stats["scales"]["signal_strength"] == "FE_SCALE_DECIBEL", stats
-        assert stats["scales"]["cnr"] == "FE_SCALE_DECIBEL", stats
+        assert stats["signal_strength_scale"] == "FE_SCALE_DECIBEL", stats
+        assert stats["cnr_scale"] == "FE_SCALE_DECIBEL", stats
         assert isinstance(stats["signal_strength_dbm"], float), stats
         assert isinstance(stats["cnr_db"], float), stats
         assert stats["signal_strength_relative"] is None and stats["cnr_relative"] is None
@@ -65,7 +65,7 @@ def test_frontend_stats_while_tuned_equal_dvb_fe_tool(dvb_adapter):
         # total of 0 bits (None, never a made-up 0.0).
         for key in ("pre_error_bit_count", "pre_total_bit_count", "post_error_bit_count",
                     "post_total_bit_count", "error_block_count", "total_block_count"):
-            assert stats["scales"][key] == "FE_SCALE_COUNTER", stats
+            assert stats[f"{key}_scale"] == "FE_SCALE_COUNTER", stats
             assert stats[key] == 0, stats
         for key in ("pre_ber", "post_ber"):
             assert stats[key] is None, stats

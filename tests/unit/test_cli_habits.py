@@ -76,7 +76,7 @@ def test_every_verb_help_has_examples_and_exit_codes() -> None:
         assert 2 <= len(EXAMPLES[name]) <= 3, name
         for code in ("0 ", "1 ", "2 ", "130"):
             assert f"  {code}" in text, (name, code)
-    assert "130  interrupted" in parser.format_help()
+    assert "130 interrupted" in parser.format_help()  # the top-level one-line summary
 
 
 def test_completion_scripts_complete_devices_to_media_nodes() -> None:

@@ -12,7 +12,9 @@ from core.abi import dvb as d
 from core.dvb import FrontendDevice
 from core.dvb_stats import STAT_COMMANDS, FrontendStats, Stat, decode
 from core.errors import MediaError
-from core.inspect import FRONTEND_READ_FLAGS, describe
+from core.inspect import FRONTEND_READ_FLAGS
+from core.service.inspection import describe as service_describe
+from core.service.session import Session
 from core.virtual import ManualClock, Roles, scenario_board
 
 
@@ -31,6 +33,16 @@ def dvb() -> Iterator[tuple[ManualClock, Roles]]:
     backend, roles = scenario_board(clock)
     with backend:
         yield clock, roles
+
+
+def describe(path: str, *, probe: bool) -> dict:
+    """What `mediatui info`/`probe` read, through a fresh service session."""
+    session = Session()
+    try:
+        return service_describe(session, path, probe=probe)
+    finally:
+        for opened in session.open_paths:
+            session.close(opened)
 
 
 def _props(entries: dict[int, list[tuple[int, int]]]) -> list[d.dtv_property]:
@@ -65,8 +77,8 @@ def test_decode_follows_each_scale() -> None:
     assert out["post_ber"] == 5e-6
     assert out["pre_ber"] is None and out["pre_error_bit_count"] is None  # not 0
     assert out["error_block_count"] == 3 and out["layers"] == 2
-    assert out["scales"]["signal_strength"] == "FE_SCALE_RELATIVE"
-    assert out["scales"]["pre_total_bit_count"] == "FE_SCALE_NOT_AVAILABLE"  # len 0
+    assert out["signal_strength_scale"] == "FE_SCALE_RELATIVE"
+    assert out["pre_total_bit_count_scale"] == "FE_SCALE_NOT_AVAILABLE"  # len 0
     assert "75.0 %" in stats.summary() and "5.00e-06" in stats.summary()
 
 
@@ -120,9 +132,9 @@ def test_info_on_a_frontend_opens_read_only_while_it_is_held(
         holder.wait_for_lock(5.0)
         clock.advance(0.5)
         result = describe(roles.frontend, probe=False)  # a 2nd O_RDWR open: EBUSY
-    assert "FE_HAS_LOCK" in result["status"]
+    assert "FE_HAS_LOCK" in result["fe_status"]
     assert result["stats"]["cnr_db"] is not None
-    assert result["stats"]["scales"]["cnr"] == "FE_SCALE_DECIBEL"
+    assert result["stats"]["cnr_scale"] == "FE_SCALE_DECIBEL"
     assert FRONTEND_READ_FLAGS & os.O_ACCMODE == os.O_RDONLY
 
 
@@ -134,7 +146,7 @@ def test_stream_json_carries_the_frontend_statistics(capsys: pytest.CaptureFixtu
     assert cli.main(["--demo", "stream", "/dev/dvb/adapter0/demux0", "--tune", "474000000",
                      "-n", "3", "--json", "-q"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["frontend"]["scales"]["cnr"] == "FE_SCALE_DECIBEL"
+    assert out["frontend"]["cnr_scale"] == "FE_SCALE_DECIBEL"
     assert out["frontend"]["cnr_db"] is not None
     assert out["snapshot"]["queues"][0]["frontend"]["signal_strength_dbm"] is not None
 
