@@ -94,7 +94,8 @@ class FrontendStats:
         """Flat JSON keys with units: ``signal_strength_dbm`` or ``_relative`` (0..1),
         ``cnr_db`` or ``cnr_relative``, the counters, ``pre_ber``/``post_ber``; ``None``
         where the kernel says FE_SCALE_NOT_AVAILABLE.  ``<stat>_scale`` names each
-        scale as the kernel does (``cnr_scale``: ``FE_SCALE_DECIBEL``…); ``layers`` counts the per-layer entries when there are any."""
+        scale as the kernel does (``cnr_scale``: ``FE_SCALE_DECIBEL``…); ``layers``
+        counts the per-layer entries when there are any."""
         strength, cnr = self.first("signal_strength"), self.first("cnr")
         out: dict[str, Any] = {
             "signal_strength_dbm": strength.decibels(),
