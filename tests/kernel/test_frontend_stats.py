@@ -50,7 +50,7 @@ def test_frontend_stats_while_tuned_equal_dvb_fe_tool(dvb_adapter):
 
         # `mediatui info` opens read-only while this process holds the frontend.
         info = _mediatui_info(path)
-        assert "FE_HAS_LOCK" in info["status"], info
+        assert "FE_HAS_LOCK" in info["fe_status"], info
         stats = info["stats"]
         assert stats is not None, info.get("stats_error")
         with FrontendDevice(path, FRONTEND_READ_FLAGS) as reader:
