@@ -20,6 +20,7 @@ from core.abi import dvb as d
 from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.dvb_stats import FrontendStats
 from core.errors import MediaError, media_error
+from core.facts import BufferFacts, QueueFacts
 from core.queue import BufferStatus
 from core.stream.snapshot import QueueSnapshot
 from core.stream.stats import DepthTracker, TsStats
@@ -81,6 +82,9 @@ class DvbQueue:
     def frames(self) -> int:
         return self.ts.buffers
 
+    def _queue_facts(self) -> QueueFacts:
+        return QueueFacts("dvb", "mmap" if self.count else None, self.streaming, self.count)
+
     def allocate(self) -> int:
         alloc = self.dev.request_buffers(self.requested, self.size)
         if alloc.count == 0:
@@ -121,7 +125,7 @@ class DvbQueue:
             chokepoint.ioctl(self.dev.fd, _QBUF, self._qbufs[index])
         except OSError as exc:
             raise media_error(exc, ioctl="DMX_QBUF", path=self.path,
-                              facts={"index": index}) from None
+                              facts=BufferFacts(self._queue_facts(), index)) from None
         self.state[index] = IN_DRIVER
         self.in_driver += 1
         self.depth.set(self.in_driver, now)
@@ -134,8 +138,8 @@ class DvbQueue:
             if exc.errno == _EAGAIN:
                 return -1
             raise media_error(exc, ioctl="DMX_DQBUF", path=self.path,
-                              facts={"not_streaming": not self.streaming}) from None
-        i = buf.index
+                              facts=BufferFacts(self._queue_facts(), None)) from None
+        i: int = buf.index
         used = buf.bytesused
         flags = buf.flags
         count = buf.count

@@ -101,8 +101,10 @@ def test_dvb_without_data_exits_1_and_says_why(capsys):
     code, out, err = run(capsys, "/dev/dvb/adapter0/demux0", "--duration", "0.3", "--json")
     assert code == 1
     result = json.loads(out)
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS
+
     assert result["packets"] == 0 and result["negotiated"] == {
-        "buffers": 32, "buffer_size_bytes": 256 * 188}
+        "buffers": DVB_BUFFERS, "buffer_size_bytes": DVB_BUFFER_SIZE}
     assert "no data: 0 TS packets" in err and "--tune" in err
 
 
