@@ -22,7 +22,7 @@ from typing import Any
 
 from core.abi import dvb as d
 
-SCALE_NAMES = {
+SCALE_NAMES: dict[int, str] = {
     d.FE_SCALE_NOT_AVAILABLE: "FE_SCALE_NOT_AVAILABLE",
     d.FE_SCALE_DECIBEL: "FE_SCALE_DECIBEL",
     d.FE_SCALE_RELATIVE: "FE_SCALE_RELATIVE",

@@ -94,8 +94,10 @@ def layout(ctype: type, target: Target) -> Layout:
     if _is_aggregate(ctype):
         return _aggregate(ctype, target)
     if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
-        inner = layout(ctype._type_, target)
-        return Layout(inner.size * ctype._length_, inner.align)
+        element: type = ctype._type_  # type: ignore[assignment]
+        length: int = ctype._length_  # type: ignore[assignment]
+        inner = layout(element, target)
+        return Layout(inner.size * length, inner.align)
     size, align = _primitive(ctype, target)
     return Layout(size, align)
 
