@@ -22,12 +22,8 @@ from typing import Any
 
 from core.abi import dvb as d
 
-SCALE_NAMES: dict[int, str] = {
-    d.FE_SCALE_NOT_AVAILABLE: "FE_SCALE_NOT_AVAILABLE",
-    d.FE_SCALE_DECIBEL: "FE_SCALE_DECIBEL",
-    d.FE_SCALE_RELATIVE: "FE_SCALE_RELATIVE",
-    d.FE_SCALE_COUNTER: "FE_SCALE_COUNTER",
-}
+# The kernel's names (enum fecap_scale_params), e.g. 1 -> FE_SCALE_DECIBEL.
+SCALE_NAMES: dict[int, str] = {int(m): m.name for m in d.FecapScaleParams}
 
 # (our key, DTV_STAT_* command), in the order FE_GET_PROPERTY asks for them.
 STAT_COMMANDS: tuple[tuple[str, int], ...] = (
