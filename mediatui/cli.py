@@ -6,15 +6,19 @@ Each verb lives in its own module under :mod:`mediatui.verbs` with ``add_parser`
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
 
 from mediatui import __version__
-from mediatui.cli_habits import add_device_option, add_epilog, resolve_device
-from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
+from mediatui.exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED
+
+# Not typing.TYPE_CHECKING: importing typing costs as much as the rest of `--version`.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "watch", "completion")
@@ -25,6 +29,10 @@ def _verb_module(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from mediatui.cli_habits import add_device_option, add_epilog
+
     parser = argparse.ArgumentParser(
         prog="mediatui",
         description=(
@@ -62,9 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:
+        # Answered before argparse and the verb modules load (argparse alone costs about
+        # as much as the interpreter's own start): scripts probe for the tool this way.
+        print(f"mediatui {__version__}")
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
-    resolve_device(parser, args)
+    args = parser.parse_args(words)
+    from mediatui.cli_habits import resolve_device
+
+    resolve_device(parser, args)  # -d/--device and bare numbers, as v4l2-ctl
     if args.demo:
         from mediatui.demo import install_demo
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time (see cli.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_CODES = (
     "exit codes:\n"
