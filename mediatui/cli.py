@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch")
+VERBS = ("list", "info", "probe", "stream", "watch", "completion")
 
 
 def _verb_module(name: str):
@@ -31,6 +31,8 @@ def _verb_module(name: str):
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
+    from mediatui.cli_habits import add_device_option, add_epilog
+
     parser = argparse.ArgumentParser(
         prog="mediatui",
         description=(
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
         "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
-        "document.",
+        "document. Run 'mediatui COMMAND --help' for examples.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -56,12 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        add_epilog(verb, name)  # examples and the exit-code table under --help
         if verb.epilog is None:
             verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
         verb.set_defaults(run=module.run)
+        add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
     return parser
 
 
@@ -74,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser = build_parser()
     args = parser.parse_args(words)
+    from mediatui.cli_habits import resolve_device
+
+    resolve_device(parser, args)  # -d/--device and bare numbers, as v4l2-ctl
     if args.demo:
         from mediatui.demo import install_demo
 

@@ -379,6 +379,8 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
                        cc_errors=t.cc_errors, cc_errors_by_pid=per_pid(t.cc_errors_by_pid),
                        dmx_flags=dict(t.dmx_flags))
+            # The adapter's frontend statistics (DTV_STAT_*) as last read.
+            out["frontend"] = q.frontend.as_dict() if q.frontend is not None else None
         out["starvations"] = q.depth.starvations
     if report is not None:
         out["requested"] = report.requested
