@@ -7,14 +7,21 @@ exports), which subclasses say in :meth:`NodeHandle._release`.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, TypeVar
 
 from core import ioctl as chokepoint
-from core.errors import media_error
+from core.errors import media_error, open_error
+from core.facts import Facts
+
+_H = TypeVar("_H", bound="NodeHandle")  # typing.Self needs Python 3.11
 
 
 class NodeHandle:
-    """Opened ``O_RDWR | O_NONBLOCK | O_CLOEXEC`` unless told otherwise."""
+    """Opened ``O_RDWR | O_NONBLOCK | O_CLOEXEC`` unless told otherwise.
+
+    Raises :class:`core.errors.NotAMediaNode` for a path that is not a media node (it
+    is never opened) and an explained :class:`core.errors.MediaError` when open fails.
+    """
 
     def __init__(self, path: str, flags: int = chokepoint.OPEN_FLAGS) -> None:
         self.path = path
@@ -22,7 +29,7 @@ class NodeHandle:
         try:
             self._fd = chokepoint.open_node(path, flags)
         except OSError as exc:
-            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+            raise open_error(exc, path) from None
 
     @property
     def fd(self) -> int:
@@ -47,14 +54,14 @@ class NodeHandle:
             fd, self._fd = self._fd, -1
             chokepoint.close_fd(fd)
 
-    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
+    def _ioctl(self, request: int, arg: Any, name: str, facts: Facts | None = None) -> int:
         """One ioctl; a failure becomes a MediaError explained with ``facts``."""
         try:
             return chokepoint.ioctl(self.fd, request, arg)
         except OSError as exc:
             raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
 
-    def __enter__(self) -> Self:
+    def __enter__(self: _H) -> _H:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,11 +22,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
+from core.errors import not_a_media_node
+from core.facts import NodeKind
+from core.nodekind import classify
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
+
+if TYPE_CHECKING:  # _SimpleCData is generic only to the type checker
+    # What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a
+    # plain value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
+    IoctlArg: TypeAlias = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
 
 
 class Backend(Protocol):
@@ -35,12 +43,13 @@ class Backend(Protocol):
     def owns_path(self, path: str) -> bool:
         """True when ``path`` names one of this backend's nodes."""
 
+    def node_kind(self, path: str) -> NodeKind:
+        """What the path is (the kernel's stat() and device registry, for our nodes)."""
+
     def open(self, path: str, flags: int) -> int:
         """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
 
-    def ioctl(
-        self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | int | None
-    ) -> int:
+    def ioctl(self, fd: int, request: int, arg: IoctlArg) -> int:
         """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
 
     def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
@@ -194,17 +203,45 @@ def path_of(fd: int) -> str | None:
     return _paths.get(fd)
 
 
+def node_kind(path: str) -> NodeKind:
+    """What ``path`` is (see :mod:`core.nodekind`), asking the virtual backend for its
+    own nodes; raises ``OSError`` from stat() for a wrong path."""
+    backend = backend_for_path(path)
+    return backend.node_kind(path) if backend is not None else classify(path)
+
+
 def open_node(path: str, flags: int = OPEN_FLAGS) -> int:
-    """Open a media node, real or virtual; raises ``OSError`` like ``os.open``."""
+    """Open a media node, real or virtual.
+
+    Anything but a V4L2, DVB, media-controller, dma-heap or udmabuf character device is
+    refused with :class:`core.errors.NotAMediaNode` and never opened.  The real path is
+    first opened ``O_PATH`` (which runs no driver code), checked with fstat(), then
+    reopened through ``/proc/self/fd``, so a path swapped between the check and the
+    open cannot slip through.  Raises ``OSError`` like ``os.open`` otherwise.
+    """
     backend = backend_for_path(path)
     if backend is not None:
+        kind = backend.node_kind(path)
+        if not kind.is_media:
+            raise not_a_media_node(kind)
         fd = backend.open(path, flags)
         with _lock:
             _virtual_fds[fd] = backend
     else:
-        fd = os.open(path, flags)
+        fd = _open_checked(path, flags)
     _paths[fd] = path
     return fd
+
+
+def _open_checked(path: str, flags: int) -> int:
+    handle = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        kind = classify(path, os.fstat(handle))
+        if not kind.is_media:
+            raise not_a_media_node(kind)
+        return os.open(f"/proc/self/fd/{handle}", flags)
+    finally:
+        os.close(handle)
 
 
 def close_fd(fd: int) -> None:
@@ -256,9 +293,7 @@ def summarize(arg: object) -> str:
     return type(arg).__name__
 
 
-def ioctl(
-    fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | int | None = None
-) -> int:
+def ioctl(fd: int, request: int, arg: IoctlArg = None) -> int:
     """Issue one ioctl, through the virtual backend when the fd is virtual.
 
     ``arg`` is filled in place.  Raises ``OSError`` with the kernel's errno.

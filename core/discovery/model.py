@@ -220,7 +220,7 @@ class NodeSource(Protocol):
         ...
 
 
-# The order `mediatui list` has always printed nodes in (core.nodes.scan_dev's), and
+# The order `mediatui list` has always printed nodes in (by name, then number), and
 # DVB nodes in the order data flows through an adapter.
 _PREFIX_ORDER = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev", "media", "dvb")
 _DVB_ORDER = ("frontend", "demux", "dvr", "ca", "net")

@@ -140,6 +140,7 @@ class StreamRun:
         self.stream: Stream | None = None
         self._filter: DemuxDevice | None = None  # a dvr's TS_TAP filter handle
         self._tuner: FrontendDevice | None = None  # the read-write frontend handle
+        self._stats_fe: FrontendDevice | None = None  # read-only, for DTV_STAT_*
 
     def _open(self, path: str) -> Node:
         with self.session.lock:
@@ -174,7 +175,8 @@ class StreamRun:
         main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
         if spec.count > VIDEO_BUFFERS:
             # vb2 would clamp to the queue's maximum without a word: refuse instead.
-            check_count_max(spec.count, dev.probe([main_t])[0].max_num_buffers)
+            most = dev.probe([main_t])[0].max_num_buffers  # None: not reported (pre-6.8)
+            check_count_max(spec.count, MAX_BUFFERS if most is None else most)
         self._apply_format(dev, main_t)
         if m2m:
             # The CAPTURE side of a mem2mem follows the size of its OUTPUT side.
@@ -221,8 +223,15 @@ class StreamRun:
         # dvb_vb2_reqbufs -> vb2_core_reqbufs clamps to VB2_MAX_FRAME (32 on 6.1).
         check_count_max(spec.count, MAX_BUFFERS)
         adapter = spec.path.rsplit("/", 1)[0]
+        frontend = f"{adapter}/frontend0"
         if spec.frequency:
-            self.tune(f"{adapter}/frontend0")
+            self.tune(frontend)
+        # Statistics come from a read-only open (dvb-fe-tool's way): it works whether this
+        # run tuned or another program (dvbv5-zap) holds the frontend.
+        try:
+            self._stats_fe = FrontendDevice.read_only(frontend)
+        except MediaError as exc:
+            self.note(f"no frontend statistics: {exc.title}")
         node = self._open(spec.path)
         start: Callable[[], None]
         if isinstance(node, DvrDevice):
@@ -245,7 +254,7 @@ class StreamRun:
         return dvb_stream(node, count=spec.count, size=spec.buffer_size,
                           max_frames=spec.max_frames, duration=spec.duration,
                           clock=self.clock, snapshot_interval=self.snapshot_interval,
-                          start_filter=start)
+                          start_filter=start, frontend=self._stats_fe)
 
     def tune(self, frontend: str, timeout: float = LOCK_TIMEOUT_S) -> int:
         """FE_SET_PROPERTY DVB-T at the spec's frequency, then poll FE_READ_STATUS for a
@@ -276,6 +285,10 @@ class StreamRun:
             with contextlib.suppress(MediaError, OSError):
                 self._filter.close()
             self._filter = None
+        if self._stats_fe is not None:
+            with contextlib.suppress(MediaError, OSError):
+                self._stats_fe.close()
+            self._stats_fe = None
         paths = list(self.opened)
         if self.spec.is_dvb and self.spec.path not in paths:
             paths.append(self.spec.path)

@@ -20,13 +20,14 @@ each buffer returns to its producer once the consumer has dequeued it: zero copi
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
 
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import TS_PACKET, DemuxDevice, DvrDevice
+from core.dvb import TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.stream.dvbqueue import DvbQueue
 from core.stream.engine import Clock, Stream
@@ -264,13 +265,13 @@ def pipeline_stream(
                                  "mem2mem node or, as the last stage, a video output.")
         consumer = VideoQueue(dev, out_t, count=count, memory=v.V4L2_MEMORY_DMABUF)
         prev = producer
-        links.append(lambda p=prev, c=consumer: _match(p, c))
+        links.append(functools.partial(_match, prev, consumer))
         prev.next, consumer.prev = consumer, prev
         queues.append(consumer)
         if cap_t is not None:
             producer = VideoQueue(dev, cap_t, count=count, export=not last)
             queues.append(producer)
-            links.append(lambda d=dev, o=out_t, c=cap_t: _same_size(d, o, c))
+            links.append(functools.partial(_same_size, dev, out_t, cap_t))
 
     def setup() -> None:
         for link in links:
@@ -303,11 +304,15 @@ def dvb_stream(
     clock: Clock = time.monotonic,
     snapshot_interval: float = 0.1,
     start_filter: Callable[[], None] | None = None,
+    frontend: FrontendDevice | None = None,
 ) -> Stream:
     """A demux (with its filter set) or dvr node through the DVB mmap API.
 
     Set the filter up without DMX_IMMEDIATE_START and pass ``start_filter`` (the
-    demux's ``start``) to have it started once every buffer is queued."""
-    q = DvbQueue(node, count=count, size=size, parse=parse, start_filter=start_filter)
+    demux's ``start``) to have it started once every buffer is queued.  With
+    ``frontend`` (an open handle, read-only is enough) every snapshot carries its
+    DTV_STAT_* statistics."""
+    q = DvbQueue(node, count=count, size=size, parse=parse, start_filter=start_filter,
+                 frontend=frontend)
     return Stream([q], max_frames=max_frames, duration=duration, clock=clock,
                   snapshot_interval=snapshot_interval, query_done=False)

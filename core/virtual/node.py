@@ -90,6 +90,12 @@ class Node:
         # board fills them with device-chosen text.
         self.udev_props: dict[str, str] = {}
 
+    def attached_clock(self) -> Clock:
+        """The backend's clock; a node serves ioctls only once attached to a backend."""
+        if self.clock is None:
+            raise RuntimeError(f"{self.path} is not attached to a backend")
+        return self.clock
+
     def attach(self, cond: threading.Condition, clock: Clock) -> None:
         """Join a backend: share its lock (vb2's queue lock) and its clock."""
         self.cond = cond

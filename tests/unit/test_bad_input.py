@@ -78,8 +78,11 @@ def test_tui_refuses_without_a_terminal(stdin_tty: bool) -> None:
         master = slave = -1
         stdin = subprocess.DEVNULL
     try:
+        # Without TEXTUAL_DRIVER: that names a driver needing no terminal (textual serve).
+        env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
         proc = subprocess.run([sys.executable, "-m", "mediatui", "--demo"], stdin=stdin,
-                              capture_output=True, text=True, timeout=60, check=False)
+                              capture_output=True, text=True, timeout=60, check=False,
+                              env=env)
     finally:
         for fd in (master, slave):
             if fd >= 0:

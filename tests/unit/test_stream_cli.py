@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from core.inspect import dvb_kind
-from core.service.stream import DVB_BUFFER_SIZE
 from mediatui.cli import main
 from mediatui.demo import uninstall_demo
 
@@ -102,8 +101,10 @@ def test_dvb_without_data_exits_1_and_says_why(capsys):
     code, out, err = run(capsys, "/dev/dvb/adapter0/demux0", "--duration", "0.3", "--json")
     assert code == 1
     result = json.loads(out)
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS
+
     assert result["packets"] == 0 and result["negotiated"] == {
-        "buffers": 32, "buffer_size_bytes": DVB_BUFFER_SIZE}
+        "buffers": DVB_BUFFERS, "buffer_size_bytes": DVB_BUFFER_SIZE}
     assert "no data: 0 TS packets" in err and "--tune" in err
 
 
@@ -153,3 +154,23 @@ def test_more_buffers_than_the_queue_holds_is_a_usage_error(capsys):
     code, out, err = run(capsys, "/dev/video0", "--buffers", "33", "-n", "1")
     assert code == 2 and out == ""
     assert "--buffers" in err and "1 to 32 on this queue" in err
+
+
+
+def test_ctrl_c_stops_a_slow_stream_at_once(capsys):
+    """At 1 fps the loop sleeps about a second between frames; Ctrl-C wakes it through
+    the stream's eventfd, so it ends long before the next frame would have."""
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code, out, _ = run(capsys, "/dev/video0", "--fps", "1", "--duration", "20", "--json",
+                           "--quiet")
+    finally:
+        timer.cancel()
+    assert code == 130
+    result = json.loads(out)
+    assert result["interrupted"] is True and result["elapsed_s"] < 0.9
