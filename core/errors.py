@@ -145,8 +145,22 @@ def media_error(
     else:
         title = f"{ioctl or 'operation'} failed: {os.strerror(err)}"
         explanation = "The kernel gave no more detail for this error."
+    if err == E.EBUSY and path:
+        explanation = _with_holders(explanation, path)
     cls = _CLASS_BY_ERRNO.get(err, MediaError)
     return cls(path=path, ioctl=ioctl, errno=err, title=title, explanation=explanation)
+
+
+def _with_holders(explanation: str, path: str) -> str:
+    """EBUSY: name the other processes holding ``path`` (core/holders/explain.py)."""
+    from core.holders.explain import holder_sentence
+    from core.service.holders import holders_roots
+
+    try:
+        sentence = holder_sentence(path, holders_roots())
+    except (OSError, ValueError):
+        return explanation  # the scan must never hide the error it explains
+    return f"{explanation} {sentence}" if sentence else explanation
 
 
 # --- generic causes, whatever the ioctl -------------------------------------------------

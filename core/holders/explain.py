@@ -30,7 +30,8 @@ def holders_of(path: str, roots: ScanRoots = SYSTEM, *, exclude_pid: int | None 
 def holder_sentence(path: str, roots: ScanRoots = SYSTEM) -> str | None:
     """One sentence naming every other process holding ``path``, owners first; None
     when nobody else is seen (then the scan's blind spots, if any, are named)."""
-    found = holders_of(path, roots, exclude_pid=os.getpid())
+    own = os.getpid() if os.path.realpath(roots.proc) == "/proc" else None
+    found = holders_of(path, roots, exclude_pid=own)
     if found is None:
         return None
     holders, views = found

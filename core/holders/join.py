@@ -162,6 +162,11 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
         if os.major(rdev) == V4L2_MAJOR:
             v4l2_by_pid[pid].append(rdev)
 
+    attached_by_pid: dict[int, set[str]] = defaultdict(set)
+    for inode, entry in bufinfo.items():
+        for pid in set(fd_by.get(inode, {})) | set(map_by.get(inode, {})):
+            attached_by_pid[pid].update(entry.attached)
+
     views: list[DmabufView] = []
     for inode in inodes:
         info = bufinfo.get(inode)
@@ -178,8 +183,9 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
         attached = info.attached if info is not None else (() if raw.bufinfo is not None
                                                            else None)
         holders = set(fd_by.get(inode, {})) | set(map_by.get(inode, {}))
+        imported_into = {d for p in holders for d in attached_by_pid.get(p, ())}
         exporter, evidence = _exporter(exp_name, holders, v4l2_by_pid, path_of, devices,
-                                       attached or (), node_offsets)
+                                       attached or (), node_offsets, imported_into)
         views.append(DmabufView(
             inode=inode, size=size, exp_name=exp_name, name=name, count=count,
             fd_holders=tuple(FdHold(p, tuple(sorted(f))) for p, f in
@@ -218,6 +224,7 @@ def _exporter(
     devices: dict[int, str | None],
     attached: tuple[str, ...],
     node_offsets: dict[tuple[int, int], set[int]],
+    imported_into: set[str],
 ) -> tuple[str | None, str | None]:
     """Which node exported a videobuf2 dma-buf.  The kernel records only the
     allocator's name, so this is an inference from the holders' open V4L2 nodes:
@@ -230,6 +237,16 @@ def _exporter(
         candidates.update(v4l2_by_pid.get(pid, ()))
     if attached:
         candidates = {r for r in candidates if devices.get(r) not in attached} or candidates
+    if len(candidates) > 1:
+        # A node its holders import into (a device attached to one of their buffers) is
+        # an importer there: prefer the others.
+        importers = {r for r in candidates if devices.get(r) in imported_into}
+        if 0 < len(candidates - importers) < len(candidates):
+            rest = candidates - importers
+            if len(rest) == 1:
+                (rdev,) = rest
+                return path_of[rdev], (f"inferred: exported by {exp_name}; its holders' "
+                                       "other V4L2 nodes are ones they import into")
     if len(candidates) > 1:
         owning = {r for r in candidates if any(node_offsets.get((p, r)) for p in holders)}
         if len(owning) == 1:
