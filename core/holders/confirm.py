@@ -11,12 +11,13 @@ ones: nothing to confirm there.
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
 from core.buffers import new_v4l2_buffer
 from core.errors import MediaError
+from core.holders.join import NodeView
 from core.video import VideoDevice
 
 MAX_INDEX = 64
@@ -74,3 +75,23 @@ def confirm_queue(path: str) -> Confirmation:
             if counts[0]:
                 queues.append(QueueEvidence(v.buf_type_name(buf_type), *counts))
     return Confirmation(path, tuple(queues), None)
+
+
+def apply_confirmation(
+    views: list[NodeView], confirmation: Confirmation, complete: bool
+) -> list[NodeView]:
+    """Upgrade "has it open" to "owns the queue" when QUERYBUF shows buffers allocated
+    and only one other process has the node open: videobuf2 lets only the allocating
+    file handle hold buffers, so that process (or a handle it passed on) owns the
+    queue.  ``complete`` says the scan read every process (else someone we could not
+    see may be the owner)."""
+    allocated = sum(q.buffers for q in confirmation.queues)
+    in_use = sum(q.in_use for q in confirmation.queues)
+    if not allocated or len(views) != 1 or not complete or views[0].owns_queue:
+        return views
+    (view,) = views
+    note = (f"VIDIOC_QUERYBUF from a second handle: {allocated} buffers allocated, "
+            f"{in_use} mmapped or exported, and PID {view.pid} is the only process with "
+            f"{view.path} open")
+    evidence = (*tuple(e for e in view.evidence if not e.startswith("fd: ")), note)
+    return [replace(view, owns_queue=True, evidence=evidence)]

@@ -58,5 +58,8 @@ def holder_sentence(path: str, roots: ScanRoots = SYSTEM) -> str | None:
             what = f"which holds {n.exports_held} of its buffers exported: it owns the queue"
         else:
             what = "which has it open"
+            vague = [e for e in n.evidence if "from one of its V4L2 nodes" in e]
+            if vague:
+                what += " (and " + vague[0].removeprefix("fds/maps: ") + ")"
         parts.append(f"{who}, {what}")
     return f"{path} is held by " + "; and by ".join(parts) + "."

@@ -49,6 +49,9 @@ class DmabufView:
     fd_holders: tuple[FdHold, ...]
     map_holders: tuple[MapHold, ...]
     attached: tuple[str, ...] | None  # None: bufinfo unreadable, unknown
+    # count minus the fds and mappings we saw: references held by the kernel (an
+    # importing queue, a driver) or by processes we could not read.
+    other_refs: int | None
     exporter_node: str | None
     exporter_evidence: str | None
 
@@ -69,7 +72,7 @@ class NodeView:
     device: str | None  # parent device's name in sysfs ("vivid.0", "vim2m")
     pid: int
     fds: tuple[int, ...]
-    buffers_mapped: int  # distinct mmapped offsets (buffers or planes) of this node
+    buffers_mapped: int  # mappings of this node: one per mmapped buffer (plane if mplane)
     exports_held: int  # vb2 dma-bufs held by this process and attributed to this node
     owns_queue: bool
     evidence: tuple[str, ...]
@@ -146,6 +149,8 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
         rdev_of[n.dev_ino] = n.rdev
         path_of.setdefault(n.rdev, n.path)
         node_fds[(n.pid, n.rdev)].append(n.fd)
+    # vb2_mmap sets vm_pgoff to 0 (the offset is only a cookie), so maps shows offset 0
+    # for every buffer: count distinct mappings by start address.
     node_offsets: dict[tuple[int, int], set[int]] = defaultdict(set)
     for m in raw.node_maps:
         rdev = rdev_of.get(m.dev_ino)
@@ -155,17 +160,12 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
                 continue  # not a node we report (or renamed since)
             rdev = st[1]
             path_of.setdefault(rdev, m.path)
-        node_offsets[(m.pid, rdev)].add(m.offset)
+        node_offsets[(m.pid, rdev)].add(m.start)
     devices = {rdev: node_device(roots, rdev) for rdev in path_of}
     v4l2_by_pid: dict[int, list[int]] = defaultdict(list)
     for (pid, rdev) in set(node_fds) | set(node_offsets):
         if os.major(rdev) == V4L2_MAJOR:
             v4l2_by_pid[pid].append(rdev)
-
-    attached_by_pid: dict[int, set[str]] = defaultdict(set)
-    for inode, entry in bufinfo.items():
-        for pid in set(fd_by.get(inode, {})) | set(map_by.get(inode, {})):
-            attached_by_pid[pid].update(entry.attached)
 
     views: list[DmabufView] = []
     for inode in inodes:
@@ -183,9 +183,8 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
         attached = info.attached if info is not None else (() if raw.bufinfo is not None
                                                            else None)
         holders = set(fd_by.get(inode, {})) | set(map_by.get(inode, {}))
-        imported_into = {d for p in holders for d in attached_by_pid.get(p, ())}
-        exporter, evidence = _exporter(exp_name, holders, v4l2_by_pid, path_of, devices,
-                                       attached or (), node_offsets, imported_into)
+        exporter, evidence = _exporter(exp_name, holders, v4l2_by_pid, path_of,
+                                       node_offsets)
         views.append(DmabufView(
             inode=inode, size=size, exp_name=exp_name, name=name, count=count,
             fd_holders=tuple(FdHold(p, tuple(sorted(f))) for p, f in
@@ -193,21 +192,28 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
             map_holders=tuple(MapHold(p, len(s), sum(s)) for p, s in
                               sorted(map_by.get(inode, {}).items())),
             attached=attached, exporter_node=exporter, exporter_evidence=evidence,
+            other_refs=None if count is None else max(0, count - sum(
+                len(f) for f in fd_by.get(inode, {}).values()) - sum(
+                len(s) for s in map_by.get(inode, {}).values())),
         ))
     views.sort(key=lambda b: (-b.size, b.inode))
 
     exports: dict[tuple[int, str], int] = defaultdict(int)
+    vague: dict[int, int] = defaultdict(int)  # vb2 dma-bufs of unknown node, per holder
     for b in views:
-        if b.exporter_node is not None:
-            for pid in b.holders():
+        for pid in b.holders():
+            if b.exporter_node is not None:
                 exports[(pid, b.exporter_node)] += 1
+            elif b.exp_name and b.exp_name.startswith(VB2_EXPORTERS):
+                vague[pid] += 1
     nodes: list[NodeView] = []
     for key in sorted(set(node_fds) | set(node_offsets)):
         pid, rdev = key
         path = path_of[rdev]
         mapped = len(node_offsets.get(key, ()))
         exported = exports.get((pid, path), 0)
-        owns, evidence = _role(path, mapped, exported, bool(node_fds.get(key)))
+        owns, evidence = _role(path, mapped, exported, bool(node_fds.get(key)),
+                               vague.get(pid, 0) if os.major(rdev) == V4L2_MAJOR else 0)
         nodes.append(NodeView(path, rdev, devices.get(rdev), pid, tuple(sorted(
             node_fds.get(key, ()))), mapped, exported, owns, evidence))
 
@@ -221,32 +227,18 @@ def _exporter(
     holders: set[int],
     v4l2_by_pid: dict[int, list[int]],
     path_of: dict[int, str],
-    devices: dict[int, str | None],
-    attached: tuple[str, ...],
     node_offsets: dict[tuple[int, int], set[int]],
-    imported_into: set[str],
 ) -> tuple[str | None, str | None]:
     """Which node exported a videobuf2 dma-buf.  The kernel records only the
-    allocator's name, so this is an inference from the holders' open V4L2 nodes:
-    devices attached to the buffer are importers, not its exporter; a node whose
-    buffers the holder has mapped owns a queue and can export."""
+    allocator's name, so this is an inference from the holders' open V4L2 nodes: when
+    they have exactly one open, or exactly one whose buffers they have mapped (the
+    queue they own).  Attachments cannot narrow it: an importer may hang off the same
+    device as the exporter (vivid.0), so otherwise the candidates are listed."""
     if exp_name is None or not exp_name.startswith(VB2_EXPORTERS):
         return None, None
     candidates: set[int] = set()
     for pid in holders:
         candidates.update(v4l2_by_pid.get(pid, ()))
-    if attached:
-        candidates = {r for r in candidates if devices.get(r) not in attached} or candidates
-    if len(candidates) > 1:
-        # A node its holders import into (a device attached to one of their buffers) is
-        # an importer there: prefer the others.
-        importers = {r for r in candidates if devices.get(r) in imported_into}
-        if 0 < len(candidates - importers) < len(candidates):
-            rest = candidates - importers
-            if len(rest) == 1:
-                (rdev,) = rest
-                return path_of[rdev], (f"inferred: exported by {exp_name}; its holders' "
-                                       "other V4L2 nodes are ones they import into")
     if len(candidates) > 1:
         owning = {r for r in candidates if any(node_offsets.get((p, r)) for p in holders)}
         if len(owning) == 1:
@@ -256,15 +248,19 @@ def _exporter(
     if len(candidates) == 1:
         (rdev,) = candidates
         return path_of[rdev], (f"inferred: exported by {exp_name}; the only V4L2 node "
-                               "its holders have open (devices attached to it excluded)")
+                               "its holders have open")
     if candidates:
         paths = ", ".join(sorted(path_of[r] for r in candidates))
         return None, f"exported by {exp_name} from one of {paths}"
     return None, f"exported by {exp_name}; no holder we could read has its node open"
 
 
-def _role(path: str, mapped: int, exported: int, has_fd: bool) -> tuple[bool, tuple[str, ...]]:
+def _role(path: str, mapped: int, exported: int, has_fd: bool,
+          vague: int = 0) -> tuple[bool, tuple[str, ...]]:
     evidence: list[str] = []
+    if vague and not mapped and not exported:
+        evidence.append(f"fds/maps: holds {vague} videobuf2 dma-buf{'s' * (vague != 1)} "
+                        "from one of its V4L2 nodes, /proc does not say which")
     if mapped:
         evidence.append(f"maps: {mapped} buffer{'s' * (mapped != 1)} of {path} mapped")
     if exported:
@@ -272,8 +268,8 @@ def _role(path: str, mapped: int, exported: int, has_fd: bool) -> tuple[bool, tu
                         f"exported from {path} (inferred exporter)")
     if not has_fd:
         evidence.append("no fd on the node left: the mappings keep its file open")
-    if not evidence:
-        evidence.append(f"fd: {path} open, no buffer of it mapped or exported")
+    if not mapped and not exported:
+        evidence.append(f"fd: {path} open, no buffer of it mapped or known exported")
     return bool(mapped or exported), tuple(evidence)
 
 

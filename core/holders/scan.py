@@ -183,7 +183,8 @@ class _Walk:
                 self._deny("fd", pid, exc, "fd links not readable (needs root or CAP_SYS_PTRACE)")
                 return True
             if target.startswith("/dev/"):
-                if target.startswith(_NOT_MEDIA):
+                # Asked about one node (who DEVICE), any character device may be it.
+                if self.only_rdev is None and target.startswith(_NOT_MEDIA):
                     continue
                 self._node_fd(pid, int(name), link, target)
             elif _is_dmabuf_target(target):

@@ -18,8 +18,8 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.holders import SYSTEM, Holders, ScanRoots, join, scan
-from core.holders.confirm import Confirmation, confirm_queue
-from core.holders.join import DmabufView, NodeView, ProcessView
+from core.holders.confirm import Confirmation, apply_confirmation, confirm_queue
+from core.holders.join import V4L2_MAJOR, DmabufView, NodeView, ProcessView
 from core.holders.model import ProcessInfo, Unreadable
 from core.holders.roots import is_chr
 from core.holders.text import command_line
@@ -114,6 +114,7 @@ def dmabuf_record(b: DmabufView) -> dict[str, Any]:
         "exporter_node": b.exporter_node,
         "exporter_evidence": b.exporter_evidence,
         "attached": list(b.attached) if b.attached is not None else None,
+        "other_refs": b.other_refs,
         "fd_holders": [{"pid": h.pid, "fds": list(h.fds)} for h in b.fd_holders],
         "map_holders": [{"pid": h.pid, "mappings": h.mappings,
                          "mapped_bytes": h.mapped_bytes} for h in b.map_holders],
@@ -169,8 +170,15 @@ def who_document(device: str | None = None, *, confirm: bool = True) -> dict[str
     own = os.getpid() if roots is SYSTEM else None
     nodes: dict[int, list[NodeView]] = {}
     for n in h.nodes:
-        if n.pid != own:
+        # Mappings are found by path and kept whatever ``rdev`` asked: filter here.
+        if n.pid != own and (rdev is None or n.rdev == rdev):
             nodes.setdefault(n.rdev, []).append(n)
+    confirmation = None
+    if device is not None and confirm and os.major(rdev or 0) == V4L2_MAJOR:
+        confirmation = confirm_queue(device)
+        complete = not any(u.source == "fd" for u in h.unreadable) and not h.hidepid
+        for r in nodes:
+            nodes[r] = apply_confirmation(nodes[r], confirmation, complete)
     procs = {p.info.pid: p.info for p in h.processes}
     node_docs = []
     for r, views in sorted(nodes.items(), key=lambda kv: kv[1][0].path):
@@ -189,15 +197,13 @@ def who_document(device: str | None = None, *, confirm: bool = True) -> dict[str
         "schema": WHO_SCHEMA,
         "device": device,
         "nodes": node_docs,
-        "confirmation": None,
+        "confirmation": confirmation_record(confirmation) if confirmation else None,
         "dmabufs": [],
         "scan": scan_record(snap),
     }
     if device is not None:
-        paths = {device} | {v[0].path for v in nodes.values()}
+        paths = {device} | {v[0].path for v in nodes.values()}  # the fd links' names
         doc["dmabufs"] = [dmabuf_record(b) for b in h.dmabufs if b.exporter_node in paths]
-        if confirm and os.major(rdev or 0) == 81:
-            doc["confirmation"] = confirmation_record(confirm_queue(device))
     return doc
 
 

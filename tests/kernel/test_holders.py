@@ -79,9 +79,12 @@ def test_who_names_the_streaming_v4l2_ctl(vivid_cap: str) -> None:
     try:
         def owner() -> dict[str, Any] | None:
             doc = _doc("who", vivid_cap)
+            allocated = sum(q["buffers"] for q in (doc["confirmation"] or {}).get("queues", []))
             for node in doc["nodes"]:
                 for h in node["holders"]:
-                    if h["pid"] == ctl.pid and h["owns_queue"]:
+                    # v4l2-ctl maps its buffers one by one: wait for all of them.
+                    if h["pid"] == ctl.pid and h["owns_queue"] and allocated and \
+                            h["buffers_mapped"] == allocated:
                         return {"doc": doc, "holder": h}
             return None
 
@@ -112,12 +115,19 @@ def _buffer(doc: dict[str, Any], inode: int) -> dict[str, Any] | None:
     return next((b for b in doc["dmabufs"] if b["inode"] == inode), None)
 
 
-def test_dmabufs_attributes_every_kind_of_hold(vivid_cap: str, vim2m: str) -> None:
-    """A helper keeps vivid exports by fd only, by mapping only and imported into vim2m,
-    plus heap and udmabuf allocations: `dmabufs --json` attributes each to it with the
-    right hold, size and exporter, shows vim2m attached; orphans survive REQBUFS(0); after
-    the helper exits nothing of it remains; as nobody the scan says what it could not read."""
-    helper = subprocess.Popen([sys.executable, str(HELPER), vivid_cap, vim2m],
+def test_dmabufs_attributes_every_kind_of_hold(
+    vivid_cap: str, vim2m: str, vivid_cap_contig: str, node_by_name: Any
+) -> None:
+    """A helper keeps vivid exports by fd only, by mapping only, imported into vim2m and
+    into a dma-contig queue, plus heap and udmabuf allocations: `dmabufs --json`
+    attributes each to it with the right hold, size and exporter, shows the attachment
+    where bufinfo has one (the dma-contig importer; vim2m's vmalloc importer takes only a
+    reference, seen as other_refs); `who` confirms the queue owner by QUERYBUF; orphans
+    survive REQBUFS(0); after the helper exits nothing of it remains; as nobody the scan
+    says what it could not read."""
+    contig_out = node_by_name("vivid-002-vid-out")
+    helper = subprocess.Popen([sys.executable, str(HELPER), vivid_cap, vim2m,
+                               vivid_cap_contig, contig_out],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                               cwd=REPO)
     assert helper.stdout and helper.stdin
@@ -139,15 +149,24 @@ def test_dmabufs_attributes_every_kind_of_hold(vivid_cap: str, vim2m: str) -> No
         assert [h["pid"] for h in heap["map_holders"]] == [pid]
         assert heap["size_bytes"] == facts["heap_size"] and heap["exp_name"] == "system"
         assert udma["size_bytes"] == facts["udmabuf_size"] and udma["exp_name"] == "udmabuf"
-        assert "vim2m" in imported["attached"], imported
-        assert imported["exporter_node"] == vivid_cap, imported
+        assert imported["attached"] == [] and imported["other_refs"] == 1, imported
+        contig = _buffer(doc, facts["attached"])
+        assert contig and contig["attached"] == ["vivid.0"], contig
+        assert contig["exp_name"] == "videobuf2_dma_contig"
+        assert by_fd["other_refs"] == by_map["other_refs"] == 0
+        # Four V4L2 nodes open in one process: /proc cannot say which exported what.
+        assert by_fd["exporter_node"] is None and vivid_cap in by_fd["exporter_evidence"]
         proc = next(p for p in doc["processes"] if p["pid"] == pid)
         assert proc["total_bytes"] == (3 * facts["vivid_size"] + facts["heap_size"]
-                                       + facts["udmabuf_size"])
+                                       + facts["udmabuf_size"] + facts["attached_size"])
         assert proc["map_bytes"] == facts["vivid_size"] + facts["heap_size"]
-        vivid_hold = next(n for n in proc["nodes"] if n["path"] == vivid_cap)
-        assert vivid_hold["owns_queue"] and vivid_hold["exports_held"] >= 1, vivid_hold
+        assert proc["fd_bytes"] == proc["total_bytes"] - facts["vivid_size"]
         assert _doc("dmabufs", "--pid", str(pid))["processes"][0]["pid"] == pid
+        who = _doc("who", vivid_cap)
+        (holder,) = who["nodes"][0]["holders"]
+        assert holder["pid"] == pid and holder["owns_queue"], holder
+        assert any("VIDIOC_QUERYBUF" in e for e in holder["evidence"]), holder
+        assert who["confirmation"]["queues"][0]["in_use"] == 3
 
         nobody = _doc("dmabufs", user="nobody")
         assert not any(pid in [h["pid"] for h in b["fd_holders"]] for b in nobody["dmabufs"])
@@ -160,13 +179,13 @@ def test_dmabufs_attributes_every_kind_of_hold(vivid_cap: str, vim2m: str) -> No
         helper.stdin.flush()
         assert helper.stdout.readline().strip() == "ok"
         after = _doc("dmabufs", "--pid", str(pid))
-        for key in ("by_fd", "by_map", "imported"):
+        for key in ("by_fd", "by_map", "imported", "attached"):
             assert _buffer(after, facts[key]) is not None, f"orphaned {key} export missing"
     finally:
         helper.stdin.write("exit\n")
         helper.stdin.close()
         helper.wait(timeout=120)
-    ours = {facts[k] for k in ("by_fd", "by_map", "imported", "heap", "udmabuf")}
+    ours = {facts[k] for k in ("by_fd", "by_map", "imported", "attached", "heap", "udmabuf")}
 
     def gone() -> bool:
         return not ours & {b["inode"] for b in _doc("dmabufs")["dmabufs"]}
