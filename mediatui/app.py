@@ -50,6 +50,7 @@ class MediatuiApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
+        Binding("h", "holders", "Holders", id="app.holders"),
     ]
 
     def __init__(
@@ -93,6 +94,13 @@ class MediatuiApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
+
+    def action_holders(self) -> None:
+        """Who holds every media node and dma-buf, system-wide."""
+        from mediatui.screens.holders import HoldersScreen
+
+        if not isinstance(self.screen, HoldersScreen):
+            self.push_screen(HoldersScreen())
 
     async def run_main_action(self, action: str) -> None:
         """Palette commands run the main screen's actions, whatever screen is on top."""

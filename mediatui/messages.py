@@ -69,6 +69,7 @@ class Inspection:
     info: dict[str, Any] | None
     probe: dict[str, Any] | None
     error: MediaError | None = None
+    holders: str | None = None  # who else holds the node (core.service.holders)
 
 
 class InspectionLoaded(Message):

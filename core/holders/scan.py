@@ -171,6 +171,10 @@ class _Walk:
             self.denied_fd.add(pid)
             self._deny("fd", pid, exc, "another user's process (needs root or CAP_SYS_PTRACE)")
             return True
+        except OSError as exc:
+            self.denied_fd.add(pid)
+            self._deny("fd", pid, exc, f"{fd_dir} not listable")
+            return True
         readlink = os.readlink
         for name in names:
             link = f"{fd_dir}/{name}"

@@ -236,3 +236,14 @@ def totals(buffers: list[DmabufView]) -> dict[str, int]:
         "unattributed_bytes": sum(b.size for b in buffers if not b.held),
         "unattributed": sum(1 for b in buffers if not b.held),
     }
+
+
+def node_holders_sentence(path: str) -> str | None:
+    """Who else holds ``path`` (PID, command, user, owner or open), for the inspector;
+    None when nobody else is seen or the scan could not run."""
+    from core.holders.explain import holder_sentence
+
+    try:
+        return holder_sentence(path, holders_roots())
+    except (OSError, ValueError):
+        return None

@@ -9,6 +9,7 @@ as frozen values in messages that the screen applies in one ``batch_update``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from core.discovery import DeviceList, DeviceNode
 from core.dvb import DemuxDevice, DvrDevice
 from core.errors import MediaError
 from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
+from core.service.holders import node_holders_sentence
 from core.video import VideoDevice
 from mediatui.messages import (
     ActionRequested,
@@ -176,6 +178,7 @@ class MainScreen(PanelActions):
         except Exception as exc:
             inspection = Inspection(path, kind, None, None, unexpected("inspect", exc))
         view = session.view(path)
+        inspection = replace(inspection, holders=node_holders_sentence(path))
         if not get_current_worker().is_cancelled:
             self.post_message(InspectionLoaded(inspection))
             self.post_message(SessionChanged(view))
