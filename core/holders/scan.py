@@ -17,10 +17,12 @@ from __future__ import annotations
 import errno as E
 import os
 import pwd
+import threading
 from collections.abc import Iterable
 
 from core.holders.bufinfo import parse_bufinfo, read_sysfs_exporters
 from core.holders.model import (
+    BufinfoEntry,
     DmabufFd,
     DmabufMap,
     NodeFd,
@@ -38,10 +40,12 @@ _NOT_MEDIA = ("/dev/null", "/dev/zero", "/dev/pts/", "/dev/tty", "/dev/ptmx", "/
               "/dev/random", "/dev/kmsg", "/dev/console", "/dev/shm/", "/dev/fuse",
               "/dev/net/", "/dev/hvc", "/dev/vhost", "/dev/kvm", "/dev/full")
 _GONE = (FileNotFoundError, ProcessLookupError)
+_DMABUF_NAMES = ("/dmabuf:", "anon_inode:dmabuf")
+_INTERESTING = ("/dev/", *_DMABUF_NAMES)
 
 
 def _is_dmabuf_target(target: str) -> bool:
-    return target.startswith("/dmabuf:") or target.startswith("anon_inode:dmabuf")
+    return target.startswith(_DMABUF_NAMES)
 
 
 def media_majors(roots: ScanRoots) -> set[int]:
@@ -155,6 +159,16 @@ class _Walk:
         self.vanished = 0
         self.denied_fd: set[int] = set()
 
+    def merge(self, other: _Walk) -> None:
+        """Take another thread's findings."""
+        self.node_fds += other.node_fds
+        self.node_maps += other.node_maps
+        self.dmabuf_fds += other.dmabuf_fds
+        self.dmabuf_maps += other.dmabuf_maps
+        self.unreadable += other.unreadable
+        self.vanished += other.vanished
+        self.denied_fd |= other.denied_fd
+
     def _deny(self, source: str, pid: int | None, exc: OSError, why: str) -> None:
         name = E.errorcode.get(exc.errno or 0, str(exc.errno))
         self.unreadable.append(Unreadable(source, pid, name, why))
@@ -176,23 +190,26 @@ class _Walk:
             self._deny("fd", pid, exc, f"{fd_dir} not listable")
             return True
         readlink = os.readlink
+        prefix = fd_dir + "/"
         for name in names:
-            link = f"{fd_dir}/{name}"
             try:
-                target = readlink(link)
+                target = readlink(prefix + name)
             except _GONE:
                 continue
             except PermissionError as exc:
                 self.denied_fd.add(pid)
                 self._deny("fd", pid, exc, "fd links not readable (needs root or CAP_SYS_PTRACE)")
                 return True
+            # One test for the common case (sockets, pipes, eventfds, files).
+            if not target.startswith(_INTERESTING):
+                continue
             if target.startswith("/dev/"):
                 # Asked about one node (who DEVICE), any character device may be it.
                 if self.only_rdev is None and target.startswith(_NOT_MEDIA):
                     continue
-                self._node_fd(pid, int(name), link, target)
-            elif _is_dmabuf_target(target):
-                self._dmabuf_fd(pid, int(name), link)
+                self._node_fd(pid, int(name), prefix + name, target)
+            else:
+                self._dmabuf_fd(pid, int(name), prefix + name)
         return True
 
     def _node_fd(self, pid: int, fd: int, link: str, target: str) -> None:
@@ -233,23 +250,25 @@ class _Walk:
 
     def maps(self, pid: int) -> None:
         try:
-            with open(f"{self.roots.proc}/{pid}/maps") as f:
-                text = f.read()
+            # Bytes: most processes map no dma-buf and no device, and their text is
+            # then never decoded.
+            with open(f"{self.roots.proc}/{pid}/maps", "rb") as f:
+                data = f.read()
         except _GONE:
             return
         except PermissionError as exc:
             if pid not in self.denied_fd:
                 self._deny("maps", pid, exc, "another user's process (needs root)")
             return
-        except OSError as exc:  # EACCES from ptrace checks comes as PermissionError too
+        except OSError as exc:
             self._deny("maps", pid, exc, "maps not readable")
             return
-        if "/dmabuf" not in text and " /dev/" not in text:
+        if b"dmabuf" not in data and b" /dev/" not in data:
             return
-        for line in text.splitlines():
-            if "/dmabuf" not in line and " /dev/" not in line:
+        for raw in data.splitlines():
+            if b"dmabuf" not in raw and b" /dev/" not in raw:
                 continue
-            parts = line.split(None, 5)
+            parts = raw.decode(errors="replace").split(None, 5)
             if len(parts) < 6:
                 continue
             span, _perms, offset, dev, inode, path = parts
@@ -266,12 +285,19 @@ class _Walk:
                 )
 
 
+def _walk_pids(walk: _Walk, pids: list[int]) -> None:
+    for pid in pids:
+        if walk.fds(pid):
+            walk.maps(pid)
+
+
 def scan(
     roots: ScanRoots = SYSTEM,
     *,
     pids: Iterable[int] | None = None,
     rdev: int | None = None,
     debugfs: bool = True,
+    threads: int = 4,
 ) -> RawScan:
     """Walk every process (or ``pids``) once.
 
@@ -280,11 +306,24 @@ def scan(
     Returns a :class:`RawScan`; raises OSError only when the proc root itself cannot be
     listed.
     """
-    walk = _Walk(roots, media_majors(roots), rdev)
+    majors = media_majors(roots)
     pid_list = list(pids) if pids is not None else roots.pids()
-    for pid in pid_list:
-        if walk.fds(pid):
-            walk.maps(pid)
+    # The walk is syscalls (readlink, listdir, read of maps), which release the GIL:
+    # a few threads over interleaved slices of the PIDs overlap them.
+    workers = max(1, min(threads, len(pid_list) // 64))
+    walks = [_Walk(roots, majors, rdev) for _ in range(workers)]
+    if workers == 1:
+        _walk_pids(walks[0], pid_list)
+    else:
+        runners = [threading.Thread(target=_walk_pids, args=(w, pid_list[i::workers]))
+                   for i, w in enumerate(walks)]
+        for t in runners:
+            t.start()
+        for t in runners:
+            t.join()
+    walk = walks[0]
+    for other in walks[1:]:
+        walk.merge(other)
     holders = {r.pid for r in walk.node_fds} | {r.pid for r in walk.node_maps}
     holders |= {r.pid for r in walk.dmabuf_fds} | {r.pid for r in walk.dmabuf_maps}
     for pid in sorted(holders):
@@ -317,11 +356,11 @@ def scan(
 
 def _kernel_lists(
     roots: ScanRoots, walk: _Walk
-) -> tuple[dict[int, object] | None, dict[int, str] | None]:
+) -> tuple[dict[int, BufinfoEntry] | None, dict[int, str] | None]:
     path = os.path.join(roots.debugfs, "dma_buf", "bufinfo")
     try:
         with open(path) as f:
-            return parse_bufinfo(f.read()), None  # type: ignore[return-value]
+            return parse_bufinfo(f.read()), None
     except FileNotFoundError as exc:
         walk._deny("bufinfo", None, exc,
                    f"{path} missing: debugfs not mounted (mount -t debugfs none "

@@ -12,17 +12,19 @@ Documents: ``mediatui.who/1`` and ``mediatui.dmabufs/1`` (schemas in
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core import ioctl as chokepoint
 from core.holders import SYSTEM, Holders, ScanRoots, join, scan
-from core.holders.confirm import Confirmation, apply_confirmation, confirm_queue
 from core.holders.join import V4L2_MAJOR, DmabufView, NodeView, ProcessView
 from core.holders.model import ProcessInfo, Unreadable
 from core.holders.roots import is_chr
 from core.holders.text import command_line
+
+if TYPE_CHECKING:
+    from core.holders.confirm import Confirmation
 
 WHO_SCHEMA = "mediatui.who/1"
 DMABUFS_SCHEMA = "mediatui.dmabufs/1"
@@ -34,6 +36,11 @@ class NotADevice(ValueError):
 
 def holders_roots() -> ScanRoots:
     """The installed virtual backend's tree, else the system's /proc."""
+    # A backend is installed through core.ioctl: if nothing imported it, there is none
+    # (and the CLI does not pay for importing the ioctl layer).
+    chokepoint = sys.modules.get("core.ioctl")
+    if chokepoint is None:
+        return SYSTEM
     for backend in chokepoint.installed_backends():
         provider = getattr(backend, "holders_roots", None)
         if provider is not None:
@@ -175,6 +182,9 @@ def who_document(device: str | None = None, *, confirm: bool = True) -> dict[str
             nodes.setdefault(n.rdev, []).append(n)
     confirmation = None
     if device is not None and confirm and os.major(rdev or 0) == V4L2_MAJOR:
+        # Imported here: it needs the V4L2 device layer, the rest of the scan does not.
+        from core.holders.confirm import apply_confirmation, confirm_queue
+
         confirmation = confirm_queue(device)
         complete = not any(u.source == "fd" for u in h.unreadable) and not h.hidepid
         for r in nodes:

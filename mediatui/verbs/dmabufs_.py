@@ -7,10 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.holders.text import escape
-from core.service.holders import dmabufs_document
 from mediatui.verbs.output import print_json
-from mediatui.verbs.sizes import human_size, print_blind_spots
+from mediatui.verbs.sizes import escape, human_size, print_blind_spots
 
 
 def _pid(text: str) -> int:
@@ -31,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.service.holders import dmabufs_document
+
     doc = dmabufs_document(args.pid)
     if args.json:
         print_json(doc)

@@ -8,6 +8,8 @@ from typing import Any
 
 from core.holders.text import escape
 
+__all__ = ["escape", "human_size", "print_blind_spots"]
+
 
 def human_size(n: int) -> str:
     """Bytes as B/KiB/MiB/GiB with one decimal."""

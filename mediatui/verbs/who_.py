@@ -11,10 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from core.holders.text import escape
-from core.service.holders import NotADevice, who_document
 from mediatui.verbs.output import print_json
-from mediatui.verbs.sizes import human_size, print_blind_spots
+from mediatui.verbs.sizes import escape, human_size, print_blind_spots
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # core is imported when the verb runs: `mediatui --help` stays quick.
+    from core.service.holders import NotADevice, who_document
+
     try:
         doc = who_document(args.device)
     except FileNotFoundError:
