@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from core.holders.model import ProcessInfo, RawScan, Unreadable
-from core.holders.roots import ScanRoots
+from core.holders.roots import ScanRoots, is_chr
 
 # exp_name of the videobuf2 memory allocators (KBUILD_MODNAME of each).
 VB2_EXPORTERS = ("videobuf2_vmalloc", "videobuf2_dma_contig", "videobuf2_dma_sg")
@@ -155,10 +155,15 @@ def join(raw: RawScan, roots: ScanRoots) -> Holders:
     for m in raw.node_maps:
         rdev = rdev_of.get(m.dev_ino)
         if rdev is None:
+            # Mapped, but no fd on it in any process we read: stat the path once.
             st = roots.stat_path(m.path)
-            if st is None or (st[2], st[3]) != m.dev_ino:
+            if st is None or (st[2], st[3]) != m.dev_ino or not is_chr(st[0]):
                 continue  # not a node we report (or renamed since)
-            rdev = st[1]
+            wanted = (st[1] == raw.only_rdev if raw.only_rdev is not None
+                      else os.major(st[1]) in raw.media_majors)
+            if not wanted:
+                continue  # a GPU or other device's mapping
+            rdev = rdev_of[m.dev_ino] = st[1]
             path_of.setdefault(rdev, m.path)
         node_offsets[(m.pid, rdev)].add(m.start)
     devices = {rdev: node_device(roots, rdev) for rdev in path_of}

@@ -113,4 +113,5 @@ class RawScan:
     vanished: int  # PIDs that went away during the walk (not errors)
     hidepid: str | None  # /proc's hidepid= option when set: other users' PIDs are hidden
     self_pid: int | None = None
-    notes: tuple[str, ...] = field(default=())
+    media_majors: frozenset[int] = field(default=frozenset())
+    only_rdev: int | None = None  # the scan was for this node only (who DEVICE)

@@ -351,6 +351,8 @@ def scan(
         vanished=walk.vanished,
         hidepid=_hidepid(roots),
         self_pid=self_pid,
+        media_majors=frozenset(majors),
+        only_rdev=rdev,
     )
 
 
