@@ -220,10 +220,10 @@ class _Walk:
         if st is None or not is_chr(st[0]):
             return
         rdev = st[1]
-        if self.only_rdev is not None:
-            if rdev != self.only_rdev:
-                return
-        elif os.major(rdev) not in self.majors and not target.startswith("/dev/udmabuf"):
+        # Media nodes always (the exporter inference needs every V4L2 node a process
+        # has open, even for who DEVICE), and the asked-for node whatever it is.
+        if (rdev != self.only_rdev and os.major(rdev) not in self.majors
+                and not target.startswith("/dev/udmabuf")):
             return
         self.node_fds.append(NodeFd(pid, fd, target, rdev, (st[2], st[3])))
 
@@ -301,8 +301,8 @@ def scan(
 ) -> RawScan:
     """Walk every process (or ``pids``) once.
 
-    ``rdev`` limits device-node fds to one node (``who DEVICE``); dma-bufs are always
-    collected.  ``debugfs=False`` skips bufinfo (the EBUSY explanation needs none).
+    ``rdev`` adds one node of any kind (``who DEVICE``: ``fuser``'s question) to the
+    media nodes; dma-bufs are always collected.  ``debugfs=False`` skips bufinfo (the EBUSY explanation needs none).
     Returns a :class:`RawScan`; raises OSError only when the proc root itself cannot be
     listed.
     """

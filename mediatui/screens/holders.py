@@ -30,6 +30,7 @@ from mediatui.verbs.sizes import human_size
 from mediatui.widgets.trend import trend
 
 HISTORY = 180  # samples: three minutes at one a second
+COMMAND_WIDTH = 48
 SCREEN_NAME = "holders"
 
 
@@ -84,7 +85,7 @@ class HoldersScreen(Screen[None]):
     def on_mount(self) -> None:
         procs = self.query_one("#holders-processes", DataTable)
         procs.add_columns("PID", "user", "total", "fd", "mapped", "trend (3 min)",
-                          "nodes", "command")
+                          "command", "nodes")
         bufs = self.query_one("#holders-dmabufs", DataTable)
         bufs.add_columns("inode", "size", "exporter", "node", "held by", "attached")
         self.scan_loop()
@@ -143,7 +144,7 @@ class HoldersScreen(Screen[None]):
                 Text(str(p.info.pid)), _t(p.info.user or "?"),
                 Text(human_size(p.total_bytes)), Text(human_size(p.fd_bytes)),
                 Text(human_size(p.map_bytes)), trend(self._history.get(p.info.pid, ())),
-                _t(nodes), _t(command_line(p.info)), key=str(p.info.pid))
+                Text(command_line(p.info, COMMAND_WIDTH)), _t(nodes), key=str(p.info.pid))
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
 

@@ -89,6 +89,7 @@ def test_who_names_the_streaming_v4l2_ctl(vivid_cap: str) -> None:
             return None
 
         found = _wait(owner, "v4l2-ctl to map its buffers")
+        _record_fixture(ctl.pid, "holders-fixture-v4l2ctl")
         h = found["holder"]
         print(json.dumps(found["doc"], indent=1))
         assert h["cmdline"][:3] == [exe, "-d", vivid_cap] or "v4l2-ctl" in h["command"]
@@ -134,7 +135,7 @@ def test_dmabufs_attributes_every_kind_of_hold(
     try:
         facts = json.loads(helper.stdout.readline())
         pid = facts["pid"]
-        _record_fixture(pid)
+        _record_fixture(pid, "holders-fixture")
         doc = _doc("dmabufs")
         print(json.dumps(doc, indent=1))
         by_fd, by_map = _buffer(doc, facts["by_fd"]), _buffer(doc, facts["by_map"])
@@ -193,7 +194,7 @@ def test_dmabufs_attributes_every_kind_of_hold(
     _wait(gone, "the helper's dma-bufs to be freed")
 
 
-def _record_fixture(pid: int) -> None:
+def _record_fixture(pid: int, name: str) -> None:
     """Keep this moment's tree for the fast tier (MEDIATUI_VM_KEEP=1 keeps the run dir)."""
     out = os.environ.get(vm.ENV_VM_DIR)
     if not out:
@@ -201,6 +202,6 @@ def _record_fixture(pid: int) -> None:
     sys.path.insert(0, str(REPO / "scripts"))
     from record_holders_tree import record
 
-    target = Path(out) / "holders-fixture"
+    target = Path(out) / name
     shutil.rmtree(target, ignore_errors=True)
     record(str(target), [pid])

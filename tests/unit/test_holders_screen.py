@@ -59,7 +59,7 @@ async def test_tables_sort_and_details() -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _open(pilot, fixed_take())
         text = screen_text(app)
-        assert "6 dma-bufs" in text and "python" in text
+        assert "6 dma-bufs" in text and "bin/python3 /work" in text
         bufs = screen.query_one("#holders-dmabufs")
         sizes = [screen.holders.dmabuf(int(k.value)).size for k in bufs.rows]
         assert sizes == sorted(sizes, reverse=True)
