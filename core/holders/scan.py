@@ -302,7 +302,8 @@ def scan(
     """Walk every process (or ``pids``) once.
 
     ``rdev`` adds one node of any kind (``who DEVICE``: ``fuser``'s question) to the
-    media nodes; dma-bufs are always collected.  ``debugfs=False`` skips bufinfo (the EBUSY explanation needs none).
+    media nodes; dma-bufs are always collected.  ``debugfs=False`` skips bufinfo (the
+    EBUSY explanation needs none).  ``threads`` walk interleaved slices of the PIDs.
     Returns a :class:`RawScan`; raises OSError only when the proc root itself cannot be
     listed.
     """
