@@ -60,7 +60,9 @@ def _dmabuf(size: int) -> int:
 
 def build_tree(procs: int, fds: int, dmabufs: int, device: str) -> list[int]:
     """Fork ``procs`` sleeping children; returns their PIDs."""
-    per = max(1, fds // procs - 2)
+    # What every child inherits besides our fds (stdio, the interpreter's own).
+    baseline = len(os.listdir("/proc/self/fd")) - 1
+    per = max(1, fds // procs - baseline - 2)
     shared: list[int] = []
     for i in range(per):
         kind = i % 3

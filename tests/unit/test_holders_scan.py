@@ -166,3 +166,41 @@ def test_hostile_command_lines_are_escaped() -> None:
     info = ProcessInfo(1, "x", ("evil\x1b[2J", "\u202eabc"), 0, "root")
     assert command_line(info) == "evil\\x1b[2J \\u202eabc"
     assert command_line(ProcessInfo(2, "kworker/0:1", (), 0, "root")) == "[kworker/0:1]"
+
+
+def test_hidepid_is_reported(tmp_path: Path) -> None:
+    """/proc mounted with hidepid=invisible: the scan says so, and the EBUSY sentence
+    says other users' processes could not be seen instead of blaming nobody."""
+    base = _copy(tmp_path)
+    (base / "proc" / "self" / "mountinfo").write_text(
+        "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc "
+        "rw,hidepid=invisible\n")
+    shutil.rmtree(base / "proc" / str(PID))
+    shutil.rmtree(base / "proc" / "2000")
+    r = roots(base)
+    assert scan(r).hidepid == "invisible"
+    sentence = holder_sentence("/dev/video7", r)
+    assert sentence is not None and "hidepid=invisible" in sentence
+
+
+def test_who_and_dmabufs_text_escape_process_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from mediatui.verbs.dmabufs_ import print_dmabufs
+    from mediatui.verbs.who_ import print_who
+
+    holder = {"pid": 7, "role": "has it open", "fds": [3], "command": "evil\\x1b[2J",
+              "user": "\u202eroot", "evidence": ["fd: /dev/video0 open"]}
+    print_who({"device": None, "nodes": [{"path": "/dev/video0", "rdev": "81:0",
+                                          "device": "vivid\x1b.0", "holders": [holder]}],
+               "confirmation": None, "dmabufs": [],
+               "scan": {"unreadable": [], "hidepid": None}})
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "vivid\\x1b.0" in out and "\\u202eroot" in out
+    print_dmabufs({"processes": [], "dmabufs": [{
+        "inode": 1, "size_bytes": 4096, "exp_name": "evil\x07", "exporter_node": None,
+        "fd_holders": [{"pid": 7, "fds": [3]}], "map_holders": [], "attached": None}],
+        "total": {"dmabufs": 1, "size_bytes": 4096, "fd_held_bytes": 4096,
+                  "mapped_bytes": 0, "unattributed_bytes": 0, "unattributed": 0},
+        "scan": {"unreadable": [], "hidepid": None}})
+    out = capsys.readouterr().out
+    assert "evil\\x07" in out and "dma-buf total: 1 buffers, 4.0 KiB" in out
