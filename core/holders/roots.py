@@ -44,6 +44,11 @@ class ScanRoots:
             return
         self._table = {k: tuple(v) for k, v in raw.items()}  # type: ignore[misc]
 
+    def refresh(self) -> None:
+        """Read ``.stat.json`` again at the next use (a simulated tree changes)."""
+        self._loaded = False
+        self._table = None
+
     def pids(self) -> list[int]:
         """Numeric entries of the proc root (a hidepid'd /proc lists only ours)."""
         return [int(n) for n in os.listdir(self.proc) if n.isdigit()]

@@ -307,6 +307,7 @@ def scan(
     Returns a :class:`RawScan`; raises OSError only when the proc root itself cannot be
     listed.
     """
+    roots.refresh()
     majors = media_majors(roots)
     pid_list = list(pids) if pids is not None else roots.pids()
     # The walk is syscalls (readlink, listdir, read of maps), which release the GIL:

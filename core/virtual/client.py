@@ -17,6 +17,7 @@ import errno
 import mmap
 import os
 import threading
+import time
 
 from core.abi import v4l2 as v
 from core.buffers import new_v4l2_buffer
@@ -30,6 +31,11 @@ ARGV = ("gst-launch-1.0", "v4l2src", "device=/dev/video3", "io-mode=dmabuf-expor
         "queue", "!", "fakesink")
 BUFFERS = 4
 EXPORTED = 2  # buffers whose dma-bufs the pipeline passes downstream
+# The pipeline leaks: every LEAK_EVERY_S it exports a buffer again and never closes the
+# fd (as a sink that forgets to release them would), up to MAX_EXPORTS, so the Holders
+# view's trend climbs.
+LEAK_EVERY_S = 5.0
+MAX_EXPORTS = 12
 
 
 class SimulatedClient:
@@ -93,10 +99,22 @@ class SimulatedClient:
             dmabufs=exports,
         )
 
+    def _leak(self) -> None:
+        cap = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+        exp = v.v4l2_exportbuffer(type=cap, index=len(self._exports) % BUFFERS,
+                                  flags=os.O_CLOEXEC)
+        self._ioctl(v.VIDIOC_EXPBUF, exp)
+        self._exports.append(exp.fd)
+        self.tree.write(self.process(), self._rdevs())
+
     def _run(self) -> None:
         cap = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+        next_leak = time.monotonic() + LEAK_EVERY_S
         while not self._stop.wait(0.05):
             try:
+                if time.monotonic() >= next_leak and len(self._exports) < MAX_EXPORTS:
+                    next_leak += LEAK_EVERY_S
+                    self._leak()
                 while True:
                     buf = new_v4l2_buffer(cap, v.V4L2_MEMORY_MMAP)
                     self._ioctl(v.VIDIOC_DQBUF, buf)

@@ -44,6 +44,7 @@ class ProcTree:
 
     def __init__(self) -> None:
         self.base = tempfile.mkdtemp(prefix="mediatui-demo-proc-")
+        self._generation = 0
         self.roots = ScanRoots(proc=os.path.join(self.base, "proc"),
                                debugfs=os.path.join(self.base, "debug"),
                                sysfs=os.path.join(self.base, "sys"))
@@ -57,9 +58,12 @@ class ProcTree:
     def write(self, proc: SimulatedProcess, nodes: dict[str, int] | None = None) -> None:
         """(Re)write the whole tree for one simulated process; ``nodes`` (path ->
         rdev) are the other device nodes ``stat`` should know (``who DEVICE``)."""
-        shutil.rmtree(os.path.join(self.base, "proc"), ignore_errors=True)
-        pid = f"proc/{proc.pid}"
-        self._write("proc/devices", "Character devices:\n 81 video4linux\n212 dvb\n"
+        # Each version in its own directory, swapped in through the "proc" symlink: a
+        # scan that is walking sees the old version or the new one, as on a live /proc.
+        self._generation += 1
+        gen = f"proc-{self._generation}"
+        pid = f"{gen}/{proc.pid}"
+        self._write(f"{gen}/devices", "Character devices:\n 81 video4linux\n212 dvb\n"
                     "252 media\n\nBlock devices:\n")
         self._write(f"{pid}/comm", os.path.basename(proc.argv[0])[:15] + "\n")
         self._write(f"{pid}/cmdline", b"".join(a.encode() + b"\0" for a in proc.argv))
@@ -101,8 +105,15 @@ class ProcTree:
         bufinfo.append(f"\nTotal {len(proc.dmabufs)} objects, "
                        f"{sum(i.size for _fd, i in proc.dmabufs)} bytes\n")
         self._write(f"{pid}/maps", "".join(maps))
-        self._write("proc/.stat.json", json.dumps(table))
-        self._write("debug/dma_buf/bufinfo", "".join(bufinfo))
+        self._write(f"{gen}/.stat.json", json.dumps(table))
+        link = os.path.join(self.base, "proc")
+        os.symlink(gen, link + ".new")
+        os.replace(link + ".new", link)
+        shutil.rmtree(os.path.join(self.base, f"proc-{self._generation - 2}"),
+                      ignore_errors=True)
+        self._write("debug/dma_buf/bufinfo.new", "".join(bufinfo))
+        os.replace(os.path.join(self.base, "debug/dma_buf/bufinfo.new"),
+                   os.path.join(self.base, "debug/dma_buf/bufinfo"))
         link = os.path.join(self.base, "sys/dev/char", f"{V4L2_MAJOR}:{proc.node_minor}",
                             "device")
         os.makedirs(os.path.dirname(link), exist_ok=True)

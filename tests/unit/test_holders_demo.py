@@ -4,6 +4,7 @@ scan as on real systems (a virtual /proc tree), and EBUSY naming it."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +49,12 @@ def test_who_names_the_client_as_queue_owner(who: dict[str, Any]) -> None:
     (holder,) = node["holders"]
     assert holder["pid"] == 4242 and holder["owns_queue"]
     assert holder["cmdline"][0] == "gst-launch-1.0"
-    assert holder["buffers_mapped"] == 4 and holder["exports_held"] == 2
+    # two exports at start, one more every 5 s (the simulated leak)
+    assert holder["buffers_mapped"] == 4 and holder["exports_held"] >= 2
     assert any(e.startswith("maps: 4 buffers") for e in holder["evidence"])
     assert who["confirmation"]["queues"][0]["buffers"] == 4
     assert who["confirmation"]["queues"][0]["in_use"] == 4
-    assert [b["exporter_node"] for b in who["dmabufs"]] == ["/dev/video3"] * 2
+    assert {b["exporter_node"] for b in who["dmabufs"]} == {"/dev/video3"}
 
 
 def test_who_without_device_lists_only_held_nodes() -> None:
@@ -63,10 +65,10 @@ def test_who_without_device_lists_only_held_nodes() -> None:
 
 def test_dmabufs_lists_the_exports_with_totals() -> None:
     doc = _doc("dmabufs")
-    assert len(doc["dmabufs"]) == 2
+    assert len(doc["dmabufs"]) >= 2
     assert all(b["exp_name"] == "videobuf2_vmalloc" for b in doc["dmabufs"])
     (proc,) = doc["processes"]
-    assert proc["pid"] == 4242 and proc["fd_dmabufs"] == 2
+    assert proc["pid"] == 4242 and proc["fd_dmabufs"] == len(doc["dmabufs"])
     assert proc["total_bytes"] == doc["total"]["size_bytes"] == sum(
         b["size_bytes"] for b in doc["dmabufs"])
     assert _doc("dmabufs", "--pid", "1")["dmabufs"] == []
@@ -75,7 +77,7 @@ def test_dmabufs_lists_the_exports_with_totals() -> None:
 def test_dmabufs_text_has_the_total_line() -> None:
     out = _run("dmabufs")
     assert out.returncode == 0
-    assert "dma-buf total: 2 buffers" in out.stdout
+    assert re.search(r"^dma-buf total: \d+ buffers, ", out.stdout, re.M)
 
 
 def test_stream_on_the_held_camera_names_the_holder() -> None:
