@@ -21,7 +21,7 @@ import time
 
 from core.abi import v4l2 as v
 from core.buffers import new_v4l2_buffer
-from core.fdinfo import dmabuf_info
+from core.fdinfo import DmabufInfo, dmabuf_info
 from core.virtual.backend import VirtualBackend
 from core.virtual.node import MAJORS
 from core.virtual.proctree import ProcTree, SimulatedProcess
@@ -31,11 +31,14 @@ ARGV = ("gst-launch-1.0", "v4l2src", "device=/dev/video3", "io-mode=dmabuf-expor
         "queue", "!", "fakesink")
 BUFFERS = 4
 EXPORTED = 2  # buffers whose dma-bufs the pipeline passes downstream
-# The pipeline leaks: every LEAK_EVERY_S it exports a buffer again and never closes the
-# fd (as a sink that forgets to release them would), up to MAX_EXPORTS, so the Holders
-# view's trend climbs.
+# The pipeline leaks: every LEAK_EVERY_S one more dma-buf appears in its fd table (as a
+# sink that forgets to release them would), up to MAX_EXPORTS, so the Holders view's
+# trend climbs.  Only the tree shows them: real fds in this process would trip the fd
+# leak checks of everything else that runs on the demo board.
 LEAK_EVERY_S = 5.0
 MAX_EXPORTS = 12
+LEAKED_FD = 40  # fd numbers and inodes of the leaked ones in the simulated tree
+LEAKED_INODE = 1 << 30
 
 
 class SimulatedClient:
@@ -49,6 +52,7 @@ class SimulatedClient:
         self.fd = -1
         self._maps: list[tuple[mmap.mmap, int, int]] = []
         self._exports: list[int] = []
+        self._leaked: list[DmabufInfo] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -88,10 +92,8 @@ class SimulatedClient:
 
     def process(self) -> SimulatedProcess:
         """What /proc would say about the client now."""
-        exports = []
-        for fd in self._exports:
-            info = dmabuf_info(fd)
-            exports.append((fd, info))
+        exports = [(fd, dmabuf_info(fd)) for fd in self._exports]
+        exports += [(LEAKED_FD + n, info) for n, info in enumerate(self._leaked)]
         return SimulatedProcess(
             pid=PID, argv=ARGV, uid=os.getuid(), node_path=self.path,
             node_minor=self.backend.node(self.path).minor or 0,
@@ -100,11 +102,10 @@ class SimulatedClient:
         )
 
     def _leak(self) -> None:
-        cap = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
-        exp = v.v4l2_exportbuffer(type=cap, index=len(self._exports) % BUFFERS,
-                                  flags=os.O_CLOEXEC)
-        self._ioctl(v.VIDIOC_EXPBUF, exp)
-        self._exports.append(exp.fd)
+        first = dmabuf_info(self._exports[0])
+        n = len(self._leaked)
+        self._leaked.append(DmabufInfo(first.size, first.exp_name, LEAKED_INODE + n, 1,
+                                       None, os.O_CLOEXEC | os.O_RDWR))
         self.tree.write(self.process(), self._rdevs())
 
     def _run(self) -> None:
@@ -112,7 +113,8 @@ class SimulatedClient:
         next_leak = time.monotonic() + LEAK_EVERY_S
         while not self._stop.wait(0.05):
             try:
-                if time.monotonic() >= next_leak and len(self._exports) < MAX_EXPORTS:
+                leaked = len(self._exports) + len(self._leaked)
+                if time.monotonic() >= next_leak and leaked < MAX_EXPORTS:
                     next_leak += LEAK_EVERY_S
                     self._leak()
                 while True:
