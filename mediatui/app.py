@@ -50,7 +50,8 @@ class MediatuiApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
-        Binding("h", "holders", "Holders", id="app.holders"),
+        # Not in the footer (it is full); listed by ? and the palette.
+        Binding("h", "holders", "Holders", show=False, id="app.holders"),
     ]
 
     def __init__(
