@@ -204,3 +204,24 @@ def test_who_and_dmabufs_text_escape_process_text(capsys: pytest.CaptureFixture[
         "scan": {"unreadable": [], "hidepid": None}})
     out = capsys.readouterr().out
     assert "evil\\x07" in out and "dma-buf total: 1 buffers, 4.0 KiB" in out
+
+
+V4L2CTL = Path(__file__).parent / "data" / "holders" / "vm-v4l2ctl"
+
+
+def test_v4l2_ctl_owns_the_queue_by_its_mappings() -> None:
+    """`v4l2-ctl --stream-mmap` recorded in the VM: four mappings of /dev/video7 (all
+    at offset 0: vb2_mmap zeroes vm_pgoff) make it the queue owner; its media node is
+    merely open; the EBUSY sentence is the one the issue asks for."""
+    r = roots(V4L2CTL)
+    h = join(scan(r), r)
+    by_path = {n.path: n for n in h.nodes}
+    assert set(by_path) == {"/dev/video7", "/dev/media4"}
+    video = by_path["/dev/video7"]
+    assert video.owns_queue and video.buffers_mapped == 4 and video.fds == (3,)
+    assert video.evidence == ("maps: 4 buffers of /dev/video7 mapped",)
+    assert not by_path["/dev/media4"].owns_queue
+    pid = video.pid
+    assert holder_sentence("/dev/video7", r) == (
+        f"/dev/video7 is held by PID {pid} `/bin/v4l2-ctl -d /dev/video7 --stream-mmap` "
+        "(root), which has 4 of its buffers mapped: it owns the queue.")
