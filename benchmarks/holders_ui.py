@@ -47,7 +47,7 @@ FIXTURE = ScanRoots(proc=str(DATA / "proc"), debugfs=str(DATA / "debug"),
 
 def shown_tree() -> HoldersSnapshot:
     """The real scan (what the refresh costs), then the recorded tree's rows."""
-    real = take_snapshot(SYSTEM)
+    real = take_snapshot(SYSTEM, polite=True)
     shown = join(scan(FIXTURE), FIXTURE)
     return HoldersSnapshot(shown, real.taken_at, real.duration_s)
 

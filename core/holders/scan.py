@@ -18,6 +18,7 @@ import errno as E
 import os
 import pwd
 import threading
+import time
 from collections.abc import Iterable
 
 from core.holders.bufinfo import parse_bufinfo, read_sysfs_exporters
@@ -285,10 +286,12 @@ class _Walk:
                 )
 
 
-def _walk_pids(walk: _Walk, pids: list[int]) -> None:
-    for pid in pids:
+def _walk_pids(walk: _Walk, pids: list[int], polite: bool = False) -> None:
+    for n, pid in enumerate(pids):
         if walk.fds(pid):
             walk.maps(pid)
+        if polite and n % 8 == 7:
+            time.sleep(0)  # hand the interpreter to the UI thread between processes
 
 
 def scan(
@@ -298,12 +301,15 @@ def scan(
     rdev: int | None = None,
     debugfs: bool = True,
     threads: int = 4,
+    polite: bool = False,
 ) -> RawScan:
     """Walk every process (or ``pids``) once.
 
     ``rdev`` adds one node of any kind (``who DEVICE``: ``fuser``'s question) to the
     media nodes; dma-bufs are always collected.  ``debugfs=False`` skips bufinfo (the
-    EBUSY explanation needs none).  ``threads`` walk interleaved slices of the PIDs.
+    EBUSY explanation needs none).  ``threads`` walk interleaved slices of the PIDs;
+    ``polite`` walks on one thread and yields the interpreter every few processes (a UI
+    thread sharing the process then keeps its keypress latency).
     Returns a :class:`RawScan`; raises OSError only when the proc root itself cannot be
     listed.
     """
@@ -314,8 +320,11 @@ def scan(
     # a few threads over interleaved slices of the PIDs overlap them.
     workers = max(1, min(threads, len(pid_list) // 64))
     walks = [_Walk(roots, majors, rdev) for _ in range(workers)]
+    if polite:
+        workers = 1
+        walks = walks[:1]
     if workers == 1:
-        _walk_pids(walks[0], pid_list)
+        _walk_pids(walks[0], pid_list, polite)
     else:
         runners = [threading.Thread(target=_walk_pids, args=(w, pid_list[i::workers]))
                    for i, w in enumerate(walks)]

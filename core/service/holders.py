@@ -59,11 +59,13 @@ class HoldersSnapshot:
     duration_s: float
 
 
-def take_snapshot(roots: ScanRoots | None = None, *, rdev: int | None = None) -> HoldersSnapshot:
-    """Scan and join once (blocking: call from a worker thread in the UI)."""
+def take_snapshot(roots: ScanRoots | None = None, *, rdev: int | None = None,
+                  polite: bool = False) -> HoldersSnapshot:
+    """Scan and join once (blocking: call from a worker thread in the UI, with
+    ``polite`` so the walk leaves the interpreter to the UI thread often)."""
     roots = roots or holders_roots()
     start = time.monotonic()
-    holders = join(scan(roots, rdev=rdev), roots)
+    holders = join(scan(roots, rdev=rdev, polite=polite), roots)
     return HoldersSnapshot(holders, start, time.monotonic() - start)
 
 

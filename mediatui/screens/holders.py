@@ -45,6 +45,11 @@ class HoldersUpdated(Message):
         return isinstance(message, HoldersUpdated)
 
 
+def polite_snapshot() -> HoldersSnapshot:
+    """The system-wide snapshot, walked so that keys stay responsive meanwhile."""
+    return take_snapshot(polite=True)
+
+
 def _t(text: str, style: str = "") -> Text:
     return Text(escape(text), style=style)
 
@@ -65,7 +70,7 @@ class HoldersScreen(Screen[None]):
     HoldersScreen #holders-status { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, take: Callable[[], HoldersSnapshot] = take_snapshot,
+    def __init__(self, take: Callable[[], HoldersSnapshot] = polite_snapshot,
                  interval_s: float = 1.0) -> None:
         super().__init__(name=SCREEN_NAME)
         self._take = take
