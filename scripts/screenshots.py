@@ -73,6 +73,19 @@ async def buffers(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def holders(pilot: Pilot) -> None:
+    """The Holders view on the demo board: the simulated client on /dev/video3."""
+    await settle(pilot)
+    await pilot.press("h")
+    for _ in range(30):
+        await pilot.pause(0.1)
+        if getattr(pilot.app.screen, "holders", None) is not None:
+            break
+    await pilot.pause(2.2)  # a few samples in the trend
+    await pilot.press("tab", "enter")
+    await pilot.pause(0.2)
+
+
 def stream(spec: StreamSpec, snaps: list[StreamSnapshot], selected: int = 0) -> Scene:
     async def scene(pilot: Pilot) -> None:
         await settle(pilot)
@@ -97,6 +110,7 @@ SCENES: dict[str, Scene] = {
     "buffers": buffers,
     "stream-view": stream(StreamSpec(("/dev/video7",), label="vivid-000-vid-cap"),
                           series(capture_snapshot)),
+    "holders": holders,
     "pipeline": stream(StreamSpec(("/dev/video7", "/dev/video3")), series(pipeline_snapshot),
                        selected=1),
     "dvb-view": stream(StreamSpec(("/dev/dvb/adapter0/demux0",), count=8,

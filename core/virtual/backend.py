@@ -25,6 +25,7 @@ from typing import Any
 from core import fdinfo
 from core import ioctl as chokepoint
 from core.facts import NodeKind
+from core.holders.roots import ScanRoots
 from core.nodekind import MEDIA_MAJORS, MISC_MEDIA
 from core.virtual.clock import Clock, RealClock
 from core.virtual.memory import fdinfo_provider
@@ -49,6 +50,7 @@ class VirtualBackend:
         self._nodes: dict[str, Node] = {}
         self._handles: dict[int, FileHandle] = {}
         self._installed = False
+        self._holders_roots: ScanRoots | None = None
         for node in nodes:
             self.add(node)
 
@@ -110,6 +112,14 @@ class VirtualBackend:
         """What sysfs would say about ``path`` (core.nodes asks for virtual paths)."""
         node = self._nodes.get(path)
         return node.facts() if node is not None else None
+
+    def set_holders_roots(self, roots: ScanRoots | None) -> None:
+        """The /proc-like tree that describes simulated processes using our nodes."""
+        self._holders_roots = roots
+
+    def holders_roots(self) -> ScanRoots | None:
+        """core.service.holders reads this tree instead of /proc when it is set."""
+        return self._holders_roots
 
     def install(self) -> VirtualBackend:
         """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""

@@ -2,7 +2,8 @@
 
 * :func:`demo_board`: what ``mediatui --demo`` shows, a small embedded board: a
   multi-planar camera (vivid-000, capture + output), a mem2mem scaler (vim2m), a DVB-T
-  adapter (vidtv), the system dma-heap and udmabuf;
+  adapter (vidtv), the system dma-heap and udmabuf, and a second camera (vivid-001,
+  ``/dev/video3``) that a simulated other client holds (:mod:`core.virtual.client`);
 * :func:`scenario_board`: the same roles as the kernel tier's VM
   (``tests/kernel/test_scenarios.py``): vivid-000 single-planar vmalloc (capture +
   output), vivid-001 multi-planar, vivid-002 single-planar dma-contig, vim2m, vidtv,
@@ -54,6 +55,7 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
         backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
     backend.add(UdmabufNode("/dev/udmabuf"))
+    add_demo_client_camera(backend)
     return backend
 
 
@@ -95,3 +97,11 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
 
 
 __all__ = ["Roles", "demo_board", "scenario_board"]
+
+
+DEMO_CLIENT_CAMERA = "/dev/video3"
+
+
+def add_demo_client_camera(backend: VirtualBackend) -> None:
+    """A second camera (vivid-001) that the demo's simulated other client holds."""
+    backend.add(VividCapture(DEMO_CLIENT_CAMERA, VividInstance(1)), "vivid.0")

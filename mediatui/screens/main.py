@@ -11,6 +11,7 @@ it comes back as frozen values in messages that the screen applies in one
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +25,7 @@ from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
 from core.service.buffers import Outcome
 from core.service.failure import unexpected
+from core.service.holders import node_holders_sentence
 from core.service.inspection import inspect
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
@@ -154,6 +156,7 @@ class MainScreen(PanelActions):
         session = self.backend.session
         inspection = inspect(session, path)
         view = session.view(path)
+        inspection = replace(inspection, holders=node_holders_sentence(path))
         if not get_current_worker().is_cancelled:
             self.post_message(InspectionLoaded(inspection))
             self.post_message(SessionChanged(view))

@@ -47,6 +47,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("stream", "/dev/video0", "--udmabuf", "--count", "3", "-q"), 1),  # EFAULT at QBUF
     (("stream", "/dev/video0", "--memory", "dmabuf"), 2),  # usage: no dma-buf source
     (("stream", "/dev/video0", "--size", "big"), 2),  # usage: --size wants WxH
+    (("who",), 0),
+    (("who", "/dev/video3"), 0),  # the demo client owns its queue and holds exports
+    (("who", "/dev/video9"), 2),  # usage: no such DEVICE
+    (("dmabufs",), 0),
+    (("dmabufs", "--pid", "4242"), 0),  # the demo client's PID
 )
 
 
