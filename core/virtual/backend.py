@@ -26,7 +26,7 @@ from core import fdinfo
 from core import ioctl as chokepoint
 from core.virtual.clock import Clock, RealClock
 from core.virtual.memory import fdinfo_provider
-from core.virtual.node import FileHandle, Node, NodeFacts
+from core.virtual.node import MAJORS, FileHandle, Node, NodeFacts
 from core.virtual.vb2 import fail
 
 
@@ -108,6 +108,19 @@ class VirtualBackend:
         """What sysfs would say about ``path`` (core.nodes asks for virtual paths)."""
         node = self._nodes.get(path)
         return node.facts() if node is not None else None
+
+    def virtual_devnode(self, major: int, minor: int) -> str | None:
+        """The path of the node with this character device number (what
+        ``/sys/dev/char/MAJOR:MINOR`` resolves on a real system)."""
+        for node in self._nodes.values():
+            if (MAJORS.get(node.subsystem), node.minor or 0) == (major, minor):
+                return node.path
+        return None
+
+    def media_device_of(self, path: str) -> str | None:
+        """The media controller node ``path`` belongs to, if its driver has one."""
+        node = self._nodes.get(path)
+        return getattr(node, "media_path", None) if node is not None else None
 
     def install(self) -> VirtualBackend:
         """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""
