@@ -148,7 +148,8 @@ class SubdevDevice(NodeHandle):
 
     def frame_sizes(self, pad: int, code: int,
                     which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> list[tuple[int, int, int, int]]:
-        """(min_width, max_width, min_height, max_height) per VIDIOC_SUBDEV_ENUM_FRAME_SIZE index."""
+        """(min_width, max_width, min_height, max_height) for each
+        VIDIOC_SUBDEV_ENUM_FRAME_SIZE index."""
         from core.errors import MediaError
 
         out: list[tuple[int, int, int, int]] = []

@@ -23,7 +23,6 @@ from core.virtual.ts import TransportStream
 from core.virtual.vimc import build_vimc
 from core.virtual.vivid import VividCapture, VividInstance, VividOutput
 
-
 VIMC_CAPTURES = ("/dev/video4", "/dev/video5", "/dev/video6")
 VIMC_CAPTURES_DEMO = ("/dev/video3", "/dev/video4", "/dev/video5")
 VIMC_SUBDEVS = tuple(f"/dev/v4l-subdev{n}" for n in range(8))

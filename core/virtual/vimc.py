@@ -24,7 +24,7 @@ from core.abi import mbus as mb
 from core.abi import media as m
 from core.abi import subdev as sd
 from core.abi import v4l2 as v
-from core.media.check import PIX_CODES, compare_subdev, compare_video
+from core.media.check import compare_subdev, compare_video
 from core.media.model import MbusFormat, VideoFormat
 from core.virtual.clock import Clock
 from core.virtual.media import MediaNode

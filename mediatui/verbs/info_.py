@@ -16,10 +16,27 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: every verb's parser is built at start-up, only one verb runs.
     from core.errors import MediaError
     from core.inspect import describe
+    from core.service import topology as svc
     from mediatui.verbs.output import fail, print_json
     from mediatui.verbs.render import render_info
 
     try:
+        if svc.is_media_path(args.device):
+            result = svc.media_info(args.device)
+            if args.json:
+                print_json(result)
+            else:
+                from core.media.read import read_topology
+
+                print(svc.topology_text(read_topology(args.device)))
+            return 0
+        if svc.is_subdev_path(args.device):
+            result = svc.subdev_info(args.device)
+            if args.json:
+                print_json(result)
+            else:
+                print(svc.subdev_text(result))
+            return 0
         result = describe(args.device, probe=False)
     except MediaError as exc:
         return fail(exc, as_json=args.json)

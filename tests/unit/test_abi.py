@@ -524,7 +524,8 @@ def test_mbus_table_has_every_code_of_the_header() -> None:
     (the probe compares the values; this catches a code the header has and we lack)."""
     header = INCLUDE_DIR / "linux/media-bus-format.h"
     _require(header.exists(), "linux/media-bus-format.h missing: install linux-libc-dev")
-    found = dict(re.findall(r"#define\s+MEDIA_BUS_FMT_(\w+)\s+(0x[0-9a-fA-F]+)", header.read_text()))
+    pattern = r"#define\s+MEDIA_BUS_FMT_(\w+)\s+(0x[0-9a-fA-F]+)"
+    found = dict(re.findall(pattern, header.read_text()))
     assert {name: int(v, 16) for name, v in found.items()} == {
         name: code for code, name in mbus.MBUS_CODES.items()
     }
