@@ -418,3 +418,52 @@ __all__ = [
     "topology_text",
     "video_nodes",
 ]
+
+
+# --- the TUI's snapshot ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TopologySnapshot:
+    """What the Topology tab shows: the graph and the check of every video node."""
+
+    media: str
+    topology: Topology
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def mismatched(self) -> frozenset[int]:
+        out: frozenset[int] = frozenset()
+        for c in self.checks:
+            out |= c.mismatch_link_ids
+        return out
+
+
+def media_of(path: str) -> str | None:
+    """The media device of ``path`` (itself for a /dev/mediaN), None without one."""
+    if is_media_path(path):
+        return path
+    return media_device_of(path)
+
+
+def snapshot(path: str) -> TopologySnapshot | None:
+    """Read the graph ``path`` belongs to and check every video node; None when the node
+    is not part of a media controller device.  Raises MediaError."""
+    media = media_of(path)
+    if media is None:
+        return None
+    topo = read_topology(media)
+    checks = tuple(check_pipeline(topo, video) for video in video_nodes(topo))
+    return TopologySnapshot(media, topo, checks)
+
+
+def precheck_stream(video: str) -> CheckResult | None:
+    """The check before the TUI starts streaming ``video``: None when it has no media
+    device or its graph cannot be read (STREAMON will tell), else the result."""
+    try:
+        media = media_device_of(video)
+        if media is None:
+            return None
+        return check_pipeline(read_topology(media), video)
+    except (MediaError, LookupError, RuntimeError):
+        return None
