@@ -170,6 +170,9 @@ class TopologyView(Vertical):
                             Target("entity", entity.name))
             return
         seen.add(entity.id)
+        if not entity.pads:
+            parent.add_leaf(label, Target("entity", entity.name))
+            return
         node = parent.add(label, Target("entity", entity.name))
         for pad in entity.pads:
             text = Text(f"pad{pad.index} {'sink' if pad.is_sink else 'source'}", style="dim")
@@ -177,12 +180,13 @@ class TopologyView(Vertical):
                 text.append(plain(f"  [{pad.format.mediactl()}]"))
             elif pad.format_error:
                 text.append(plain(f"  {pad.format_error}"), style="red")
-            pad_node = node.add(text, Target("pad", entity.name, pad.index))
-            if not pad.is_source:
+            outgoing = [lk for lk in topo.links_of_pad(pad.id) if lk.source_id == pad.id]
+            target = Target("pad", entity.name, pad.index)
+            if not outgoing:
+                node.add_leaf(text, target)
                 continue
-            for lk in topo.links_of_pad(pad.id):
-                if lk.source_id != pad.id:
-                    continue
+            pad_node = node.add(text, target)
+            for lk in outgoing:
                 sink = topo.pad(lk.sink_id)
                 sink_entity = topo.entity(sink.entity_id)
                 style = "bold red" if lk.id in bad else ("" if lk.enabled else "dim")
