@@ -160,3 +160,68 @@ def test_subdev_info_matches_v4l2_ctl(vimc, node_by_name) -> None:
             f = pad["format"]
             assert (f["width"], f["height"], f["code_raw"]) == (
                 int(size.group(1)), int(size.group(2)), int(code.group(1), 16))
+
+
+def test_tui_fixes_the_pipeline_with_the_keys(vimc) -> None:
+    """Open "RGB/YUV Capture", see the mismatch in the Topology tab, route the scaler to
+    "RGB/YUV Input" with two `t` presses, then `s` streams."""
+    import asyncio
+
+    from kernel.test_tui import _notes, _open, _settle, _text
+
+    from mediatui.app import make_app
+    from mediatui.screens.stream import StreamScreen
+    from mediatui.widgets.topology_view import TopologyView
+
+    async def loaded(pilot, view: TopologyView, old: object) -> None:
+        for _ in range(100):
+            await _settle(pilot)
+            if view.snapshot is not None and view.snapshot is not old:
+                return
+            await pilot.pause(0.1)
+        raise AssertionError("the topology never loaded")
+
+    def cursor_to_link(view: TopologyView, source: str, sink: str) -> None:
+        def walk(node):
+            yield node
+            for child in node.children:
+                yield from walk(child)
+
+        node = next(n for n in walk(view.tree.root) if n.data is not None
+                    and n.data.kind == "link" and n.data.entity == source
+                    and sink in str(n.label))
+        view.tree.move_cursor(node)
+
+    async def run() -> None:
+        app = make_app(watch=False)
+        async with app.run_test(size=(160, 60)) as pilot:
+            await _settle(pilot)
+            await _open(pilot, vimc["rgb"])
+            await pilot.press("6")
+            view = app.screen.query_one(TopologyView)
+            await loaded(pilot, view, None)
+            assert "mismatch" in _text(app) and "code differs" in _text(app)
+            view.tree.focus()
+            for source in ("Debayer A", "RGB/YUV Input"):
+                cursor_to_link(view, source, "Scaler")
+                old = view.snapshot
+                await pilot.press("t")
+                await loaded(pilot, view, old)
+            checks = {c.video: c for c in view.snapshot.checks}
+            assert checks[vimc["rgb"]].ok, checks[vimc["rgb"]].problems
+            await pilot.press("s")
+            for _ in range(200):  # not _settle(): the stream's worker runs until stopped
+                screen = app.screen
+                if isinstance(screen, StreamScreen) and screen.active is not None and (
+                        screen.active.snapshot is not None
+                        and screen.active.snapshot.frames >= 5):
+                    break
+                await pilot.pause(0.1)
+            assert not [n for n in _notes(app) if n[0] == "error"], _notes(app)
+            screen = app.screen
+            assert isinstance(screen, StreamScreen) and screen.active is not None
+            assert screen.active.snapshot is not None and screen.active.snapshot.frames >= 5
+            screen.active.stop()
+            await pilot.pause(0.5)
+
+    asyncio.run(run())

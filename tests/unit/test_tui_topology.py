@@ -94,3 +94,34 @@ async def test_s_on_a_failing_pipeline_says_why() -> None:
         errors = [n for n in notifications(app) if n[0] == "error"]
         assert errors and "pipeline does not validate" in errors[-1][1]
         assert "'Sensor A':0 → 'Debayer A':0" in errors[-1][2]
+
+
+@sync
+async def test_keys_route_the_scaler_and_s_streams() -> None:
+    """Two `t` presses route the scaler to "RGB/YUV Input"; then `s` streams."""
+    from mediatui.screens.stream import StreamScreen
+
+    app = _app()
+    async with app.run_test(size=(140, 48)) as pilot:
+        await open_node(pilot, "/dev/video5")  # RGB/YUV Capture
+        await pilot.press("6")
+        view = app.screen.query_one(TopologyView)
+        await _loaded(pilot, view)
+        view.tree.focus()
+        for source in ("Debayer A", "RGB/YUV Input"):
+            _cursor_to(view, "link", source)
+            old = view.snapshot
+            await pilot.press("t")
+            await _loaded(pilot, view, old)
+        checks = {c.video: c for c in view.snapshot.checks}
+        assert checks["/dev/video5"].ok
+        await pilot.press("s")
+        for _ in range(50):  # not settle(): the stream's worker runs until stopped
+            await pilot.pause(0.05)
+            if isinstance(app.screen, StreamScreen):
+                break
+        assert not [n for n in notifications(app) if n[0] == "error"]
+        assert isinstance(app.screen, StreamScreen)
+        assert app.screen.active is not None and app.screen.active.running
+        app.screen.active.stop()
+        await pilot.pause(0.2)
