@@ -168,7 +168,6 @@ def test_tui_fixes_the_pipeline_with_the_keys(vimc) -> None:
     import asyncio
 
     from kernel.test_tui import _notes, _open, _settle, _text
-
     from mediatui.app import make_app
     from mediatui.screens.stream import StreamScreen
     from mediatui.widgets.topology_view import TopologyView
