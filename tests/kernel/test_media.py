@@ -133,7 +133,10 @@ def test_configured_with_mediatui_streams(vimc) -> None:
     mediatui("setup", media, "-V", '"Sensor A":0[colorspace:rec709]')
     checked = mediatui("check", vimc["raw"], "--json")
     assert checked.returncode == 1
-    problems = json.loads(checked.stdout)["problems"]
+    document = json.loads(checked.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(document, json.loads((SCHEMAS / "check.schema.json").read_text()))
+    problems = document["problems"]
     assert [(p["sink"], p["fields"]) for p in problems] == [("'Raw Capture 0':0", ["colorspace"])]
     mediatui("setup", media, "-V", '"Sensor A":0[colorspace:srgb field:none]')
     assert mediatui("check", vimc["raw"]).returncode == 0
@@ -146,6 +149,8 @@ def test_subdev_info_matches_v4l2_ctl(vimc, node_by_name) -> None:
         got = mediatui("info", path, "--json")
         assert got.returncode == 0, got.stderr
         info = json.loads(got.stdout)
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(info, json.loads((SCHEMAS / "subdev.schema.json").read_text()))
         for pad in info["pads"]:
             codes = subprocess.run([v4l2_ctl, "-d", path, "--list-subdev-mbus-codes",
                                     str(pad["pad"])], capture_output=True, text=True).stdout

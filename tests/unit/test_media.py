@@ -21,8 +21,10 @@ from core.virtual import InstantClock, VirtualBackend
 from core.virtual.vimc import build_vimc
 from mediatui import cli
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "core" / "service" / "schemas"
-                     / "topology.schema.json").read_text())
+SCHEMAS = Path(__file__).resolve().parents[2] / "core" / "service" / "schemas"
+SCHEMA = json.loads((SCHEMAS / "topology.schema.json").read_text())
+CHECK_SCHEMA = json.loads((SCHEMAS / "check.schema.json").read_text())
+SUBDEV_SCHEMA = json.loads((SCHEMAS / "subdev.schema.json").read_text())
 RGB = MbusFormat(640, 480, mb.MEDIA_BUS_FMT_RGB888_1X24, v.V4L2_FIELD_NONE,
                  v.V4L2_COLORSPACE_SRGB)
 
@@ -164,8 +166,13 @@ def test_cli_check_topology_info_setup(demo: None, capsys: pytest.CaptureFixture
     assert "(code differs)" in capsys.readouterr().out
     assert cli.main(["--demo", "topology", "/dev/media3", "--json"]) == 0
     jsonschema.validate(json.loads(capsys.readouterr().out), SCHEMA)
+    assert cli.main(["--demo", "check", "/dev/video3", "--json"]) == 1
+    checked = json.loads(capsys.readouterr().out)
+    jsonschema.validate(checked, CHECK_SCHEMA)
+    assert checked["problems"][0]["fields"] == ["code"]
     assert cli.main(["--demo", "info", "/dev/v4l-subdev2", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
+    jsonschema.validate(info, SUBDEV_SCHEMA)
     assert info["entity"] == "Debayer A"
     assert [c["code"] for c in info["pads"][0]["mbus_codes"]][:2] == ["SBGGR8_1X8", "SGBRG8_1X8"]
     assert cli.main(["--demo", "info", "/dev/media3"]) == 0
