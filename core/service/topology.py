@@ -467,3 +467,18 @@ def precheck_stream(video: str) -> CheckResult | None:
         return check_pipeline(read_topology(media), video)
     except (MediaError, LookupError, RuntimeError):
         return None
+
+
+def set_video_format(path: str, width: int, height: int, fourcc: str | None) -> str:
+    """S_FMT on a video node of a pipeline (``--video NODE:WxH/FOURCC``); returns what
+    the driver chose, with a note when it adjusted the request."""
+    from core.abi import v4l2 as v
+    from core.media.device import VideoNode
+
+    with VideoNode(path) as node:
+        got = node.set_format(width, height, v.fourcc(fourcc) if fourcc else None)
+    asked = f"{width}x{height}" + (f" {fourcc}" if fourcc else "")
+    note = f"{path}: {got.short()}"
+    if (got.width, got.height) != (width, height) or (fourcc and got.fourcc != fourcc):
+        note += f" (the driver adjusted {asked})"
+    return note

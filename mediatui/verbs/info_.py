@@ -26,9 +26,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(result)
             else:
-                from core.media.read import read_topology
-
-                print(svc.topology_text(read_topology(args.device)))
+                print(svc.topology_text(svc.read_topology(args.device)))
             return 0
         if svc.is_subdev_path(args.device):
             result = svc.subdev_info(args.device)

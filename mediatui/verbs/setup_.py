@@ -35,10 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from core.abi import v4l2 as v
     from core.errors import MediaError
-    from core.media.device import VideoNode
-    from core.media.read import read_topology
     from core.service import topology as svc
 
     try:
@@ -52,9 +49,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"mediatui: --video {spec!r}: expected NODE:WIDTHxHEIGHT[/FOURCC]",
                       file=sys.stderr)
                 return 2
-            with VideoNode(node) as vn:
-                got = vn.set_format(int(w), int(h), v.fourcc(fourcc) if fourcc else None)
-            notes.append(f"{node}: {got.short()}")
+            notes.append(svc.set_video_format(node, int(w), int(h), fourcc or None))
     except svc.SetupSyntaxError as exc:
         print(f"mediatui: {exc}", file=sys.stderr)
         return 2
@@ -63,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for note in notes:
         print(svc.escape_text(note))
-    topo = read_topology(args.device)
+    topo = svc.read_topology(args.device)
     for video in svc.video_nodes(topo):
         report = svc.CheckReport(args.device, svc.check_pipeline(topo, video), topo)
         print(svc.check_text(report))

@@ -17,12 +17,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import MediaError
-    from core.media.read import read_topology
     from core.service import topology as svc
     from mediatui.verbs.output import print_json
 
     try:
-        topo = read_topology(args.device)
+        topo = svc.read_topology(args.device)
     except MediaError as exc:
         return _fail(exc, args.json)
     if args.json:
