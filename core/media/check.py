@@ -26,6 +26,7 @@ a sink pad on the path with no enabled link, which leaves the node without a sou
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.abi import mbus as mb
@@ -111,7 +112,7 @@ def _cs(value: int) -> str:
     return sd.MEDIACTL_COLORSPACE_NAMES.get(value, str(value))
 
 
-_NAMES = {
+_NAMES: dict[str, Callable[[int], str]] = {
     "field": lambda x: v.FIELD_NAMES.get(x, str(x)),
     "colorspace": _cs,
     "ycbcr_enc": lambda x: sd.YCBCR_ENC_NAMES.get(x, str(x)),

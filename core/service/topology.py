@@ -395,29 +395,6 @@ def video_nodes(topo: Topology) -> list[str]:
     return [e.devnode for e in topo.entities if e.is_video_node and e.devnode]
 
 
-__all__ = [
-    "CheckReport",
-    "MbusFormat",
-    "SetupSyntaxError",
-    "check_document",
-    "check_pipeline",
-    "check_text",
-    "check_video",
-    "escape_text",
-    "is_media_path",
-    "is_subdev_path",
-    "media_info",
-    "reset",
-    "set_link_enabled",
-    "set_pad_format",
-    "setup",
-    "subdev_info",
-    "subdev_text",
-    "topology_document",
-    "topology_dot",
-    "topology_text",
-    "video_nodes",
-]
 
 
 # --- the TUI's snapshot ---------------------------------------------------------------------
@@ -482,3 +459,36 @@ def set_video_format(path: str, width: int, height: int, fourcc: str | None) -> 
     if (got.width, got.height) != (width, height) or (fourcc and got.fourcc != fourcc):
         note += f" (the driver adjusted {asked})"
     return note
+
+
+__all__ = [
+    "CheckReport",
+    "MbusFormat",
+    "SetupSyntaxError",
+    "Topology",
+    "TopologySnapshot",
+    "check_document",
+    "check_pipeline",
+    "check_text",
+    "check_video",
+    "escape_text",
+    "is_media_path",
+    "is_subdev_path",
+    "media_device_of",
+    "media_info",
+    "media_of",
+    "precheck_stream",
+    "read_topology",
+    "reset",
+    "set_link_enabled",
+    "set_pad_format",
+    "set_video_format",
+    "setup",
+    "snapshot",
+    "subdev_info",
+    "subdev_text",
+    "topology_document",
+    "topology_dot",
+    "topology_text",
+    "video_nodes",
+]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -370,7 +370,7 @@ class VimcSubdev(Node):
             return 0
         if e.kind == "lens" or request == sd.VIDIOC_SUBDEV_G_FRAME_INTERVAL:
             raise fail(errno.ENOTTY)
-        handlers = {
+        handlers: dict[int, Callable[[FileHandle, Any], None]] = {
             sd.VIDIOC_SUBDEV_G_FMT: self._g_fmt,
             sd.VIDIOC_SUBDEV_S_FMT: self._s_fmt,
             sd.VIDIOC_SUBDEV_ENUM_MBUS_CODE: self._enum_code,
@@ -507,7 +507,7 @@ class VimcCapture(V4L2Node):
         self.queue.on_change = self.refresh_poll
         self.sequence = 0
         self.pipeline: list[VEntity] = []
-        self.pacer = Pacer(lambda: self.clock, lambda: 1_000_000_000 // 60,
+        self.pacer = Pacer(self._clock, lambda: 1_000_000_000 // 60,
                            lambda: bool(self.queue.active()), self.tick, self.missed,
                            lock=self.cond)
 
@@ -515,6 +515,11 @@ class VimcCapture(V4L2Node):
         super().attach(cond, clock)
         self.queue.cond = cond
         self.pacer.lock = cond
+
+    def _clock(self) -> Clock:
+        if self.clock is None:
+            raise RuntimeError(f"{self.path} is not attached to a backend")
+        return self.clock
 
     @property
     def extra_caps(self) -> int:  # type: ignore[override]

@@ -93,7 +93,7 @@ class TopologyView(Vertical):
         yield tree
 
     @property
-    def tree(self) -> Tree[Target]:
+    def graph_tree(self) -> Tree[Target]:
         return self.query_one("#topology-tree", Tree)
 
     def show_for(self, path: str) -> None:
@@ -119,7 +119,7 @@ class TopologyView(Vertical):
             return
         if message.snapshot is None:
             status.update(Text(f"{plain(message.path)} belongs to no media controller device."))
-            self.tree.clear()
+            self.graph_tree.clear()
             return
         self._show_snapshot(message.snapshot)
 
@@ -141,7 +141,7 @@ class TopologyView(Vertical):
             if not check.ok:
                 status.append(" — " + plain(check.problems[0].message), style=style)
         self.query_one("#topology-status", Static).update(status)
-        tree = self.tree
+        tree = self.graph_tree
         tree.clear()
         tree.root.set_label(Text(plain(snap.media)))
         seen: set[int] = set()
@@ -206,7 +206,7 @@ class TopologyView(Vertical):
     # --- actions --------------------------------------------------------------------
 
     def _cursor(self) -> Target | None:
-        node = self.tree.cursor_node
+        node = self.graph_tree.cursor_node
         return node.data if node is not None else None
 
     def action_reload(self) -> None:

@@ -191,10 +191,10 @@ def test_tui_fixes_the_pipeline_with_the_keys(vimc) -> None:
             for child in node.children:
                 yield from walk(child)
 
-        node = next(n for n in walk(view.tree.root) if n.data is not None
+        node = next(n for n in walk(view.graph_tree.root) if n.data is not None
                     and n.data.kind == "link" and n.data.entity == source
                     and sink in str(n.label))
-        view.tree.move_cursor(node)
+        view.graph_tree.move_cursor(node)
 
     async def run() -> None:
         app = make_app(watch=False)
@@ -205,7 +205,7 @@ def test_tui_fixes_the_pipeline_with_the_keys(vimc) -> None:
             view = app.screen.query_one(TopologyView)
             await loaded(pilot, view, None)
             assert "mismatch" in _text(app) and "code differs" in _text(app)
-            view.tree.focus()
+            view.graph_tree.focus()
             for source in ("Debayer A", "RGB/YUV Input"):
                 cursor_to_link(view, source, "Scaler")
                 old = view.snapshot

@@ -37,7 +37,7 @@ async def _loaded(pilot, view: TopologyView, old: object = None) -> None:
 
 
 def _cursor_to(view: TopologyView, kind: str, entity: str, pad: int = -1) -> None:
-    tree = view.tree
+    tree = view.graph_tree
 
     def walk(node):
         yield node
@@ -61,7 +61,7 @@ async def test_topology_tab_highlights_toggles_and_edits() -> None:
         assert "mismatch" in text and "code differs" in text
         assert view.snapshot is not None and view.snapshot.mismatched
         # t on the Debayer A -> Scaler link disables it (the check reruns).
-        view.tree.focus()
+        view.graph_tree.focus()
         _cursor_to(view, "link", "Debayer A", 1)
         old = view.snapshot
         await pilot.press("t")
@@ -107,7 +107,7 @@ async def test_keys_route_the_scaler_and_s_streams() -> None:
         await pilot.press("6")
         view = app.screen.query_one(TopologyView)
         await _loaded(pilot, view)
-        view.tree.focus()
+        view.graph_tree.focus()
         for source in ("Debayer A", "RGB/YUV Input"):
             _cursor_to(view, "link", source)
             old = view.snapshot
