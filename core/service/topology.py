@@ -232,10 +232,33 @@ def check_text(report: CheckReport) -> str:
 
 
 def media_info(path: str) -> dict[str, Any]:
-    """``mediatui info /dev/mediaN``: the topology document with ``kind``."""
-    doc = topology_document(read_topology(path))
+    """``mediatui info /dev/mediaN``: the topology document with ``kind``; when
+    G_TOPOLOGY fails, the device info with ``topology_error`` (raises MediaError when
+    even MEDIA_IOC_DEVICE_INFO fails)."""
+    try:
+        doc = topology_document(read_topology(path))
+    except MediaError as exc:
+        if exc.ioctl != "MEDIA_IOC_G_TOPOLOGY":
+            raise
+        with MediaDevice(path) as dev:
+            info = dev.device_info()
+        return {"schema": "mediatui.media/1", "kind": "media", "path": path,
+                "device": {"driver": info.driver, "model": info.model, "serial": info.serial,
+                           "bus_info": info.bus_info,
+                           "media_version": _version(info.media_version),
+                           "driver_version": _version(info.driver_version),
+                           "hw_revision": info.hw_revision},
+                "topology_error": str(exc)}
     doc["kind"] = "media"
     return doc
+
+
+def media_info_text(info: dict[str, Any]) -> str:
+    """The text form of :func:`media_info` when there is no topology to print."""
+    d = info["device"]
+    return (f"Media device {info['path']}: {escape_text(d['model'])} ({escape_text(d['driver'])}, "
+            f"{escape_text(d['bus_info'])}, driver version {d['driver_version']})\n"
+            f"  topology: {escape_text(info['topology_error'])}")
 
 
 def subdev_info(path: str) -> dict[str, Any]:
@@ -476,6 +499,7 @@ __all__ = [
     "is_subdev_path",
     "media_device_of",
     "media_info",
+    "media_info_text",
     "media_of",
     "precheck_stream",
     "read_topology",

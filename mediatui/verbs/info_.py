@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
             result = svc.media_info(args.device)
             if args.json:
                 print_json(result)
+            elif "topology_error" in result:
+                print(svc.media_info_text(result))
             else:
                 print(svc.topology_text(svc.read_topology(args.device)))
             return 0
