@@ -242,7 +242,8 @@ def media_info(path: str) -> dict[str, Any]:
             raise
         with MediaDevice(path) as dev:
             info = dev.device_info()
-        return {"schema": "mediatui.media/1", "kind": "media", "path": path,
+        return {"schema": SCHEMA, "kind": "media", "path": path, "topology_version": 0,
+                "entities": [], "links": [], "ancillary_links": [], "interfaces": [],
                 "device": {"driver": info.driver, "model": info.model, "serial": info.serial,
                            "bus_info": info.bus_info,
                            "media_version": _version(info.media_version),

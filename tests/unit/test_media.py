@@ -179,6 +179,8 @@ def test_cli_check_topology_info_setup(demo: None, capsys: pytest.CaptureFixture
     assert cli.main(["--demo", "info", "/dev/media0"]) == 0
     assert "topology: /dev/media0: MEDIA_IOC_G_TOPOLOGY failed with ENOTTY" in (
         capsys.readouterr().out)
+    assert cli.main(["--demo", "info", "/dev/media0", "--json"]) == 0
+    jsonschema.validate(json.loads(capsys.readouterr().out), SCHEMA)
     assert cli.main(["--demo", "info", "/dev/media3"]) == 0
     assert '-> "Scaler":0 [ENABLED]' in capsys.readouterr().out
     assert cli.main(["--demo", "setup", "/dev/media3", "-V", '"Sensor A":0[fmt:BOGUS/1x1]']) == 2
