@@ -16,7 +16,7 @@ from mediatui import __version__
 from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch")
+VERBS = ("list", "info", "probe", "stream", "watch", "topology", "check", "setup")
 
 
 def _verb_module(name: str):
