@@ -16,6 +16,7 @@ from core.abi import media as m
 from core.abi import subdev as sd
 from core.abi import v4l2 as v
 from core.abi.v4l2 import cstr
+from core.facts import LinkFacts, PadFacts
 from core.handle import NodeHandle
 from core.media.model import (
     DeviceInfo,
@@ -97,7 +98,7 @@ class MediaDevice(NodeHandle):
         desc.source.entity, desc.source.index = source_entity, source_pad
         desc.sink.entity, desc.sink.index = sink_entity, sink_pad
         self._ioctl(m.MEDIA_IOC_SETUP_LINK, desc, "MEDIA_IOC_SETUP_LINK",
-                    source=f"{source_entity}:{source_pad}", sink=f"{sink_entity}:{sink_pad}")
+                    LinkFacts(source_entity, source_pad, sink_entity, sink_pad, flags))
 
 
 def _mbus(f: sd.v4l2_mbus_framefmt) -> MbusFormat:
@@ -116,7 +117,7 @@ class SubdevDevice(NodeHandle):
 
     def get_format(self, pad: int, which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> MbusFormat:
         fmt = sd.v4l2_subdev_format(which=which, pad=pad)
-        self._ioctl(sd.VIDIOC_SUBDEV_G_FMT, fmt, "VIDIOC_SUBDEV_G_FMT", pad=pad)
+        self._ioctl(sd.VIDIOC_SUBDEV_G_FMT, fmt, "VIDIOC_SUBDEV_G_FMT", PadFacts(pad, which))
         return _mbus(fmt.format)
 
     def set_format(self, pad: int, want: MbusFormat,
@@ -128,7 +129,7 @@ class SubdevDevice(NodeHandle):
         f.width, f.height, f.code, f.field = want.width, want.height, want.code, want.field
         f.colorspace, f.ycbcr_enc = want.colorspace, want.ycbcr_enc
         f.quantization, f.xfer_func = want.quantization, want.xfer_func
-        self._ioctl(sd.VIDIOC_SUBDEV_S_FMT, fmt, "VIDIOC_SUBDEV_S_FMT", pad=pad)
+        self._ioctl(sd.VIDIOC_SUBDEV_S_FMT, fmt, "VIDIOC_SUBDEV_S_FMT", PadFacts(pad, which))
         return _mbus(fmt.format)
 
     def mbus_codes(self, pad: int, which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> list[int]:
@@ -140,7 +141,7 @@ class SubdevDevice(NodeHandle):
             arg = sd.v4l2_subdev_mbus_code_enum(pad=pad, index=index, which=which)
             try:
                 self._ioctl(sd.VIDIOC_SUBDEV_ENUM_MBUS_CODE, arg, "VIDIOC_SUBDEV_ENUM_MBUS_CODE",
-                            pad=pad, index=index)
+                            PadFacts(pad, which, index=index))
             except MediaError:
                 break
             codes.append(arg.code)
@@ -157,7 +158,7 @@ class SubdevDevice(NodeHandle):
             arg = sd.v4l2_subdev_frame_size_enum(index=index, pad=pad, code=code, which=which)
             try:
                 self._ioctl(sd.VIDIOC_SUBDEV_ENUM_FRAME_SIZE, arg,
-                            "VIDIOC_SUBDEV_ENUM_FRAME_SIZE", pad=pad, index=index)
+                            "VIDIOC_SUBDEV_ENUM_FRAME_SIZE", PadFacts(pad, which, index=index))
             except MediaError:
                 break
             out.append((arg.min_width, arg.max_width, arg.min_height, arg.max_height))
@@ -167,7 +168,7 @@ class SubdevDevice(NodeHandle):
                       which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> Rect:
         sel = sd.v4l2_subdev_selection(which=which, pad=pad, target=target)
         self._ioctl(sd.VIDIOC_SUBDEV_G_SELECTION, sel, "VIDIOC_SUBDEV_G_SELECTION",
-                    pad=pad, target=target)
+                    PadFacts(pad, which, target=target))
         return Rect(sel.r.left, sel.r.top, sel.r.width, sel.r.height)
 
     def set_selection(self, pad: int, target: int, rect: Rect,
@@ -176,13 +177,13 @@ class SubdevDevice(NodeHandle):
         sel.r.left, sel.r.top, sel.r.width, sel.r.height = (rect.left, rect.top, rect.width,
                                                             rect.height)
         self._ioctl(sd.VIDIOC_SUBDEV_S_SELECTION, sel, "VIDIOC_SUBDEV_S_SELECTION",
-                    pad=pad, target=target)
+                    PadFacts(pad, which, target=target))
         return Rect(sel.r.left, sel.r.top, sel.r.width, sel.r.height)
 
     def get_frame_interval(self, pad: int) -> tuple[int, int]:
         arg = sd.v4l2_subdev_frame_interval(pad=pad)
         self._ioctl(sd.VIDIOC_SUBDEV_G_FRAME_INTERVAL, arg, "VIDIOC_SUBDEV_G_FRAME_INTERVAL",
-                    pad=pad)
+                    PadFacts(pad, sd.V4L2_SUBDEV_FORMAT_ACTIVE))
         return arg.interval.numerator, arg.interval.denominator
 
 
