@@ -7,4 +7,5 @@
 from core.explain import dmabuf, dvb, generic, media, v4l2
 from core.explain.registry import GENERIC, RULES, Explainer, Explanation
 
-__all__ = ["GENERIC", "RULES", "Explainer", "Explanation", "dmabuf", "dvb", "generic", "media", "v4l2"]
+__all__ = ["GENERIC", "RULES", "Explainer", "Explanation", "dmabuf", "dvb", "generic", "media",
+           "v4l2"]

@@ -62,7 +62,7 @@ def topology_document(topo: Topology) -> dict[str, Any]:
         pads = []
         for p in e.pads:
             pad: dict[str, Any] = {
-                "pad": p.index, "id": p.id, "flags": m.flag_names(p.flags, m.PAD_FLAG_NAMES),
+                "pad": p.index, "pad_id": p.id, "flags": m.flag_names(p.flags, m.PAD_FLAG_NAMES),
                 "format": p.format.as_dict() if p.format else None,
             }
             if p.format_error:
@@ -73,7 +73,7 @@ def topology_document(topo: Topology) -> dict[str, Any]:
             pads.append(pad)
         video = topo.video_formats.get(e.id)
         entities.append({
-            "entity": e.name, "id": e.id, "function": e.function_name,
+            "entity": e.name, "entity_id": e.id, "function": e.function_name,
             "function_raw": e.function, "flags": m.flag_names(e.flags, m.ENTITY_FLAG_NAMES),
             "devnode": e.devnode,
             "interface": m.intf_type_name(e.intf_type) if e.intf_type is not None else None,
@@ -83,25 +83,26 @@ def topology_document(topo: Topology) -> dict[str, Any]:
     for lk in topo.data_links:
         src, snk = topo.pad(lk.source_id), topo.pad(lk.sink_id)
         links.append({
-            "link": lk.id, "source": {"entity": topo.entity(src.entity_id).name, "pad": src.index},
-            "sink": {"entity": topo.entity(snk.entity_id).name, "pad": snk.index},
+            "link": lk.id,
+            "source_pad": {"entity": topo.entity(src.entity_id).name, "pad": src.index},
+            "sink_pad": {"entity": topo.entity(snk.entity_id).name, "pad": snk.index},
             "flags": m.link_flag_names(lk.flags), "flags_raw": lk.flags,
         })
     ancillary = []
     for lk in topo.links:
         if lk.kind == "ANCILLARY_LINK":
-            ancillary.append({"link": lk.id, "primary": topo.entity(lk.source_id).name,
-                              "ancillary": topo.entity(lk.sink_id).name,
+            ancillary.append({"link": lk.id, "primary_entity": topo.entity(lk.source_id).name,
+                              "ancillary_entity": topo.entity(lk.sink_id).name,
                               "flags": m.link_flag_names(lk.flags)})
     return {
         "schema": SCHEMA, "path": topo.path,
-        "device": {"driver": info.driver, "model": info.model, "serial": info.serial,
+        "device_info": {"driver": info.driver, "model": info.model, "serial": info.serial,
                    "bus_info": info.bus_info, "media_version": _version(info.media_version),
                    "driver_version": _version(info.driver_version),
                    "hw_revision": info.hw_revision},
         "topology_version": topo.version,
         "entities": entities, "links": links, "ancillary_links": ancillary,
-        "interfaces": [{"id": i.id, "type": m.intf_type_name(i.intf_type), "major": i.major,
+        "interfaces": [{"intf_id": i.id, "type": m.intf_type_name(i.intf_type), "major": i.major,
                         "minor": i.minor, "devnode": i.devnode} for i in topo.interfaces],
     }
 
@@ -244,7 +245,7 @@ def media_info(path: str) -> dict[str, Any]:
             info = dev.device_info()
         return {"schema": SCHEMA, "kind": "media", "path": path, "topology_version": 0,
                 "entities": [], "links": [], "ancillary_links": [], "interfaces": [],
-                "device": {"driver": info.driver, "model": info.model, "serial": info.serial,
+                "device_info": {"driver": info.driver, "model": info.model, "serial": info.serial,
                            "bus_info": info.bus_info,
                            "media_version": _version(info.media_version),
                            "driver_version": _version(info.driver_version),
@@ -256,7 +257,7 @@ def media_info(path: str) -> dict[str, Any]:
 
 def media_info_text(info: dict[str, Any]) -> str:
     """The text form of :func:`media_info` when there is no topology to print."""
-    d = info["device"]
+    d = info["device_info"]
     return (f"Media device {info['path']}: {escape_text(d['model'])} ({escape_text(d['driver'])}, "
             f"{escape_text(d['bus_info'])}, driver version {d['driver_version']})\n"
             f"  topology: {escape_text(info['topology_error'])}")

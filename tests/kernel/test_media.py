@@ -72,10 +72,10 @@ def test_topology_json_matches_media_ctl(vimc) -> None:
     ours = {e["entity"]: ["Sink" if "SINK" in p["flags"] else "Source" for p in e["pads"]]
             for e in doc["entities"]}
     assert ours == entities
-    our_links = {(lk["source"]["entity"], lk["source"]["pad"], lk["sink"]["entity"],
-                  lk["sink"]["pad"], ",".join(lk["flags"])) for lk in doc["links"]}
+    our_links = {(lk["source_pad"]["entity"], lk["source_pad"]["pad"], lk["sink_pad"]["entity"],
+                  lk["sink_pad"]["pad"], ",".join(lk["flags"])) for lk in doc["links"]}
     assert our_links == links
-    assert doc["device"]["driver"] == "vimc"
+    assert doc["device_info"]["driver"] == "vimc"
 
 
 def test_topology_dot_is_valid(vimc) -> None:

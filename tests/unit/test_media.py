@@ -104,7 +104,7 @@ def test_document_validates_and_lists_everything(vimc: VirtualBackend) -> None:
     sensor = doc["entities"][0]
     assert sensor["devnode"] == "/dev/v4l-subdev90"
     assert sensor["pads"][0]["format"]["code"] == "RGB888_1X24"
-    assert {lk["sink"]["entity"]: lk["flags"] for lk in doc["links"]}["RGB/YUV Capture"] == [
+    assert {lk["sink_pad"]["entity"]: lk["flags"] for lk in doc["links"]}["RGB/YUV Capture"] == [
         "ENABLED", "IMMUTABLE"]
 
 
