@@ -33,10 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from core.errors import MediaError
     from core.service import topology as svc
+    from mediatui.verbs.output import EXIT_FAILURE, fail
 
     try:
         notes = svc.setup(args.device, links=args.link, formats=args.set_format,
@@ -46,19 +45,17 @@ def run(args: argparse.Namespace) -> int:
             size, _, fourcc = rest.partition("/")
             w, _, h = size.partition("x")
             if not (node and w.isdigit() and h.isdigit()):
-                print(f"mediatui: --video {spec!r}: expected NODE:WIDTHxHEIGHT[/FOURCC]",
-                      file=sys.stderr)
-                return 2
+                return fail(f"--video {spec!r}: expected NODE:WIDTHxHEIGHT[/FOURCC]")
             notes.append(svc.set_video_format(node, int(w), int(h), fourcc or None))
+        for note in notes:
+            print(svc.escape_text(note))
+        topo = svc.read_topology(args.device)
     except svc.SetupSyntaxError as exc:
-        print(f"mediatui: {exc}", file=sys.stderr)
-        return 2
-    except (MediaError, LookupError) as exc:
-        print(f"mediatui: {exc}", file=sys.stderr)
-        return 1
-    for note in notes:
-        print(svc.escape_text(note))
-    topo = svc.read_topology(args.device)
+        return fail(str(exc))  # usage: exit 2
+    except MediaError as exc:
+        return fail(exc)
+    except LookupError as exc:  # an entity or pad name the graph does not have
+        return fail(str(exc), code=EXIT_FAILURE)
     for video in svc.video_nodes(topo):
         report = svc.CheckReport(args.device, svc.check_pipeline(topo, video), topo)
         print(svc.check_text(report))
