@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch", "completion")
+VERBS = ("list", "info", "probe", "stream", "watch", "topology", "check", "setup",
+         "completion")
 
 
 def _verb_module(name: str):

@@ -73,6 +73,21 @@ async def buffers(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def topology(pilot: Pilot) -> None:
+    """vimc's "Raw Capture 0" at the power-on defaults: the Topology tab (6)."""
+    await settle(pilot)
+    tree = pilot.app.screen.query_one(DeviceTree)
+    node = next(leaf for group in tree.root.children for leaf in group.children
+                if leaf.data == "/dev/video3")
+    tree.move_cursor(node)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("6")
+    await pilot.press("l")  # the ioctl log away: room for the graph
+    await settle(pilot)
+
+
 def stream(spec: StreamSpec, snaps: list[StreamSnapshot], selected: int = 0) -> Scene:
     async def scene(pilot: Pilot) -> None:
         await settle(pilot)
@@ -95,6 +110,7 @@ SCENES: dict[str, Scene] = {
     "browser": browser,
     "inspector": inspector,
     "buffers": buffers,
+    "topology": topology,
     "stream-view": stream(StreamSpec(("/dev/video7",), label="vivid-000-vid-cap"),
                           series(capture_snapshot)),
     "pipeline": stream(StreamSpec(("/dev/video7", "/dev/video3")), series(pipeline_snapshot),

@@ -20,7 +20,12 @@ from core.virtual.heap import DmaHeapNode, UdmabufNode
 from core.virtual.m2m import Vim2mNode
 from core.virtual.media import MediaNode
 from core.virtual.ts import TransportStream
+from core.virtual.vimc import build_vimc
 from core.virtual.vivid import VividCapture, VividInstance, VividOutput
+
+VIMC_CAPTURES = ("/dev/video4", "/dev/video5", "/dev/video6")
+VIMC_CAPTURES_DEMO = ("/dev/video3", "/dev/video4", "/dev/video5")
+VIMC_SUBDEVS = tuple(f"/dev/v4l-subdev{n}" for n in range(8))
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Roles:
     heap: str = "system"
     udmabuf: str = "/dev/udmabuf"
     capture_contig: str | None = None
+    vimc_media: str | None = None
 
 
 def demo_board(clock: Clock | None = None) -> VirtualBackend:
@@ -49,6 +55,9 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
     backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info), "vivid.0")
     backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
     backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
+    _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES_DEMO, VIMC_SUBDEVS)
+    for node in vimc:
+        backend.add(node, "vimc.0")
     adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
         backend.add(node, "vidtv.0")
@@ -61,6 +70,10 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     """The kernel tier's devices, numbered as on the test kernel (vivid after vim2m)."""
     backend = VirtualBackend(clock=clock, source="virtual (scenarios)")
     backend.add(Vim2mNode("/dev/video3"), "vim2m.0")
+    # vimc probes after vim2m: video4-6, v4l-subdev0-7, media3 (shared/kernel/README.md).
+    _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES, VIMC_SUBDEVS)
+    for node in vimc:
+        backend.add(node, "vimc.0")
     plain = VividInstance(0)
     backend.add(VividCapture("/dev/video7", plain), "vivid.0")
     backend.add(VividOutput("/dev/video8", plain), "vivid.0")
@@ -90,6 +103,7 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
         demux=adapter.demux_path,
         dvr=adapter.dvr_path,
         capture_contig="/dev/video15",
+        vimc_media="/dev/media3",
     )
     return backend, roles
 
