@@ -20,6 +20,8 @@ from typing import Any
 from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
+from core.dvb_stats import STAT_COMMANDS, FrontendStats
+from core.dvb_stats import decode as decode_stats
 from core.dvblimits import ALL_PIDS, DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
 from core.facts import (
@@ -321,6 +323,16 @@ class FrontendDevice(NodeHandle):
         except MediaError:
             return ()
         return tuple(prop.u.buffer.data[i] for i in range(prop.u.buffer.len))
+
+    def stats(self) -> FrontendStats:
+        """Every ``DTV_STAT_*`` in one ``FE_GET_PROPERTY`` (works on a read-only open,
+        as dvb-fe-tool uses it, while another process holds the frontend).
+
+        Raises :class:`MediaError` when the ioctl fails (a DVBv3-only driver: EOPNOTSUPP).
+        """
+        props = self._properties(d.FE_GET_PROPERTY, "FE_GET_PROPERTY",
+                                 [(cmd, 0) for _key, cmd in STAT_COMMANDS])
+        return decode_stats(props)
 
     def read_status(self) -> int:
         status = ctypes.c_uint(0)

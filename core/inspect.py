@@ -3,6 +3,7 @@ away a partial answer because one ioctl failed."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -86,6 +87,12 @@ def video_probe(dev: VideoDevice) -> dict[str, Any]:
     }
 
 
+# dvb-fe-tool's way: a read-only open may query (FE_GET_INFO, FE_READ_STATUS,
+# FE_GET_PROPERTY are _IOR) while another process holds the frontend read-write
+# (drivers/media/dvb-core/dvb_frontend.c: dvb_frontend_open/ioctl).
+FRONTEND_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 def _hz(value: int, fe_type: int) -> int:
     # dvb_frontend_info frequencies are in kHz for satellite (FE_QPSK) frontends, in Hz
     # for every other type; with several delivery systems the kernel sets type from the
@@ -95,10 +102,12 @@ def _hz(value: int, fe_type: int) -> int:
 
 def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
     """The payload of a DVB frontend (``info`` and ``probe``): name, frequency range in
-    Hz, delivery systems (SYS_* names without the prefix) and FE_* status names."""
+    Hz, delivery systems (SYS_* names without the prefix), FE_* status names, and the
+    DTV_STAT_* statistics (:meth:`core.dvb_stats.FrontendStats.as_dict`; ``stats`` None
+    and ``stats_error`` when the driver has no DVBv5 statistics)."""
     info = fe.info()
     status = fe.read_status()
-    return {
+    out: dict[str, Any] = {
         "path": fe.path,
         "kind": "dvb-frontend",
         "name": info.name,
@@ -108,6 +117,12 @@ def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
         "fe_status": d.fe_status_names(status),
         "fe_status_raw": status,
     }
+    try:
+        out["stats"] = fe.stats().as_dict()
+    except MediaError as exc:
+        out["stats"] = None
+        out["stats_error"] = str(exc)
+    return out
 
 
 def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:

@@ -33,7 +33,9 @@ class MediatuiApp(App[int]):
     """Browse media devices and walk buffers through their life, one ioctl at a time."""
 
     TITLE = "mediatui"
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss", "stream.tcss"]
+    # stream.tcss belongs to the stream screen (StreamScreen.CSS_PATH): scoped there, its
+    # rules are not matched against the browser's widgets at start-up.
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss"]
     COMMANDS = App.COMMANDS | {MediatuiCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),

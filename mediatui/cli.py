@@ -6,17 +6,23 @@ Each verb lives in its own module under :mod:`mediatui.verbs` with ``add_parser`
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
 
 from mediatui import __version__
-from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
+from mediatui.exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED
+
+# Not typing.TYPE_CHECKING: importing typing costs as much as the rest of `--version`.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch", "who", "dmabufs")
+VERBS = ("list", "info", "probe", "stream", "watch", "topology", "check", "setup", "who",
+         "dmabufs", "completion")
 
 
 def _verb_module(name: str):
@@ -24,6 +30,10 @@ def _verb_module(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from mediatui.cli_habits import add_device_option, add_epilog
+
     parser = argparse.ArgumentParser(
         prog="mediatui",
         description=(
@@ -32,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
         "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
-        "document.",
+        "document. Run 'mediatui COMMAND --help' for examples.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -49,18 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        add_epilog(verb, name)  # examples and the exit-code table under --help
         if verb.epilog is None:
             verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
         verb.set_defaults(run=module.run)
+        add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:
+        # Answered before argparse and the verb modules load (argparse alone costs about
+        # as much as the interpreter's own start): scripts probe for the tool this way.
+        print(f"mediatui {__version__}")
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
+    from mediatui.cli_habits import resolve_device
+
+    resolve_device(parser, args)  # -d/--device and bare numbers, as v4l2-ctl
     if args.demo:
         from mediatui.demo import install_demo
 

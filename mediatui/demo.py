@@ -3,8 +3,9 @@ ioctl chokepoint, so the TUI and every verb run unchanged without hardware, root
 or a kernel with media drivers.
 
 The board (:func:`core.virtual.demo_board`): a multi-planar camera with a display
-output (vivid-000), a mem2mem scaler (vim2m), a DVB-T adapter (vidtv), the system
-dma-heap and udmabuf.  Frames are paced in real time.
+output (vivid-000), a mem2mem scaler (vim2m), a vimc-like media-controller pipeline
+(sensors, debayers, a scaler, three capture nodes, /dev/media3, /dev/v4l-subdev0-7), a
+DVB-T adapter (vidtv), the system dma-heap and udmabuf.  Frames are paced in real time.
 """
 
 from __future__ import annotations

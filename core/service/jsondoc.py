@@ -21,7 +21,8 @@ from typing import IO, Any
 VERSION = 1
 
 # Every document mediatui prints, one schema file each.
-DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error", "who", "dmabufs")
+DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error", "topology", "check",
+             "subdev", "who", "dmabufs")
 
 
 def schema_id(name: str) -> str:
@@ -79,8 +80,9 @@ def schema_uri(name: str) -> str:
 def load_schema(name: str) -> dict[str, Any]:
     """The shipped JSON Schema of document ``name`` (a dict; do not modify it)."""
     schema_id(name)  # validates the name
-    text = resources.files("core.service").joinpath(
-        "schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    # One joinpath() per segment: several arguments need Python 3.11.
+    text = resources.files("core.service").joinpath("schemas").joinpath(
+        f"{name}.schema.json").read_text(encoding="utf-8")
     value: dict[str, Any] = json.loads(text)
     return value
 

@@ -28,7 +28,7 @@ from core.abi import dvb as d
 from core.dvb import ALL_PIDS, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import DeviceGone, MediaError
 from core.formats import parse_memory
-from core.inspect import dvb_kind
+from core.inspect import FRONTEND_READ_FLAGS, dvb_kind
 from core.service.failure import unexpected
 from core.service.session import Node, Session
 from core.stream import (
@@ -138,6 +138,7 @@ class StreamRun:
         self.opened: list[str] = []  # paths this run opened in the session
         self.stream: Stream | None = None
         self._filter: DemuxDevice | None = None  # a dvr's TS_TAP filter handle
+        self._stats_fe: FrontendDevice | None = None  # read-only, for DTV_STAT_*
 
     def _open(self, path: str) -> Node:
         with self.session.lock:
@@ -211,8 +212,15 @@ class StreamRun:
     def _dvb(self) -> Stream:
         spec = self.spec
         adapter = spec.path.rsplit("/", 1)[0]
+        frontend = f"{adapter}/frontend0"
         if spec.frequency:
-            self.tune(f"{adapter}/frontend0")
+            self.tune(frontend)
+        # Statistics come from a read-only open (dvb-fe-tool's way): it works whether this
+        # run tuned or another program (dvbv5-zap) holds the frontend.
+        try:
+            self._stats_fe = FrontendDevice(frontend, FRONTEND_READ_FLAGS)
+        except MediaError as exc:
+            self.note(f"no frontend statistics: {exc.title}")
         node = self._open(spec.path)
         start: Callable[[], None]
         if isinstance(node, DvrDevice):
@@ -235,7 +243,7 @@ class StreamRun:
         return dvb_stream(node, count=spec.count, size=spec.buffer_size,
                           max_frames=spec.max_frames, duration=spec.duration,
                           clock=self.clock, snapshot_interval=self.snapshot_interval,
-                          start_filter=start)
+                          start_filter=start, frontend=self._stats_fe)
 
     def tune(self, frontend: str, timeout: float = LOCK_TIMEOUT_S) -> int:
         """FE_SET_PROPERTY DVB-T at the spec's frequency, then poll FE_READ_STATUS for a
@@ -262,6 +270,10 @@ class StreamRun:
             with contextlib.suppress(MediaError, OSError):
                 self._filter.close()
             self._filter = None
+        if self._stats_fe is not None:
+            with contextlib.suppress(MediaError, OSError):
+                self._stats_fe.close()
+            self._stats_fe = None
         paths = list(self.opened)
         if self.spec.is_dvb and self.spec.path not in paths:
             paths.append(self.spec.path)

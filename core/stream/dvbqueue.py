@@ -17,7 +17,8 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice
+from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb_stats import FrontendStats
 from core.errors import MediaError, media_error
 from core.facts import BufferFacts, QueueFacts
 from core.queue import BufferStatus
@@ -39,10 +40,18 @@ class DvbQueue:
     prev = None
     next = None
 
+    # How often the frontend's statistics are read (FE_READ_STATUS, FE_GET_PROPERTY).
+    FRONTEND_INTERVAL_S = 0.5
+
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
                  size: int = 64 * TS_PACKET, parse: bool = True,
-                 start_filter: Callable[[], None] | None = None) -> None:
+                 start_filter: Callable[[], None] | None = None,
+                 frontend: FrontendDevice | None = None) -> None:
         self.dev = node
+        self.frontend = frontend  # owned by the caller; only read here
+        self._fe_stats: FrontendStats | None = None
+        self._fe_error: str | None = None
+        self._fe_read_at = float("-inf")
         self.start_filter = start_filter
         self.requested = count
         self.size = size
@@ -151,7 +160,23 @@ class DvbQueue:
             self.ts.bytes += used
         return i
 
+    def _read_frontend(self, now: float) -> None:
+        """FE_READ_STATUS (drivers refresh their statistics on it, as dvb-fe-tool relies
+        on), then every DTV_STAT_*; throttled to :attr:`FRONTEND_INTERVAL_S`.  A failure
+        is kept as text for the snapshot, never raised: the TS keeps streaming."""
+        if self.frontend is None or now - self._fe_read_at < self.FRONTEND_INTERVAL_S:
+            return
+        self._fe_read_at = now
+        try:
+            self.frontend.read_status()
+            self._fe_stats = self.frontend.stats()
+            self._fe_error = None
+        except MediaError as exc:
+            self._fe_stats = None
+            self._fe_error = str(exc)
+
     def snapshot(self, now: float, query_done: bool) -> QueueSnapshot:
+        self._read_frontend(now)
         queue = self.dev.queue
         with queue.lock:
             for i in range(self.count):
@@ -172,6 +197,8 @@ class DvbQueue:
             depth=self.depth.sample(now),
             stats=None,
             ts=self.ts.freeze(now),
+            frontend=self._fe_stats,
+            frontend_error=self._fe_error,
         )
 
     def stream_off(self) -> None:

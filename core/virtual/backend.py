@@ -121,6 +121,19 @@ class VirtualBackend:
         """core.service.holders reads this tree instead of /proc when it is set."""
         return self._holders_roots
 
+    def virtual_devnode(self, major: int, minor: int) -> str | None:
+        """The path of the node with this character device number (what
+        ``/sys/dev/char/MAJOR:MINOR`` resolves on a real system)."""
+        for node in self._nodes.values():
+            if (MAJORS.get(node.subsystem), node.minor or 0) == (major, minor):
+                return node.path
+        return None
+
+    def media_device_of(self, path: str) -> str | None:
+        """The media controller node ``path`` belongs to, if its driver has one."""
+        node = self._nodes.get(path)
+        return getattr(node, "media_path", None) if node is not None else None
+
     def install(self) -> VirtualBackend:
         """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""
         chokepoint.install_backend(self)

@@ -27,7 +27,7 @@ from core.virtual.node import MAJORS
 from core.virtual.proctree import ProcTree, SimulatedProcess
 
 PID = 4242
-ARGV = ("gst-launch-1.0", "v4l2src", "device=/dev/video3", "io-mode=dmabuf-export", "!",
+ARGV = ("gst-launch-1.0", "v4l2src", "device=/dev/video6", "io-mode=dmabuf-export", "!",
         "queue", "!", "fakesink")
 BUFFERS = 4
 EXPORTED = 2  # buffers whose dma-bufs the pipeline passes downstream
@@ -146,7 +146,7 @@ class SimulatedClient:
         self.tree.remove()
 
 
-def start_demo_client(backend: VirtualBackend, path: str = "/dev/video3") -> SimulatedClient:
+def start_demo_client(backend: VirtualBackend, path: str = "/dev/video6") -> SimulatedClient:
     """Start the simulated client on ``path`` and point the holders scan at its tree."""
     tree = ProcTree()
     client = SimulatedClient(backend, path, tree)

@@ -48,6 +48,8 @@ Devices = Callable[[], DeviceList]  # the browser's current device list
 class StreamScreen(ServiceScreen):
     """Stream views in tabs; keys act on the active one."""
 
+    CSS_PATH = "../stream.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "toggle", "Start/stop", id="stream.toggle"),
         Binding("p", "step('toggle_pause')", "Pause", id="stream.pause"),

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.discovery import DeviceList, DeviceNode, PhysicalDevice, discover
 from mediatui.verbs.output import print_json
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from core.discovery import DeviceList, DeviceNode, PhysicalDevice
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.discovery import discover  # imported when the verb runs, not at --help
+
     devices = discover(force_fallback=args.no_udev)
     if devices.notice:
         print(f"mediatui: {devices.notice}", file=sys.stderr)

@@ -8,20 +8,21 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from core.errors import MediaError
-from core.inspect import error_record as core_error_record
-from core.service import jsondoc
-
-# Exit codes, the same for every verb (documented in `mediatui --help` and the README).
-EXIT_OK = 0
-EXIT_FAILURE = 1  # a device or runtime failure (an ioctl failed, no data arrived, ...)
-EXIT_USAGE = 2  # a bad option value or combination (argparse's own errors use 2 too)
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), what shells report
-
-EXIT_CODES_HELP = (
-    "exit status: 0 success; 1 device or runtime failure (including a stream that "
-    "received no data); 2 usage error; 130 interrupted (Ctrl-C)."
+from mediatui.exitcodes import (
+    EXIT_CODES_HELP,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
 )
+
+# Every verb module imports this one while the CLI builds its parsers, so core (the
+# ioctl layer, the error explanations, the JSON schemas) is imported where it is used.
+TYPE_CHECKING = False  # not typing's: type checkers treat any TYPE_CHECKING as true
+if TYPE_CHECKING:
+    from core.errors import MediaError
+
+__all__ = ["EXIT_CODES_HELP", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE"]
 
 
 class UsageError(ValueError):
@@ -30,11 +31,15 @@ class UsageError(ValueError):
 
 def print_json(name: str, payload: Mapping[str, Any]) -> None:
     """Print the ``mediatui.<name>/1`` document (indented) on stdout."""
+    from core.service import jsondoc
+
     jsondoc.write(sys.stdout, jsondoc.document(name, payload))
 
 
 def print_line(name: str, payload: Mapping[str, Any]) -> None:
     """Print one NDJSON line of document ``name`` and flush (a reader may be waiting)."""
+    from core.service import jsondoc
+
     jsondoc.write(sys.stdout, jsondoc.document(name, payload), pretty=False)
     sys.stdout.flush()
 
@@ -43,6 +48,9 @@ def error_record(error: MediaError | str, kind: str | None = None) -> dict[str, 
     """The ``error`` object of ``mediatui.error/1`` (and of ``stream``'s ``error``):
     ``kind`` (the MediaError class, or "UsageError"), ``path``, ``ioctl``, ``errno``,
     ``errno_name``, ``title``, ``explanation``."""
+    from core.errors import MediaError
+    from core.inspect import error_record as core_error_record
+
     if isinstance(error, MediaError):
         return core_error_record(error)
     return {"kind": kind or "UsageError", "path": None, "ioctl": None, "errno": None,
@@ -56,6 +64,8 @@ def fail(error: MediaError | str, *, as_json: bool = False, code: int | None = N
     Returns the exit code: ``code`` if given, else 1 for a MediaError (the device or
     the kernel refused) and 2 for a string (a usage error).
     """
+    from core.errors import MediaError
+
     if code is None:
         code = EXIT_FAILURE if isinstance(error, MediaError) else EXIT_USAGE
     if as_json:

@@ -63,6 +63,47 @@ def render_info(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _level(value: float | None, relative: float | None, unit: str) -> str:
+    if value is not None:
+        return f"{value:.2f} {unit}"
+    if relative is not None:
+        return f"{relative * 100:.1f} % (relative)"
+    return "n/a"
+
+
+def _ratio(errors: int | None, total: int | None, ber: float | None) -> str:
+    if ber is not None:
+        return f"{ber:.2e} ({errors:,} of {total:,} bits)"
+    if errors is None:
+        return "n/a"
+    return f"n/a ({errors:,} error bits of {'?' if total is None else f'{total:,}'})"
+
+
+def frontend_stats_lines(info: dict[str, Any]) -> list[str]:
+    """The DTV_STAT_* lines of ``info`` on a frontend (its ``stats`` dict)."""
+    stats = info.get("stats")
+    if stats is None:
+        return [f"statistics: unavailable ({info.get('stats_error', 'not read')})"]
+    ucb = stats["error_block_count"]
+    total_blocks = stats["total_block_count"]
+    blocks = "n/a" if ucb is None else f"{ucb:,}" + (
+        f" of {total_blocks:,}" if total_blocks is not None else "")
+    strength = _level(stats["signal_strength_dbm"], stats["signal_strength_relative"], "dBm")
+    dbm = stats["signal_strength_dbm"]
+    if dbm is not None and not -200 <= dbm <= 100:
+        # vidtv before its first lock: an uninitialised value with a dB scale (kernel tier).
+        strength += " (implausible: the driver's value, shown as reported)"
+    return [
+        f"signal strength:    {strength}",
+        f"C/N:                {_level(stats['cnr_db'], stats['cnr_relative'], 'dB')}",
+        "pre-Viterbi BER:    " + _ratio(stats["pre_error_bit_count"],
+                                        stats["pre_total_bit_count"], stats["pre_ber"]),
+        "post-Viterbi BER:   " + _ratio(stats["post_error_bit_count"],
+                                        stats["post_total_bit_count"], stats["post_ber"]),
+        f"uncorrected blocks: {blocks}",
+    ]
+
+
 def render_probe(probe: dict[str, Any]) -> str:
     if probe.get("kind") == "dvb-frontend":
         return (
@@ -70,6 +111,7 @@ def render_probe(probe: dict[str, Any]) -> str:
             f"  frequency: {probe['frequency_min_hz']} - {probe['frequency_max_hz']} Hz\n"
             f"  delivery systems: {_flags(probe['delivery_systems'])}\n"
             f"  status: {_flags(probe['fe_status'])}"
+            + "".join(f"\n  {line}" for line in frontend_stats_lines(probe))
         )
     if probe.get("kind", "").startswith("dvb"):
         api = "present" if probe["mmap_api"] else f"absent ({probe['note']})"

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.dvblimits import ALL_PIDS, TS_PACKET
-from core.errors import MediaError
 from mediatui.verbs.output import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -86,12 +85,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Stream, print the statistics, and return the exit code: 0; 1 when the device
     failed or no data arrived (why, on stderr); 2 for a usage error; 130 on Ctrl-C."""
+    from core.errors import MediaError
+
     as_json = bool(args.json)
     stream: Stream | None = None
     report: Report | None = None
     try:
         spec = stream_spec(args)
-        with _opened(spec) as stream:
+        with _opened(spec, progress=shows_progress(args)) as stream:
             report = Report(requested=requested(args, spec), negotiated=None)
             final = _run(stream, args, report)
     except MediaError as exc:
@@ -124,7 +125,7 @@ def _print(snap: StreamSnapshot, as_json: bool, report: Report | None) -> None:
 
 
 @contextlib.contextmanager
-def _opened(spec: StreamSpec) -> Iterator[Stream]:
+def _opened(spec: StreamSpec, *, progress: bool = True) -> Iterator[Stream]:
     """The stream the arguments describe, set up by the service layer (the same
     :class:`~core.service.stream.StreamRun` as the TUI's stream views) and torn down
     when the block ends."""
@@ -132,8 +133,10 @@ def _opened(spec: StreamSpec) -> Iterator[Stream]:
     from core.service.stream import StreamRun
 
     # The progress line is once a second: no need for faster snapshots, nor for
-    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do.
-    with Session() as session, StreamRun(session, spec, snapshot_interval=1.0,
+    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do; with no
+    # progress line nobody reads them, so none are made but the final one.
+    with Session() as session, StreamRun(session, spec,
+                                         snapshot_interval=1.0 if progress else None,
                                          query_done=False) as stream_run:
         yield stream_run.build()
 
@@ -181,9 +184,14 @@ def stream_spec(args: argparse.Namespace) -> StreamSpec:
 # --- running -------------------------------------------------------------------------------
 
 
+def shows_progress(args: argparse.Namespace) -> bool:
+    """The progress line goes to stderr unless --quiet, or --json with stderr not a
+    terminal (a script collects the document; nobody watches the line)."""
+    return not args.quiet and (not args.json or sys.stderr.isatty())
+
+
 def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnapshot:
-    stop = threading.Event()
-    progress = None if args.quiet else _Progress()
+    progress = _Progress() if shows_progress(args) else None
 
     def on_snapshot(snap: StreamSnapshot) -> None:
         if progress is not None:
@@ -191,7 +199,7 @@ def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnap
 
     def on_sigint(*_: object) -> None:
         report.interrupted = True
-        stop.set()
+        stream.stop()  # wakes the loop through its eventfd, whatever its poll timeout
 
     report.negotiated = negotiated(stream)
     previous = signal.getsignal(signal.SIGINT)
@@ -200,7 +208,7 @@ def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnap
     global _LOOP_CPU
     before = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        return stream.run(stop, on_snapshot)
+        return stream.run(None, on_snapshot)
     finally:
         after = resource.getrusage(resource.RUSAGE_SELF)
         _LOOP_CPU = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
@@ -371,6 +379,8 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
                        cc_errors=t.cc_errors, cc_errors_by_pid=per_pid(t.cc_errors_by_pid),
                        dmx_flags=dict(t.dmx_flags))
+            # The adapter's frontend statistics (DTV_STAT_*) as last read.
+            out["frontend"] = q.frontend.as_dict() if q.frontend is not None else None
         out["starvations"] = q.depth.starvations
     if report is not None:
         out["requested"] = report.requested

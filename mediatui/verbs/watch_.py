@@ -12,9 +12,12 @@ import sys
 import threading
 import time
 
-from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
 from mediatui.verbs.list_ import clean
 from mediatui.verbs.output import int_in, positive_float, print_line
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from core.discovery import HotplugEvent
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.discovery import Watcher, discover, installed_node_source
+
     if getattr(args, "demo", False) and installed_node_source() is not None:
         print("mediatui: virtual devices do not hotplug; nothing to watch", file=sys.stderr)
         return 0

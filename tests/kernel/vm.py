@@ -457,6 +457,7 @@ class GuestRun:
         command = guest_command(sys.executable, pytest_args, rundir, Path(self.config.rootpath))
         argv = vng_command(self.pre, run.extra_args, rundir, command)
         assert self.pre.vng is not None
+        compile_bytecode(Path(self.config.rootpath))
         env = dict(os.environ)
         # vng runs virtme-run through PATH.
         env["PATH"] = os.pathsep.join([str(self.pre.vng.parent), env.get("PATH", "")])
@@ -629,6 +630,21 @@ class GuestRun:
             self._buffer = b""
         for line in lines:
             add_record(run, line)
+
+
+def compile_bytecode(root: Path) -> None:
+    """Write the project's .pyc files on the host before a boot.
+
+    The guest sees the repository read-only, so Python there can write no bytecode
+    cache and would compile every module from source at every start (twice the cost of
+    the imports themselves, and ~15x slower under TCG); an installed wheel ships its
+    .pyc files too. Done here explicitly because PYTHONDONTWRITEBYTECODE may be set.
+    """
+    import compileall
+
+    for package in ("core", "mediatui"):
+        if (root / package).is_dir():
+            compileall.compile_dir(root / package, quiet=1)
 
 
 def acquire_vm_lock(echo: Callable[[str], None] | None = None) -> IO[str] | None:

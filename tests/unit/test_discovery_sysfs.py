@@ -284,10 +284,14 @@ def test_sysfs_discover_groups_like_a_person_would(tree, monkeypatch):
 
 
 def test_missing_libudev_falls_back_to_sysfs(tree, monkeypatch):
-    """What happens on a board without libudev.so: pyudev's find_library finds nothing."""
+    """What happens on a board without libudev.so: neither its soname loads nor does
+    pyudev's find_library find anything."""
     import pyudev._ctypeslib.utils as pyudev_utils
 
+    from core.discovery import udev
+
     monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
+    monkeypatch.setattr(udev, "LIBUDEV_SONAME", "libudev-absent-here.so.1")
     monkeypatch.setattr(pyudev_utils, "find_library", lambda name: None)
     devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys), dev_root=str(tree.dev))
     assert devices.source == SOURCE_SYSFS

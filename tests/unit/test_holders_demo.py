@@ -1,4 +1,4 @@
-"""``--demo``: the simulated other client on /dev/video3 seen through the same holders
+"""``--demo``: the simulated other client on /dev/video6 seen through the same holders
 scan as on real systems (a virtual /proc tree), and EBUSY naming it."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _doc(*args: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def who() -> dict[str, Any]:
-    return _doc("who", "/dev/video3")
+    return _doc("who", "/dev/video6")
 
 
 def test_schemas_are_valid_draft_2020_12() -> None:
@@ -55,12 +55,12 @@ def test_who_names_the_client_as_queue_owner(who: dict[str, Any]) -> None:
     assert any(e.startswith("maps: 4 buffers") for e in holder["evidence"])
     assert who["confirmation"]["queues"][0]["buffers"] == 4
     assert who["confirmation"]["queues"][0]["in_use"] == 4
-    assert {b["exporter_node"] for b in who["dmabufs"]} == {"/dev/video3"}
+    assert {b["exporter_node"] for b in who["dmabufs"]} == {"/dev/video6"}
 
 
 def test_who_without_device_lists_only_held_nodes() -> None:
     doc = _doc("who")
-    assert [n["path"] for n in doc["nodes"]] == ["/dev/video3"]
+    assert [n["path"] for n in doc["nodes"]] == ["/dev/video6"]
     assert doc["confirmation"] is None
 
 
@@ -83,7 +83,7 @@ def test_dmabufs_text_has_the_total_line() -> None:
 
 def test_stream_on_the_held_camera_names_the_holder() -> None:
     """Our REQBUFS gets EBUSY and the explanation names PID 4242 and its command."""
-    out = _run("stream", "/dev/video3", "--count", "1")
+    out = _run("stream", "/dev/video6", "--count", "1")
     assert out.returncode != 0
     assert "EBUSY" in out.stderr
     assert "PID 4242 `gst-launch-1.0 v4l2src" in out.stderr

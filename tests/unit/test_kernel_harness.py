@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -249,6 +250,8 @@ def fake_tier(pytester, tmp_path, monkeypatch):
     monkeypatch.setenv(vm.ENV_VNG, str(vng))
     monkeypatch.setenv(vm.ENV_KERNEL, str(kernel))
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the harness's run directories
+    # a lock of its own: the fake guests must not wait for a real VM booted elsewhere
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", str(tmp_path / "vm.lock"))
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv(vm.ENV_IN_VM, raising=False)
     pytester.makeconftest(CONFTEST.format(tests_dir=str(TESTS_DIR)))
@@ -313,3 +316,28 @@ def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "true")
     result = fake_tier.runpytest_subprocess()
     result.assert_outcomes(passed=1, failed=5)
+
+
+def test_vm_lock_makes_boots_take_turns(tmp_path, monkeypatch):
+    """Two holders of the machine-wide VM lock never overlap; an empty name disables it."""
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", str(tmp_path / "vm.lock"))
+    first = vm.acquire_vm_lock()
+    assert first is not None
+    waited: list[str] = []
+    got = threading.Event()
+
+    def second() -> None:
+        lock = vm.acquire_vm_lock(waited.append)
+        got.set()
+        assert lock is not None
+        lock.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not got.wait(0.3)  # blocked while the first holds it
+    assert waited and "waiting for another VM" in waited[0]
+    first.close()
+    assert got.wait(5.0)
+    thread.join()
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", "")
+    assert vm.acquire_vm_lock() is None

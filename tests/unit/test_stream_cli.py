@@ -142,3 +142,22 @@ def test_bad_option_values_are_usage_errors_naming_the_range(capsys, option, val
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert option in err and f"allowed: {allowed}" in err
+
+
+def test_ctrl_c_stops_a_slow_stream_at_once(capsys):
+    """At 1 fps the loop sleeps about a second between frames; Ctrl-C wakes it through
+    the stream's eventfd, so it ends long before the next frame would have."""
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code, out, _ = run(capsys, "/dev/video0", "--fps", "1", "--duration", "20", "--json",
+                           "--quiet")
+    finally:
+        timer.cancel()
+    assert code == 130
+    result = json.loads(out)
+    assert result["interrupted"] is True and result["elapsed_s"] < 0.9

@@ -240,6 +240,12 @@ async def test_dvb_view_tunes_filters_and_counts_packets(rig) -> None:
         assert "DMX_SET_PES_FILTER PID 0x2000" in notes
         panel = str(view.stats_panel.query_one("#ts-numbers").render())
         assert "Mbit/s" in panel and "continuity" in panel
+        # The frontend's statistics beside the TS numbers (vidtv: dB scales, no counters).
+        fe = view.snapshot.main.frontend
+        assert fe is not None, view.snapshot.main.frontend_error
+        assert fe.first("cnr").decibels() is not None
+        assert fe.first("signal_strength").decibels() is not None
+        assert "dBm" in panel and "C/N" in panel and "UCB" in panel
         await pilot.press("s")
         await until(pilot, "stopped", lambda: not view.running)
         assert not app.session.is_open(roles.demux)  # closed: DMX_STOP would not free it
