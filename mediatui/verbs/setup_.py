@@ -20,9 +20,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="first disable every mutable link and reset pad formats to the "
                         "driver's defaults")
     p.add_argument("-l", "--link", action="append", default=[], metavar="LINK",
-                   help="'\"SOURCE\":PAD->\"SINK\":PAD[0|1]' (repeatable)")
+                   help="a link, as media-ctl -l: "
+                        "'\"SOURCE\":PAD->\"SINK\":PAD[0|1]' (repeatable)")
     p.add_argument("-V", "--set-format", action="append", default=[], metavar="FORMAT",
-                   help="'\"ENTITY\":PAD[fmt:CODE/WxH field:F colorspace:C xfer:X ycbcr:Y "
+                   help="a pad format, as media-ctl -V: '\"ENTITY\":PAD[fmt:CODE/WxH "
+                        "field:F colorspace:C xfer:X ycbcr:Y "
                         "quantization:Q crop:(L,T)/WxH]' (repeatable)")
     p.add_argument("--propagate", action="append", default=[], metavar="ENTITY",
                    help="copy each enabled link's source format to its sink, downstream "

@@ -6,7 +6,13 @@ import sys
 from collections import Counter
 from typing import Any
 
-from core.holders.text import escape
+
+def escape(text: str) -> str:
+    """Device and process text for the terminal, escaped (core.holders.text.escape,
+    imported when used: verb modules load with the CLI's parsers)."""
+    from core.holders.text import escape as escape_text
+
+    return escape_text(text)
 
 __all__ = ["escape", "human_size", "print_blind_spots"]
 
