@@ -559,8 +559,15 @@ class VideoDevice(NodeHandle):
 
     def stream_on(self, buf_type: int) -> None:
         queue = self.queue(buf_type)
-        self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
-                    self.queue_facts(buf_type))
+        try:
+            self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
+                        self.queue_facts(buf_type))
+        except MediaError as exc:
+            if exc.errno in (errno.EPIPE, errno.ENOLINK):  # name the link (core/media)
+                from core.media.explain import explain_streamon
+
+                raise explain_streamon(exc, self.path) from None
+            raise
         queue.streaming = True
 
     def stream_off(self, buf_type: int) -> None:

@@ -41,6 +41,8 @@ class MediatuiApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
+        # Not in the footer (it is full); listed by ? and the palette.
+        Binding("h", "holders", "Holders", show=False, id="app.holders"),
     ]
 
     def __init__(
@@ -99,6 +101,12 @@ class MediatuiApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
 
+    def action_holders(self) -> None:
+        """Who holds every media node and dma-buf, system-wide."""
+        from mediatui.screens.holders import HoldersScreen
+
+        if not isinstance(self.screen, HoldersScreen):
+            self.push_screen(HoldersScreen(self.backend))
 
 
 def make_app(

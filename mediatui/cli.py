@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch", "completion")
+VERBS = ("list", "info", "probe", "stream", "watch", "topology", "check", "setup", "who",
+         "dmabufs", "completion")
 
 
 def _verb_module(name: str):

@@ -51,6 +51,31 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("mediatui stream /dev/dvb/adapter0/dvr0 --tune 474000000 --json",
          "tune DVB-T 474 MHz and stream the dvr; JSON includes the frontend statistics"),
     ),
+    "topology": (
+        ("mediatui topology /dev/media3",
+         "entities, pads, links and pad formats (like media-ctl -p)"),
+        ("mediatui topology /dev/media3 --dot | dot -Tsvg > graph.svg",
+         "the graph with pad formats on the edges"),
+    ),
+    "check": (
+        ("mediatui check /dev/video4", "would STREAMON pass link validation? names each mismatch"),
+        ("mediatui check /dev/video4 --json", "the same as JSON (exit 1 when it would fail)"),
+    ),
+    "setup": (
+        ("mediatui setup /dev/media3 -l '\"Debayer A\":1->\"Scaler\":0[1]'",
+         "enable a link (media-ctl -l syntax)"),
+        ("mediatui setup /dev/media3 -V '\"Sensor A\":0[fmt:SBGGR8_1X8/640x480]'",
+         "set a pad format (media-ctl -V syntax), then check every video node"),
+    ),
+    "who": (
+        ("mediatui who", "every media node that is held, and by which process"),
+        ("mediatui who /dev/video0 --json",
+         "who has /dev/video0 open, who owns its queue, where its dma-bufs went"),
+    ),
+    "dmabufs": (
+        ("mediatui dmabufs", "every dma-buf: size, exporter, holders, attachments; totals"),
+        ("mediatui dmabufs --pid 1234 --json", "one process's dma-bufs, as JSON"),
+    ),
     "watch": (
         ("mediatui watch", "print media devices as they appear and disappear"),
         ("mediatui watch --json", "one JSON object per event (NDJSON)"),
@@ -110,6 +135,7 @@ def add_device_option(parser: argparse.ArgumentParser) -> None:
                        if a.dest == "device" and not a.option_strings), None)
     if positional is None:
         return
+    optional = positional.nargs == "?"  # `who [DEVICE]`: the device may be left out
     positional.nargs = "?"
     positional.default = None
     positional.complete = DEVICE_COMPLETE  # type: ignore[attr-defined]
@@ -120,7 +146,7 @@ def add_device_option(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:  # --import-from DEVICE, --to DEVICE
         if action.metavar == "DEVICE" and not hasattr(action, "complete"):
             action.complete = DEVICE_COMPLETE  # type: ignore[attr-defined]
-    parser.set_defaults(_device_parser=parser)
+    parser.set_defaults(_device_parser=parser, _device_optional=optional)
 
 
 _NUMBER = re.compile(r"\d+")
@@ -147,6 +173,8 @@ def resolve_device(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error(f"two devices given: {positional!r} and -d/--device {option!r}; "
                      "give one")
     value = option if option is not None else positional
+    if value is None and getattr(args, "_device_optional", False):
+        return
     if value is None:
         parser.error("a device is required (a path such as /dev/video0, a "
                      "number N for /dev/videoN, or -d/--device)")

@@ -30,13 +30,16 @@ class Inspection:
 
     ``kind``: ``"video"``, ``"dvb-demux"``, ``"dvb-dvr"`` or ``"dvb-frontend"``;
     ``info``: :func:`core.inspect.video_info` / ``frontend_info``; ``probe``:
-    :func:`core.inspect.video_probe` / ``dvb_queue_probe``."""
+    :func:`core.inspect.video_probe` / ``dvb_queue_probe``; ``holders``: the sentence of
+    :func:`core.service.holders.node_holders_sentence` naming who else holds the node
+    (filled by the TUI's inspector, which shows it; None when nobody or not asked)."""
 
     path: str
     kind: str
     info: dict[str, Any] | None
     probe: dict[str, Any] | None
     error: MediaError | None = None
+    holders: str | None = None
 
 
 def inspect(session: Session, path: str, *, info: bool = True,

@@ -22,7 +22,8 @@ from typing import IO, Any
 VERSION = 1
 
 # Every document mediatui prints, one schema file each.
-DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error")
+DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error", "topology", "check",
+             "subdev", "who", "dmabufs")
 
 
 def schema_id(name: str) -> str:
@@ -60,7 +61,7 @@ def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
 
 
 # json.dumps escapes C0 itself; above ASCII, a match is checked with str.isprintable
-# (Unicode category), the same rule as mediatui.untrusted.escape.
+# (Unicode category), the same rule as core.untrusted.escape.
 _UNPRINTABLE = re.compile(r"[^\x00-\x7e]")
 
 

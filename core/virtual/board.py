@@ -2,7 +2,8 @@
 
 * :func:`demo_board`: what ``mediatui --demo`` shows, a small embedded board: a
   multi-planar camera (vivid-000, capture + output), a mem2mem scaler (vim2m), a DVB-T
-  adapter (vidtv), the system dma-heap and udmabuf;
+  adapter (vidtv), the system dma-heap and udmabuf, and a second camera (vivid-001,
+  ``/dev/video6``) that a simulated other client holds (:mod:`core.virtual.client`);
 * :func:`scenario_board`: the same roles as the kernel tier's VM
   (``tests/kernel/test_scenarios.py``): vivid-000 single-planar vmalloc (capture +
   output), vivid-001 multi-planar, vivid-002 single-planar dma-contig, vim2m, vidtv,
@@ -22,7 +23,12 @@ from core.virtual.heap import DmaHeapNode, UdmabufNode
 from core.virtual.m2m import Vim2mNode
 from core.virtual.media import MediaNode
 from core.virtual.ts import TransportStream
+from core.virtual.vimc import build_vimc
 from core.virtual.vivid import VividCapture, VividInstance, VividOutput
+
+VIMC_CAPTURES = ("/dev/video4", "/dev/video5", "/dev/video6")
+VIMC_CAPTURES_DEMO = ("/dev/video3", "/dev/video4", "/dev/video5")
+VIMC_SUBDEVS = tuple(f"/dev/v4l-subdev{n}" for n in range(8))
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Roles:
     heap: str = "system"
     udmabuf: str = "/dev/udmabuf"
     capture_contig: str | None = None
+    vimc_media: str | None = None
 
 
 def demo_board(clock: Clock | None = None) -> VirtualBackend:
@@ -51,11 +58,15 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
     backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info), "vivid.0")
     backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
     backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
+    _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES_DEMO, VIMC_SUBDEVS)
+    for node in vimc:
+        backend.add(node, "vimc.0")
     adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
         backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
     backend.add(UdmabufNode("/dev/udmabuf"))
+    add_demo_client_camera(backend)
     return backend
 
 
@@ -63,6 +74,10 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     """The kernel tier's devices, numbered as on the test kernel (vivid after vim2m)."""
     backend = VirtualBackend(clock=clock, source="virtual (scenarios)")
     backend.add(Vim2mNode("/dev/video3"), "vim2m.0")
+    # vimc probes after vim2m: video4-6, v4l-subdev0-7, media3 (shared/kernel/README.md).
+    _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES, VIMC_SUBDEVS)
+    for node in vimc:
+        backend.add(node, "vimc.0")
     plain = VividInstance(0)
     backend.add(VividCapture("/dev/video7", plain), "vivid.0")
     backend.add(VividOutput("/dev/video8", plain), "vivid.0")
@@ -92,6 +107,7 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
         demux=adapter.demux_path,
         dvr=adapter.dvr_path,
         capture_contig="/dev/video15",
+        vimc_media="/dev/media3",
     )
     return backend, roles
 
@@ -169,3 +185,11 @@ def _hostile_descriptions(
 
 
 __all__ = ["HOSTILE_TEXT", "Roles", "demo_board", "hostile_board", "scenario_board"]
+
+
+DEMO_CLIENT_CAMERA = "/dev/video6"  # after vimc's video3-5
+
+
+def add_demo_client_camera(backend: VirtualBackend) -> None:
+    """A second camera (vivid-001) that the demo's simulated other client holds."""
+    backend.add(VividCapture(DEMO_CLIENT_CAMERA, VividInstance(1)), "vivid.0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mediatui.untrusted import escape
+from core.untrusted import escape
 from mediatui.verbs.output import print_json
 
 TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
@@ -69,5 +69,5 @@ def node_line(node: DeviceNode, width: int) -> str:
 
 def clean(text: str) -> str:
     """Device-reported names are untrusted: the one escaping function
-    (:func:`mediatui.untrusted.escape`) shows control and bidi characters as escapes."""
+    (:func:`core.untrusted.escape`) shows control and bidi characters as escapes."""
     return escape(text)

@@ -1,7 +1,7 @@
 """Shared output helpers for the verbs: JSON documents to stdout, errors to stderr, and
 the exit codes every verb returns (README "Exit codes").
 
-Text goes through the one escaping function (:func:`mediatui.untrusted.escape`): every
+Text goes through the one escaping function (:func:`core.untrusted.escape`): every
 line a verb prints goes through :func:`escaped_lines` (or :func:`fail`); the lines are
 built from device-supplied values with f-strings, and escaping the whole line rather
 than each value means no value can be forgotten (our own templates have no control
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+from core.untrusted import escape
 from mediatui.exitcodes import (
     EXIT_CODES_HELP,
     EXIT_FAILURE,
@@ -21,7 +22,6 @@ from mediatui.exitcodes import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from mediatui.untrusted import escape
 
 # Every verb module imports this one while the CLI builds its parsers, so core (the
 # ioctl layer, the error explanations, the JSON schemas) is imported where it is used.

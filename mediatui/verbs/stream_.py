@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from core.dvblimits import ALL_PIDS
-from mediatui.untrusted import escape
+from core.untrusted import escape
 from mediatui.verbs import options
 from mediatui.verbs.output import (
     EXIT_FAILURE,

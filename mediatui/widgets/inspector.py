@@ -153,6 +153,9 @@ def _frontend_stat_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
 def inspection_renderable(inspection: Inspection, node: DeviceNode | None) -> Group:
     blocks: list[RenderableType] = []
     info, probe = inspection.info, inspection.probe
+    if inspection.holders:
+        # Who else has it (h: the Holders view): first, it is why operations get EBUSY.
+        blocks += [Text(plain(inspection.holders), style="yellow"), Text("")]
     if inspection.error is not None:
         err = inspection.error
         failed = f"{err.ioctl or 'open'} failed" + (f": {err.errno_name}" if err.errno else "")

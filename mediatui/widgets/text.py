@@ -2,7 +2,7 @@
 
 Card names, format descriptions and trace summaries come from drivers (or from anyone
 who can create a virtual device): they are untrusted.  Everything shown goes through
-:func:`plain` (:func:`mediatui.untrusted.escape`: non-printable characters shown as
+:func:`plain` (:func:`core.untrusted.escape`: non-printable characters shown as
 ``\x1b``, ``\u202e``) and into ``Text``/``Content`` objects, never into markup.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from mediatui.untrusted import escape
+from core.untrusted import escape
 
 # The one escaping function, under the name the widgets have always used.
 plain = escape

@@ -31,12 +31,12 @@ from types import ModuleType
 
 import pytest
 
-from core.abi import dmabuf, dvb, media, v4l2
+from core.abi import dmabuf, dvb, mbus, media, subdev, v4l2
 from core.abi import ioctl as abi_ioctl
 from core.abi.layout import layout
 from core.abi.target import TARGETS, Target, host_target
 
-MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf, media)
+MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf, media, subdev, mbus)
 
 INCLUDE_DIR = Path("/usr/include")
 
@@ -54,6 +54,7 @@ C_HEADERS = (
     "linux/udmabuf.h",
     "linux/dma-buf.h",
     "linux/media.h",
+    "linux/v4l2-subdev.h",
 )
 
 # Headers searched for names (a constant is compared when its name appears here).
@@ -68,6 +69,9 @@ NAME_HEADERS = (
     "linux/udmabuf.h",
     "linux/dma-buf.h",
     "linux/media.h",
+    "linux/v4l2-subdev.h",
+    "linux/v4l2-mediabus.h",
+    "linux/media-bus-format.h",
 )
 
 # Structs that come from libc rather than the kernel headers.
@@ -700,3 +704,39 @@ def test_every_summarizer_describes_an_ioctl_something_issues() -> None:
     issued_types = {argtype for name, argtype in abi_ioctl.REGISTRY.values() if name in used}
     unused = [t.__name__ for t in describe.SUMMARIZERS if t not in issued_types]
     assert not unused, unused
+
+
+# ---------------------------------------------------------------------------------------
+# Media bus codes, media controller names (core/abi/mbus.py, core/abi/media.py)
+# ---------------------------------------------------------------------------------------
+
+
+def test_mbus_table_has_every_code_of_the_header() -> None:
+    """The shipped table and ``linux/media-bus-format.h`` list the same codes by name
+    (the probe compares the values; this catches a code the header has and we lack)."""
+    header = INCLUDE_DIR / "linux/media-bus-format.h"
+    _require(header.exists(), "linux/media-bus-format.h missing: install linux-libc-dev")
+    pattern = r"#define\s+MEDIA_BUS_FMT_(\w+)\s+(0x[0-9a-fA-F]+)"
+    found = dict(re.findall(pattern, header.read_text()))
+    assert {name: int(v, 16) for name, v in found.items()} == {
+        name: code for code, name in mbus.MBUS_CODES.items()
+    }
+    assert mbus.mbus_code_name(0x3001) == "SBGGR8_1X8"
+    assert mbus.mbus_code_from_name("sbggr8_1x8") == 0x3001
+    assert mbus.mbus_code_from_name("MEDIA_BUS_FMT_RGB888_1X24") == 0x100A
+    assert mbus.mbus_code_from_name("0x100a") == 0x100A
+    assert mbus.mbus_code_from_name("NOPE") is None
+    assert mbus.mbus_code_name(0xDEAD) == "0xdead"
+
+
+def test_media_names() -> None:
+    assert media.entity_function_name(media.MEDIA_ENT_F_CAM_SENSOR) == "CAM_SENSOR"
+    assert media.entity_function_name(media.MEDIA_ENT_F_V4L2_SUBDEV_UNKNOWN) == (
+        "V4L2_SUBDEV_UNKNOWN")
+    assert media.intf_type_name(media.MEDIA_INTF_T_V4L_SUBDEV) == "V4L_SUBDEV"
+    flags = media.MEDIA_LNK_FL_ENABLED | media.MEDIA_LNK_FL_IMMUTABLE
+    assert media.link_flag_names(flags | media.MEDIA_LNK_FL_INTERFACE_LINK) == [
+        "ENABLED", "IMMUTABLE"]
+    assert media.link_type(flags | media.MEDIA_LNK_FL_ANCILLARY_LINK) == "ANCILLARY_LINK"
+    assert media.link_type(flags) == "DATA_LINK"
+    assert subdev.VIDIOC_SUBDEV_QUERYCAP != v4l2.VIDIOC_QUERYCAP

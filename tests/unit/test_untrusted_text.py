@@ -4,7 +4,7 @@ A virtual board whose every string field (card, driver, sysfs name, bus_info, fo
 descriptions, media model/serial, the frontend name, udev ID_* properties) holds
 hostile text: markup that would crash or act, terminal escapes, a bidi override, 5,000
 characters, invalid UTF-8 and an embedded NUL.  Every verb's text output must show each
-value as :func:`mediatui.untrusted.escape` gives it and nothing raw; every JSON output
+value as :func:`core.untrusted.escape` gives it and nothing raw; every JSON output
 must parse and carry the value as the kernel reported it; every screen, tab, panel,
 picker and notification of the TUI must render without a span that carries a link or
 an action, without a non-printable character, and with the escaped value where it shows.
@@ -24,10 +24,10 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Tab, Tree
 
 from core.discovery import discover
+from core.untrusted import escape
 from core.virtual.board import HOSTILE_TEXT, hostile_board
 from mediatui import cli
 from mediatui.app import MediatuiApp, make_app
-from mediatui.untrusted import escape
 from mediatui.widgets.device_tree import DeviceTree
 
 SHIFTS = range(len(HOSTILE_TEXT))
