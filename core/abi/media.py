@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 
 from core.abi.ioctl import IOWR
+from core.abi.layout import c_u64
 
 
 class media_device_info(ctypes.Structure):
@@ -141,19 +142,19 @@ class media_v2_link(ctypes.Structure):
 class media_v2_topology(ctypes.Structure):
     _pack_ = 1
     _fields_ = [
-        ("topology_version", ctypes.c_uint64),
+        ("topology_version", c_u64),
         ("num_entities", ctypes.c_uint32),
         ("reserved1", ctypes.c_uint32),
-        ("ptr_entities", ctypes.c_uint64),
+        ("ptr_entities", c_u64),
         ("num_interfaces", ctypes.c_uint32),
         ("reserved2", ctypes.c_uint32),
-        ("ptr_interfaces", ctypes.c_uint64),
+        ("ptr_interfaces", c_u64),
         ("num_pads", ctypes.c_uint32),
         ("reserved3", ctypes.c_uint32),
-        ("ptr_pads", ctypes.c_uint64),
+        ("ptr_pads", c_u64),
         ("num_links", ctypes.c_uint32),
         ("reserved4", ctypes.c_uint32),
-        ("ptr_links", ctypes.c_uint64),
+        ("ptr_links", c_u64),
     ]
 
 
