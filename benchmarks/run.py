@@ -219,13 +219,10 @@ def tui_rows(reps: int, demo: bool, nodes_label: str, marker: bytes) -> list[Row
 
 
 def _v4l2_node(name: str) -> str:
-    for entry in sorted(Path("/sys/class/video4linux").iterdir()):
-        try:
-            if (entry / "name").read_text().strip() == name:
-                return f"/dev/{entry.name}"
-        except OSError:
-            continue
-    raise SystemExit(f"no V4L2 node named {name!r}")
+    """The /dev path of the V4L2 node named ``name`` (the stream benchmark's lookup)."""
+    from stream_vs_v4l2ctl import node_by_name  # beside this script
+
+    return node_by_name(name)
 
 
 def _set_fps(node: str, fps: float) -> None:

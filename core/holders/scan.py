@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterable
 
+from core.fdinfo import parse_fdinfo
 from core.holders.bufinfo import parse_bufinfo, read_sysfs_exporters
 from core.holders.model import (
     BufinfoEntry,
@@ -130,13 +131,7 @@ def _status_uid(base: str) -> int | None:
 
 def _fdinfo(path: str) -> dict[str, str]:
     with open(path) as f:
-        text = f.read()
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
-    return fields
+        return parse_fdinfo(f.read())
 
 
 def _int(value: str | None, base: int = 10) -> int | None:
