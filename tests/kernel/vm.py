@@ -390,6 +390,25 @@ def guest_command(python: str, pytest_args: Sequence[str], rundir: Path, cwd: Pa
     )
 
 
+# x86's COMMAND_LINE_SIZE. vng 1.42 passes ``--exec`` base64-encoded on the kernel
+# command line (``virtme.exec=``), so a long command makes QEMU refuse the boot: vng
+# exited 255 with no output once the checkout lived at /check/work/main instead of
+# /work/main (2076 bytes).
+KERNEL_CMDLINE_MAX = 2048
+
+
+def guest_script(command: str, rundir: Path) -> str:
+    """Write *command* to ``rundir/guest.sh``; return the short command that runs it.
+
+    The run directory is shared read-write with the guest (``--rwdir``) at the same
+    path, so the kernel command line carries only ``sh <rundir>/guest.sh`` whatever
+    the checkout path and the number of test files.
+    """
+    script = rundir / "guest.sh"
+    script.write_text("#!/bin/sh\n" + command + "\n", encoding="utf-8")
+    return f"exec sh {shlex.quote(str(script))}"
+
+
 def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) -> list[str]:
     assert pre.vng and pre.kernel
     return [
@@ -455,7 +474,7 @@ class GuestRun:
         (rundir / "selection.json").write_text(json.dumps({"nodeids": run.nodeids}))
         pytest_args = inner_pytest_args(self.config, (str(item.path) for item in self.items))
         command = guest_command(sys.executable, pytest_args, rundir, Path(self.config.rootpath))
-        argv = vng_command(self.pre, run.extra_args, rundir, command)
+        argv = vng_command(self.pre, run.extra_args, rundir, guest_script(command, rundir))
         assert self.pre.vng is not None
         compile_bytecode(Path(self.config.rootpath))
         env = dict(os.environ)

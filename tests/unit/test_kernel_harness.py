@@ -341,3 +341,32 @@ def test_vm_lock_makes_boots_take_turns(tmp_path, monkeypatch):
     thread.join()
     monkeypatch.setenv("MEDIATUI_VM_LOCK", "")
     assert vm.acquire_vm_lock() is None
+
+
+def test_the_kernel_command_line_fits_whatever_the_checkout_path(tmp_path):
+    """vng puts ``--exec`` on the kernel command line: a long path must not overflow it.
+
+    CI checked the repository out at /check/work/main; with every kernel test file on
+    the guest's pytest command line the kernel command line reached 2076 bytes and QEMU
+    refused to boot (vng exit 255, no output). Asks vng itself (``--dry-run``) what it
+    would give QEMU.
+    """
+    vng = vm.find_vng()
+    kernel = vm.kernel_image_path()
+    if vng is None or not kernel.exists() or not vm.shutil.which("qemu-system-x86_64"):
+        pytest.skip("needs vng, qemu-system-x86_64 and the kernel image")
+    root = Path("/" + "/".join(["a-long-checkout-directory"] * 8)) / "main"
+    files = [str(root / f"tests/kernel/test_file_number_{n}.py") for n in range(40)]
+    args = ["-m", "pytest", "--rootdir", str(root), "-c", str(root / "pyproject.toml"), *files]
+    command = vm.guest_command(str(root / ".venv/bin/python"), args, tmp_path, root)
+    pre = vm.Prereqs(kernel=kernel, vng=vng)
+    argv = vm.vng_command(pre, ("vivid.n_devs=3",), tmp_path, vm.guest_script(command, tmp_path))
+    env = dict(os.environ, PATH=os.pathsep.join([str(vng.parent), os.environ["PATH"]]))
+    out = vm.subprocess.run(
+        [*argv, "--dry-run"], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout
+    qemu = shlex.split(out.strip().splitlines()[-1])
+    cmdline = qemu[qemu.index("-append") + 1]
+    assert len(cmdline.encode()) < vm.KERNEL_CMDLINE_MAX - 512, cmdline
+    script = (tmp_path / "guest.sh").read_text()
+    assert shlex.join([str(root / ".venv/bin/python"), *args]) in script
