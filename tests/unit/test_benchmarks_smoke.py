@@ -23,6 +23,10 @@ def test_benchmark_run_smoke_prints_every_host_row() -> None:
     assert any(w.startswith("mediatui --version") for w in whats)
     assert any(w.startswith("TUI first paint") for w in whats)
     assert any(w.startswith("TUI peak RSS") for w in whats)
+    # The key-latency rows: both apps answered every key through their pty.
+    latency = [row for row in rows if row["what"].startswith("key -> repaint")]
+    assert [row["q"] for row in latency] == [0.5, 0.9, 0.99, 1.0]
+    assert all(len(row["ours"]) >= 8 and len(row["peer"]) >= 8 for row in latency)
     for row in rows:
         assert row["ours"] and row["peer"], row
         assert row["ratio"] > 0, row
