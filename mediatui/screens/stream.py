@@ -1,6 +1,14 @@
 """The stream screen: every stream the user started, one tab each, and the keys that drive
 them (start/stop, pause, step mode, queue one, dequeue one).
 
+The tabs are a bare ``Tabs`` bar over one :class:`~mediatui.widgets.stream_panel.StreamPanel`
+(and one DVB panel once a DVB stream is open): picking a tab points the panel at that
+stream, which repaints it from the stream's recorded facts.  Each stream's
+:class:`~mediatui.widgets.stream_view.StreamView` (its worker, snapshots and history)
+is mounted hidden and keeps recording whichever stream is drawn, so a switch costs a
+repaint, not the layout of another widget tree (issue 16: a ``TabbedContent`` pane per
+stream made every switch a full layout).
+
 The main screen installs it once (``"streams"``), handing it the backend and a way to
 read its device list; ``s`` shows it over the browser and Escape goes back while the
 streams keep running in their workers.  While it exists it puts a
@@ -19,7 +27,8 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.containers import Container, Vertical
+from textual.widgets import Footer, Static, Tab, Tabs
 
 from core.discovery import DeviceList
 from core.inspect import dvb_kind
@@ -27,8 +36,9 @@ from core.service.session import NO_QUEUE_KINDS
 from core.service.stream import MAX_BUFFERS, Clock, StreamSpec
 from mediatui.backend import Backend
 from mediatui.screens.base import ServiceScreen
-from mediatui.widgets.dvb_view import DvbView
+from mediatui.widgets.dvb_view import DvbPanel, DvbView
 from mediatui.widgets.link_picker import LinkPicker
+from mediatui.widgets.stream_panel import StreamPanel
 from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.text import content
 from mediatui.workers import FrameTraceFilter
@@ -46,7 +56,7 @@ Devices = Callable[[], DeviceList]  # the browser's current device list
 
 
 class StreamScreen(ServiceScreen):
-    """Stream views in tabs; keys act on the active one."""
+    """Streams in tabs, drawn one at a time by a shared panel; keys act on the active one."""
 
     CSS_PATH = "../stream.tcss"
 
@@ -86,13 +96,22 @@ class StreamScreen(ServiceScreen):
         self.clock = clock
         self.snapshot_interval = snapshot_interval
         self._serial = 0
+        self._shown: StreamView | None = None
+        self._panels: dict[type[StreamPanel], StreamPanel] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(EMPTY, id="streams-empty", markup=False)
-        yield TabbedContent(id="streams")
+        yield Tabs(id="stream-tabs")
+        with Vertical(id="streams"):  # the panels, one per kind of stream
+            yield StreamPanel(id="video-panel")
+            yield DvbPanel(id="dvb-panel")
+        yield Container(id="stream-views")  # the streams themselves (hidden)
         yield Footer()
 
     def on_mount(self) -> None:
+        for panel in self.query(StreamPanel):
+            panel.display = False
+            self._panels[type(panel)] = panel
         self.trace.install()
         self._show_empty()
         # Streams allocate snapshots ten times a second, so full collections come every
@@ -102,9 +121,12 @@ class StreamScreen(ServiceScreen):
         gc.collect()
         gc.freeze()
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if (view := self.active) is not None:
-            view.repaint()
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A tab picked with the mouse (keys switch through :meth:`show_stream` directly)."""
+        event.stop()
+        view = next((v for v in self.views if v.tab_id == event.tab.id), None)
+        if view is not None and view is not self._shown:
+            self.show_stream(view)
 
     def on_screen_resume(self) -> None:
         if (view := self.active) is not None:
@@ -117,7 +139,7 @@ class StreamScreen(ServiceScreen):
     async def on_unmount(self) -> None:
         """The screen (the app) is going: stop every stream and let their cleanup finish
         (awaited, never blocking the event loop) before the tracer steps aside."""
-        views = self.views
+        views = self.views if self.query("#stream-views") else []
         for view in views:
             view.stop()
         for view in views:
@@ -128,20 +150,18 @@ class StreamScreen(ServiceScreen):
     # --- views --------------------------------------------------------------------
 
     @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#streams", TabbedContent)
+    def tabs(self) -> Tabs:
+        return self.query_one("#stream-tabs", Tabs)
 
     @property
     def views(self) -> list[StreamView]:
-        return list(self.query(StreamView))
+        return list(self.query_one("#stream-views").query_children(StreamView))
 
     @property
     def active(self) -> StreamView | None:
-        pane = self.tabs.active_pane
-        if pane is None:
-            return None
-        found = pane.query(StreamView)
-        return found.first() if found else None
+        """The stream drawn (the active tab's)."""
+        view = self._shown
+        return view if view is not None and view.is_attached else None
 
     def view_for(self, path: str) -> StreamView | None:
         return next((v for v in self.views if v.spec.path == path), None)
@@ -150,6 +170,28 @@ class StreamScreen(ServiceScreen):
         empty = not self.views
         self.query_one("#streams-empty").display = empty
         self.tabs.display = not empty
+        self.query_one("#streams").display = not empty
+
+    def show_stream(self, view: StreamView) -> None:
+        """Draw ``view``'s stream in its kind's panel and make its tab the active one.
+        Streams of one kind share the panel: a repaint, no new layout."""
+        panel = self._panels[view.panel_class]
+        for other in self._panels.values():
+            if other is not panel:
+                if other.view is not None:
+                    other.view.panel = None
+                    other.view = None
+                if other.display:
+                    other.display = False
+        if panel.view is not None and panel.view is not view:
+            panel.view.panel = None
+        view.panel = panel
+        self._shown = view
+        panel.show_view(view)
+        if not panel.display:
+            panel.display = True
+        if self.tabs.active != view.tab_id:
+            self.tabs.active = view.tab_id
 
     async def open_stream(self, path: str, *, start: bool = True,
                           spec: StreamSpec | None = None) -> StreamView | None:
@@ -165,12 +207,11 @@ class StreamScreen(ServiceScreen):
             cls = DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
                        snapshot_interval=self.snapshot_interval)
-            pane = TabPane(content(spec.title), view, id=f"stream-{self._serial}")
-            await self.tabs.add_pane(pane)
+            view.tab_id = f"stream-{self._serial}"
+            await self.query_one("#stream-views").mount(view)
+            await self.tabs.add_tab(Tab(content(spec.title), id=view.tab_id))
             self._show_empty()
-        pane_id = view.parent.id if view.parent is not None else None
-        if pane_id:
-            self.tabs.active = pane_id
+        self.show_stream(view)
         if start and not view.running:
             view.start()
         return view
@@ -203,9 +244,9 @@ class StreamScreen(ServiceScreen):
             view.select_queue(delta)
 
     def action_next_tab(self, delta: int) -> None:
-        panes = [p.id for p in self.tabs.query(TabPane) if p.id]
-        if panes and self.tabs.active in panes:
-            self.tabs.active = panes[(panes.index(self.tabs.active) + delta) % len(panes)]
+        views = self.views
+        if views and (view := self.active) in views:
+            self.show_stream(views[(views.index(view) + delta) % len(views)])
 
     def action_buffers(self, delta: int) -> None:
         if (view := self._view()) is None:
@@ -235,9 +276,9 @@ class StreamScreen(ServiceScreen):
                 view.spec = replace(view.spec, paths=(*view.spec.paths, path))
                 view.note(f"pipeline: {view.spec.title} (DMABUF, zero copy)")
                 view.show_header()
-                pane = view.parent
-                if isinstance(pane, TabPane) and pane.id:
-                    self.tabs.get_tab(pane.id).label = content(view.spec.title)
+                tab = self.tabs.get_tab(view.tab_id)
+                if tab is not None:
+                    tab.label = content(view.spec.title)
 
         self.app.push_screen(LinkPicker(options), linked)
 
@@ -262,10 +303,21 @@ class StreamScreen(ServiceScreen):
         view = self.active
         if view is None:
             return
-        pane = view.parent
+        views = self.views
         view.stop()
-        if isinstance(pane, TabPane) and pane.id:
-            await self.tabs.remove_pane(pane.id)  # unmount waits for the cleanup
+        if view.panel is not None:
+            view.panel.view = None
+            view.panel = None
+        self._shown = None
+        await self.tabs.remove_tab(view.tab_id)
+        await view.remove()  # unmount waits for the cleanup
+        rest = [v for v in views if v is not view]
+        if rest:
+            at = min(views.index(view), len(rest) - 1)
+            self.show_stream(rest[at])
+        else:
+            for panel in self._panels.values():
+                panel.display = False
         self._show_empty()
 
     def action_back(self) -> None:

@@ -65,32 +65,21 @@ def queue_title(q: QueueSnapshot) -> str:
     return f"{q.path.removeprefix('/dev/')} {q.name} · {q.memory} x{len(q.buffers)}{source}"
 
 
-class BufferLanes(Widget):
-    """Lanes for every queue of one stream; :meth:`apply` adds one column of history."""
+class LaneHistory:
+    """What the lanes of one stream show: its latest snapshot, each buffer's recent
+    states, the selected queue and whether the device is gone.  Kept per stream (the
+    stream view owns it), so one :class:`BufferLanes` can draw any stream."""
 
-    COMPONENT_CLASSES = {
-        "lane--app", "lane--queued", "lane--done", "lane--error", "lane--title",
-        "lane--selected", "lane--meter", "lane--starved", "lane--dim", "lane--plain",
-    }
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self) -> None:
         self.snapshot: StreamSnapshot | None = None
         self.selected = 0  # the queue the step keys act on
         self.history: list[list[deque[str]]] = []  # [queue][buffer] -> statuses
-        self._strips: list[Strip] | None = None
         # The device went away (DeviceGone): the last snapshot's states are history,
         # not what the driver holds now, so the lanes say "removed" instead.
         self.removed = False
 
-    def mark_removed(self, removed: bool = True) -> None:
-        """Say (or stop saying) that the device behind these lanes is gone."""
-        if self.removed != removed:
-            self.removed = removed
-            self.refresh()
-
-    def apply(self, snap: StreamSnapshot, *, paint: bool = True) -> None:
-        """Record the snapshot's states (one cell per buffer); repaint if ``paint``."""
+    def record(self, snap: StreamSnapshot) -> None:
+        """Add the snapshot's states: one cell per buffer."""
         if len(snap.queues) != len(self.history):
             self.history = [[] for _ in snap.queues]
         for lanes, q in zip(self.history, snap.queues, strict=True):
@@ -99,19 +88,83 @@ class BufferLanes(Widget):
             del lanes[len(q.buffers):]
             for lane, buf in zip(lanes, q.buffers, strict=True):
                 lane.append(buf.status.value)
-        rows = sum(len(q.buffers) for q in snap.queues)
-        relayout = self.snapshot is None or rows != sum(
-            len(q.buffers) for q in self.snapshot.queues) or len(snap.queues) != len(
-            self.snapshot.queues)
         self.snapshot = snap
         self.selected = min(self.selected, max(len(snap.queues) - 1, 0))
-        if paint or relayout:
-            self.refresh(layout=relayout)
 
     def reset(self) -> None:
         self.snapshot = None
         self.history = []
-        self.refresh(layout=True)
+
+    @property
+    def rows(self) -> int:
+        """Rows the lanes take (the widget's height)."""
+        if self.snapshot is None:
+            return 1
+        return sum(1 + len(q.buffers) for q in self.snapshot.queues) + 1
+
+
+class BufferLanes(Widget):
+    """Lanes for every queue of one stream (its :class:`LaneHistory`, which
+    :meth:`show` swaps); :meth:`apply` adds one column of history."""
+
+    COMPONENT_CLASSES = {
+        "lane--app", "lane--queued", "lane--done", "lane--error", "lane--title",
+        "lane--selected", "lane--meter", "lane--starved", "lane--dim", "lane--plain",
+    }
+
+    def __init__(self, *, id: str | None = None, state: LaneHistory | None = None) -> None:
+        super().__init__(id=id)
+        self.state = state or LaneHistory()
+        self._strips: list[Strip] | None = None
+        self._rows = self.state.rows  # the height last laid out
+
+    # The drawn stream's facts, where the widget reads them.
+    @property
+    def snapshot(self) -> StreamSnapshot | None:
+        return self.state.snapshot
+
+    @property
+    def history(self) -> list[list[deque[str]]]:
+        return self.state.history
+
+    @property
+    def removed(self) -> bool:
+        return self.state.removed
+
+    @property
+    def selected(self) -> int:
+        return self.state.selected
+
+    @selected.setter
+    def selected(self, value: int) -> None:
+        self.state.selected = value
+
+    def show(self, state: LaneHistory) -> None:
+        """Draw another stream's lanes: a repaint, and a layout only when the height
+        differs."""
+        self.state = state
+        self._paint()
+
+    def _paint(self) -> None:
+        rows = self.state.rows
+        self.refresh(layout=rows != self._rows)
+        self._rows = rows
+
+    def mark_removed(self, removed: bool = True) -> None:
+        """Say (or stop saying) that the device behind these lanes is gone."""
+        if self.state.removed != removed:
+            self.state.removed = removed
+            self.refresh()
+
+    def apply(self, snap: StreamSnapshot, *, paint: bool = True) -> None:
+        """Record the snapshot's states (one cell per buffer); repaint if ``paint``."""
+        self.state.record(snap)
+        if paint or self.state.rows != self._rows:
+            self._paint()
+
+    def reset(self) -> None:
+        self.state.reset()
+        self._paint()
 
     def refresh(self, *args: object, **kwargs: object) -> BufferLanes:  # type: ignore[override]
         self._strips = None  # rebuilt on the next render_line
@@ -121,9 +174,7 @@ class BufferLanes(Widget):
         self._strips = None
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.snapshot is None:
-            return 1
-        return sum(1 + len(q.buffers) for q in self.snapshot.queues) + 1
+        return self.state.rows
 
     # The Line API with plain Segments: a lane is a run of differently coloured cells,
     # and building Rich Text for Textual to convert back costs more than the lanes

@@ -1,4 +1,5 @@
-"""The DVB view: a stream view for a demux (or dvr) with the tuning and filter settings.
+"""The DVB view: a stream view for a demux (or dvr) with the tuning and filter settings,
+and the panel that draws it (the stream panel with tuning inputs and TS numbers).
 
 Starting it walks the DVB mmap lifecycle in order, each step a line in the notes: tune
 the adapter's frontend (FE_SET_PROPERTY DVB-T, wait for FE_HAS_LOCK: vidtv sends no TS
@@ -14,10 +15,10 @@ from dataclasses import replace
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from core.dvb import ALL_PIDS, TS_PACKET
+from mediatui.widgets.stream_panel import StreamPanel
 from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.ts_panel import TsPanel
 
@@ -46,41 +47,67 @@ def parse_mhz(text: str) -> int | None:
     return round(mhz * 1e6) if 40 <= mhz <= 3000 else None
 
 
-class DvbView(StreamView):
-    """Tune, filter, DMX_REQBUFS, queue: a demux or dvr through the DVB mmap API."""
+class DvbPanel(StreamPanel):
+    """The stream panel with the tuning inputs above the lanes and the TS numbers."""
+
+    stats_class = TsPanel
+    stats_title = "transport stream"
 
     def compose_controls(self) -> ComposeResult:
-        spec = self.spec
         with Horizontal(classes="dvb-controls"):
             yield Label("DVB-T MHz")
-            yield Input(f"{spec.frequency / 1e6:g}" if spec.frequency else "off",
-                        id="dvb-frequency", compact=True)
+            yield Input("off", id="dvb-frequency", compact=True)
             yield Label("PID")
-            yield Input("all" if spec.pid == ALL_PIDS else f"{spec.pid:#06x}",
-                        id="dvb-pid", compact=True)
+            yield Input("all", id="dvb-pid", compact=True)
             yield Label("buffer B")
-            yield Input(str(spec.buffer_size), id="dvb-bufsize", compact=True, type="integer")
+            yield Input("", id="dvb-bufsize", compact=True, type="integer")
             yield Label("", id="dvb-hint")
-
-    def make_stats_panel(self) -> Widget:
-        return TsPanel()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#dvb-hint", Label).update("Enter applies; s starts")
 
+    def show_view(self, view: StreamView) -> None:
+        """Draw ``view``'s stream, its settings in the inputs."""
+        spec = view.spec
+        for input_id, value in (
+                ("#dvb-frequency", f"{spec.frequency / 1e6:g}" if spec.frequency else "off"),
+                ("#dvb-pid", "all" if spec.pid == ALL_PIDS else f"{spec.pid:#06x}"),
+                ("#dvb-bufsize", str(spec.buffer_size))):
+            widget = self.query_one(input_id, Input)
+            if widget.value != value:
+                widget.value = value
+        super().show_view(view)
+
+    def settings(self) -> tuple[str, str, str]:
+        """The inputs as typed: (frequency, PID, buffer size)."""
+        return (self.query_one("#dvb-frequency", Input).value,
+                self.query_one("#dvb-pid", Input).value,
+                self.query_one("#dvb-bufsize", Input).value)
+
     @on(Input.Submitted)
     def _apply_settings(self, event: Input.Submitted) -> None:
         """Settings apply to the next start (a running demux keeps its filter)."""
         event.stop()
-        self.apply_settings()
+        if isinstance(self.view, DvbView):
+            self.view.apply_settings()
         self.screen.set_focus(None)
 
+
+class DvbView(StreamView):
+    """Tune, filter, DMX_REQBUFS, queue: a demux or dvr through the DVB mmap API."""
+
+    panel_class = DvbPanel
+
     def apply_settings(self) -> bool:
-        freq = parse_mhz(self.query_one("#dvb-frequency", Input).value)
-        pid = parse_pid(self.query_one("#dvb-pid", Input).value)
+        """Take the panel's inputs into the spec (when this stream is the one drawn)."""
+        if not isinstance(self.panel, DvbPanel):
+            return True  # nothing typed: the spec stands
+        text_freq, text_pid, text_size = self.panel.settings()
+        freq = parse_mhz(text_freq)
+        pid = parse_pid(text_pid)
         try:
-            size = int(self.query_one("#dvb-bufsize", Input).value)
+            size = int(text_size)
         except ValueError:
             size = 0
         bad = [name for name, ok in (("frequency", freq is not None), ("PID", pid is not None),

@@ -97,13 +97,46 @@ def warning_lines(warnings: tuple[str, ...]) -> Text:
 
 
 class RatePanel(Vertical):
-    """Statistics of the selected queue, fps sparkline of the stream's main queue."""
+    """Statistics of the selected queue, fps sparkline of the stream's main queue.
+
+    The sparkline's history belongs to the stream (``new_history()``; the stream view
+    keeps it and :meth:`record` adds to it while the stream is not drawn); :meth:`use`
+    makes the panel draw another stream's."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.history = RateHistory()
         self._rows = 0
         self._warnings: tuple[str, ...] | None = None
+
+    @staticmethod
+    def new_history() -> RateHistory:
+        return RateHistory()
+
+    @staticmethod
+    def record(history: RateHistory, snap: StreamSnapshot) -> None:
+        """Keep the main queue's fps for the sparkline (one sample a second)."""
+        main = snap.main.stats if snap.queues else None
+        if not snap.final and main is not None:
+            history.add(snap.time, main.fps)
+
+    def use(self, history: RateHistory, snap: StreamSnapshot | None, selected: int) -> None:
+        """Draw another stream: its history and its latest snapshot (blank if none)."""
+        self.history = history
+        if snap is not None and snap.queues:
+            self.show(snap, selected)
+        else:
+            self.blank()
+
+    def blank(self) -> None:
+        self.query_one("#rate-numbers", Static).update("", layout=self._rows != 0)
+        self._rows = 0
+        self.query_one("#rate-spark", Sparkline).data = list(self.history.values)
+        if self._warnings:
+            self._warnings = ()
+            box = self.query_one("#rate-warnings", Static)
+            box.update("")
+            box.display = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rate-numbers", markup=False)
@@ -116,9 +149,7 @@ class RatePanel(Vertical):
 
     def apply(self, snap: StreamSnapshot, selected: int, *, paint: bool = True) -> None:
         """Record the fps for the sparkline; redraw only if ``paint`` (the view shows)."""
-        main = snap.main.stats if snap.queues else None
-        if not snap.final and main is not None:
-            self.history.add(snap.time, main.fps)
+        self.record(self.history, snap)
         if paint:
             self.show(snap, selected)
 

@@ -1,5 +1,4 @@
-"""One stream: its state line, buffer lanes, statistics and notes, and the thread worker
-that runs it.
+"""One stream: its facts and history, and the thread worker that runs it.
 
 The worker runs :func:`core.service.stream.run_stream` (set-up through the service
 layer, then the core engine's poll loop) with the worker's ``cancelled_event`` as the
@@ -8,6 +7,11 @@ explains a failure; snapshots come back as
 :class:`StreamSnapshotReady` messages posted to this view and are applied together in
 one ``batch_update``.  Keys reach the engine through its thread-safe command methods
 (``pause``, ``queue_one``...), never through an ioctl on the UI thread.
+
+The view draws nothing itself (it is mounted hidden): the stream screen points its one
+:class:`~mediatui.widgets.stream_panel.StreamPanel` at the stream the user picks, so a
+switch between streams repaints one widget tree instead of laying out another.  Every
+view keeps recording (lanes, sparkline, notes) while another one is drawn.
 """
 
 from __future__ import annotations
@@ -15,44 +19,41 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from dataclasses import replace
 from functools import partial
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
+from textual.widgets import RichLog
 from textual.worker import Worker, get_current_worker
 
 from core.service.session import Session
 from core.service.stream import Clock, StreamRun, StreamSpec, run_stream
 from core.stream import Stream, StreamSnapshot, StreamState
 from mediatui.messages import StreamNoted, StreamSnapshotReady
-from mediatui.widgets.buffer_lanes import BufferLanes
-from mediatui.widgets.rate_panel import RatePanel
+from mediatui.widgets.buffer_lanes import BufferLanes, LaneHistory
+from mediatui.widgets.stream_panel import BADGES, NOTES_KEPT, StreamPanel
 from mediatui.widgets.text import plain
 from mediatui.workers import FrameTraceFilter, SnapshotPoster
 
+__all__ = ["BADGES", "REMOVED", "STOP_WAIT_S", "StreamView"]
+
 STOP_WAIT_S = 3.0  # longest the UI waits for a stream's cleanup when the view goes
 
-BADGES = {
-    "ready": ("○ ready", "badge--idle"),
-    "starting": ("… starting", "badge--idle"),
-    StreamState.STREAMING: ("● streaming", "badge--streaming"),
-    StreamState.PAUSED: ("‖ paused", "badge--paused"),
-    StreamState.MANUAL: ("◆ step mode", "badge--paused"),
-    StreamState.STOPPED: ("■ stopped", "badge--idle"),
-    StreamState.FAILED: ("✗ failed", "badge--failed"),
-}
 REMOVED = ("device removed: {path} went away while streaming (unplugged or driver unbound). "
            "The stream stopped and released what it could; everything else keeps working.")
 
 
-class StreamView(Vertical):
-    """A stream of one node (or a pipeline); keys arrive as method calls from the screen."""
+class StreamView(Widget):
+    """A stream of one node (or a pipeline); keys arrive as method calls from the screen.
 
-    COMPONENT_CLASSES = {"badge--idle", "badge--streaming", "badge--paused", "badge--failed"}
+    ``panel`` is the panel drawing it (set by the screen while it is the shown stream);
+    ``lanes``, ``stats_panel`` and ``notes`` are that panel's widgets."""
+
+    DEFAULT_CSS = "StreamView { display: none; }"
+    panel_class: ClassVar[type[StreamPanel]] = StreamPanel
 
     def __init__(self, spec: StreamSpec, session: Session, *, clock: Clock = time.monotonic,
                  trace: FrameTraceFilter | None = None, snapshot_interval: float = 0.1,
@@ -70,42 +71,34 @@ class StreamView(Vertical):
         self.applied = 0
         self.removed = False
         self.worker: Worker[None] | None = None
+        self.tab_id = ""  # the screen's tab for it
+        self.panel: StreamPanel | None = None
+        # What the panel draws, kept while another stream is drawn.
+        self.lane_state = LaneHistory()
+        self.panel_history: Any = self.panel_class.stats_class.new_history()
+        self.note_lines: deque[Text] = deque(maxlen=NOTES_KEPT)
+        self.banner: tuple[Text, bool] | None = None  # (text, device removed)
         self._done = threading.Event()
         self._done.set()
 
-    # --- layout -----------------------------------------------------------------------
+    # --- the panel's widgets (while this stream is the one drawn) -----------------------
 
-    def compose(self) -> ComposeResult:
-        yield Static("", classes="stream-header", markup=False)
-        yield from self.compose_controls()
-        yield Static("", classes="stream-banner", markup=False)
-        with Horizontal(classes="stream-body"):
-            with VerticalScroll(classes="lanes-scroll"):
-                yield BufferLanes(id=None)
-            yield self.make_stats_panel()
-        yield RichLog(classes="stream-notes", max_lines=200, markup=False, wrap=False)
-
-    def compose_controls(self) -> ComposeResult:
-        """Extra rows above the lanes (the DVB view's tuning inputs)."""
-        yield from ()
-
-    def make_stats_panel(self) -> Widget:
-        return RatePanel()
-
-    def on_mount(self) -> None:
-        self.query_one(".stream-banner").display = False
-        self.query_one(".lanes-scroll").border_title = "buffer lanes"
-        self.stats_panel.border_title = "transport stream" if self.spec.is_dvb else "rates"
-        self.notes.border_title = "notes"
-        self.show_header()
+    def _panel(self) -> StreamPanel:
+        if self.panel is None:
+            raise LookupError(f"{self.spec.title}: not the stream shown")
+        return self.panel
 
     @property
     def lanes(self) -> BufferLanes:
-        return self.query_one(BufferLanes)
+        return self._panel().lanes
 
     @property
     def notes(self) -> RichLog:
-        return self.query_one(".stream-notes", RichLog)
+        return self._panel().notes
+
+    @property
+    def stats_panel(self) -> Widget:
+        return self._panel().stats_panel
 
     # --- running ----------------------------------------------------------------------
 
@@ -124,10 +117,12 @@ class StreamView(Vertical):
         self.snapshot = None
         self.removed = False
         self.phase = "starting"
-        self.lanes.mark_removed(False)
-        self.lanes.reset()
-        self.stats_panel.clear()  # type: ignore[attr-defined]
-        self.query_one(".stream-banner").display = False
+        self.lane_state.reset()
+        self.lane_state.removed = False
+        self.panel_history.clear()
+        self.banner = None
+        if self.panel is not None:
+            self.panel.show_view(self)
         self.note(f"start: {self.spec.title}, {self.spec.count} buffers")
         self.show_header()
         # On the screen, not on this view: Worker.StateChanged goes to the worker's node
@@ -199,28 +194,27 @@ class StreamView(Vertical):
 
     def queue_one(self) -> None:
         if self._command("queue one"):
-            self.stream.queue_one(self.lanes.selected)  # type: ignore[union-attr]
+            self.stream.queue_one(self.lane_state.selected)  # type: ignore[union-attr]
 
     def dequeue_one(self) -> None:
         if self._command("dequeue one"):
-            self.stream.dequeue_one(self.lanes.selected)  # type: ignore[union-attr]
+            self.stream.dequeue_one(self.lane_state.selected)  # type: ignore[union-attr]
 
     def select_queue(self, delta: int) -> None:
         count = len(self.snapshot.queues) if self.snapshot is not None else 1
-        self.lanes.selected = (self.lanes.selected + delta) % max(count, 1)
-        self.lanes.refresh()
-        if self.snapshot is not None:
-            self.stats_panel.show(self.snapshot, self.lanes.selected)  # type: ignore[attr-defined]
+        lanes = self.lane_state
+        lanes.selected = (lanes.selected + delta) % max(count, 1)
+        if self.panel is not None:
+            self.panel.lanes.refresh()
+            if self.snapshot is not None:
+                self.panel.stats_panel.show(  # type: ignore[attr-defined]
+                    self.snapshot, lanes.selected)
 
     def set_count(self, count: int) -> None:
         self.spec = replace(self.spec, count=count)
         self.show_header()
 
     # --- facts arriving ----------------------------------------------------------------
-
-    @property
-    def stats_panel(self) -> Widget:
-        return self.query_one(".stream-body").children[-1]
 
     def on_stream_snapshot_ready(self, message: StreamSnapshotReady) -> None:
         message.stop()
@@ -229,23 +223,19 @@ class StreamView(Vertical):
         self.apply_snapshot(message.snapshot)
 
     def apply_snapshot(self, snap: StreamSnapshot) -> None:
-        """Everything one snapshot changes, in one repaint."""
+        """Record everything one snapshot changes; if this stream is drawn, paint it in
+        one repaint."""
         self.snapshot = snap
         self.phase = snap.state
         self.applied += 1
-        # A view in a hidden tab (or under the browser) only records: its lanes and
-        # sparkline keep their history, the painting waits until it is shown.
-        paint = self.showing
+        self.lane_state.record(snap)
+        self.panel_class.stats_class.record(self.panel_history, snap)
+        # A stream not drawn (another is, or the screen is under the browser) only
+        # records: its lanes and sparkline keep their history for when it is shown.
+        panel = self.panel if self.showing else None
         with self.app.batch_update():
-            if snap.queues:
-                many = len(snap.queues) > 1
-                scroll = self.query_one(".lanes-scroll")
-                subtitle = "[ ] picks the queue e and d act on" if many else ""
-                if scroll.border_subtitle != subtitle:
-                    scroll.border_subtitle = subtitle
-                self.lanes.apply(snap, paint=paint)
-                self.stats_panel.apply(snap, self.lanes.selected,  # type: ignore[attr-defined]
-                                       paint=paint)
+            if panel is not None:
+                panel.paint(self, snap)
             for text in snap.notes:
                 self.note(text)
             if snap.error is not None:
@@ -257,18 +247,15 @@ class StreamView(Vertical):
 
     @property
     def showing(self) -> bool:
-        """On screen: the active tab of the current screen."""
-        pane = self.parent
-        return (self.is_attached and pane is not None and pane.display
-                and self.screen.is_current)
+        """On screen: the stream drawn on the current screen."""
+        return self.panel is not None and self.is_attached and self.screen.is_current
 
     def repaint(self) -> None:
-        """Draw the latest snapshot (the view was hidden while it arrived)."""
+        """Draw the latest snapshot (it arrived while the screen was not shown)."""
         snap = self.snapshot
-        if snap is not None and snap.queues:
+        if self.panel is not None and snap is not None:
             with self.app.batch_update():
-                self.lanes.refresh()
-                self.stats_panel.show(snap, self.lanes.selected)  # type: ignore[attr-defined]
+                self.panel.paint(self, snap)
                 self.show_header()
 
     def on_stream_noted(self, message: StreamNoted) -> None:
@@ -279,39 +266,28 @@ class StreamView(Vertical):
     def show_error(self, snap: StreamSnapshot) -> None:
         error = snap.error
         assert error is not None
-        banner = self.query_one(".stream-banner", Static)
         if error.kind == "DeviceGone":
             self.removed = True
-            self.lanes.mark_removed()
-            banner.update(Text(plain(REMOVED.format(path=error.path or self.spec.path))))
-            banner.set_class(True, "-removed")
+            self.lane_state.removed = True
+            text = REMOVED.format(path=error.path or self.spec.path)
         else:
-            banner.update(Text(plain(str(error))))
-            banner.set_class(False, "-removed")
-        banner.display = True
+            text = str(error)
+        self.banner = (Text(plain(text)), error.kind == "DeviceGone")
+        if self.panel is not None:
+            self.panel.show_banner(self.banner)
+            self.panel.lanes.refresh()
         self.note(f"✗ {error.title}" + (f" ({error.errno_name})" if error.errno_name else ""))
 
     def note(self, text: str) -> None:
         stamp = f"{self.snapshot.elapsed:7.2f}s " if self.snapshot is not None else "         "
-        self.notes.write(Text(stamp + plain(text), no_wrap=True))
+        line = Text(stamp + plain(text), no_wrap=True)
+        self.note_lines.append(line)
+        if self.panel is not None:
+            self.panel.write_note(line)
 
     def show_header(self) -> None:
-        label, cls = BADGES.get(self.phase, ("?", "badge--idle"))
-        if self.removed:
-            label, cls = "✗ device removed", "badge--failed"
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {label} ", style=self.get_component_rich_style(cls, partial=True))
-        text.append(f" {plain(self.spec.title)}", style="bold")
-        snap = self.snapshot
-        if snap is not None and snap.queues:
-            text.append(f"  {snap.elapsed:.1f} s  {snap.frames} "
-                        f"{'buffers' if self.spec.is_dvb else 'frames'}")
-            stats = snap.main.stats
-            if stats is not None and stats.fps is not None:
-                text.append(f"  {stats.fps:.1f} fps", style="bold")
-        else:
-            text.append(f"  {self.spec.count} buffers", style="dim")
-        self.query_one(".stream-header", Static).update(text, layout=False)  # one row
+        if self.panel is not None:
+            self.panel.show_header(self)
 
     async def on_unmount(self) -> None:
         """The view (or the app) is going: stop the stream and let its cleanup finish

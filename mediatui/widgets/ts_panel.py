@@ -88,14 +88,60 @@ def frontend_lines(q: QueueSnapshot) -> list[Text]:
     ]
 
 
+class TsHistory:
+    """A DVB stream's sparklines: bitrate (Mbit/s) and the frontend's C/N (dB)."""
+
+    def __init__(self) -> None:
+        self.bitrate = RateHistory()
+        self.cnr = RateHistory()
+
+    def clear(self) -> None:
+        self.bitrate.clear()
+        self.cnr.clear()
+
+
 class TsPanel(Vertical):
-    """Transport-stream statistics of the stream's queue and a bitrate sparkline."""
+    """Transport-stream statistics of the stream's queue and a bitrate sparkline (the
+    histories belong to the stream, as :class:`~mediatui.widgets.rate_panel.RatePanel`'s
+    do)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.history = RateHistory()
-        self.cnr_history = RateHistory()
+        self.histories = TsHistory()
         self._rows = 0
+
+    @property
+    def history(self) -> RateHistory:
+        return self.histories.bitrate
+
+    @property
+    def cnr_history(self) -> RateHistory:
+        return self.histories.cnr
+
+    @staticmethod
+    def new_history() -> TsHistory:
+        return TsHistory()
+
+    @staticmethod
+    def record(history: TsHistory, snap: StreamSnapshot) -> None:
+        """Keep the bitrate and C/N for the sparklines (one sample a second)."""
+        if not snap.final and snap.queues and snap.main.ts is not None:
+            history.bitrate.add(snap.time, mbit(snap.main.ts.bytes_per_s))
+            fe = snap.main.frontend
+            cnr = fe.first("cnr").decibels() if fe is not None else None
+            if cnr is not None:
+                history.cnr.add(snap.time, cnr)
+
+    def use(self, history: TsHistory, snap: StreamSnapshot | None, selected: int) -> None:
+        """Draw another stream: its histories and its latest snapshot (blank if none)."""
+        self.histories = history
+        if snap is not None and snap.queues:
+            self.show(snap, selected)
+        else:
+            self.query_one("#ts-numbers", Static).update("", layout=self._rows != 0)
+            self._rows = 0
+            self.query_one("#ts-spark", Sparkline).data = list(history.bitrate.values)
+            self.query_one("#cnr-spark", Sparkline).data = list(history.cnr.values)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ts-numbers", markup=False)
@@ -106,12 +152,7 @@ class TsPanel(Vertical):
 
     def apply(self, snap: StreamSnapshot, selected: int = 0, *, paint: bool = True) -> None:
         """Record the bitrate for the sparkline; redraw only if ``paint``."""
-        if not snap.final and snap.queues and snap.main.ts is not None:
-            self.history.add(snap.time, mbit(snap.main.ts.bytes_per_s))
-            fe = snap.main.frontend
-            cnr = fe.first("cnr").decibels() if fe is not None else None
-            if cnr is not None:
-                self.cnr_history.add(snap.time, cnr)
+        self.record(self.histories, snap)
         if paint:
             self.show(snap, selected)
 
@@ -130,7 +171,6 @@ class TsPanel(Vertical):
                 spark.data = list(history.values)
 
     def clear(self) -> None:
-        self.history.clear()
-        self.cnr_history.clear()
+        self.histories.clear()
         self.query_one("#ts-spark", Sparkline).data = []
         self.query_one("#cnr-spark", Sparkline).data = []

@@ -25,7 +25,6 @@ from core.stream import StreamState
 from core.virtual import InstantClock, ManualClock, Roles, scenario_board
 from mediatui.app import MediatuiApp, make_app
 from mediatui.screens.stream import SCREEN_NAME, StreamScreen, stream_command
-from mediatui.widgets.buffer_lanes import BufferLanes
 from mediatui.widgets.stream_view import StreamView
 from mediatui.workers import FrameTraceFilter
 
@@ -76,7 +75,7 @@ def statuses(view: StreamView, queue: int = 0) -> list[str]:
 def lane_words(view: StreamView) -> list[str]:
     """The state column as drawn (what a person reads), one per lane."""
     words = []
-    for line in view.query_one(BufferLanes).plain_lines():
+    for line in view.lanes.plain_lines():
         if "▏" in line:
             words.append(line.split("▏", 1)[1].split()[0])
     return words
@@ -186,7 +185,7 @@ async def test_two_streams_and_a_dmabuf_pipeline_run_at_once(rig) -> None:
         await pilot.press("s")  # stops the active tab only (the pipeline)
         await until(pilot, "pipeline stopped", lambda: not pipe.running)
         assert screen_view.running
-        screen.tabs.active = screen_view.parent.id
+        screen.show_stream(screen_view)
         await pilot.press("s")
         await until(pilot, "both stopped", lambda: not screen_view.running)
         assert _fds() == before
@@ -204,9 +203,9 @@ async def test_device_gone_says_removed_and_the_app_lives_on(rig) -> None:
         with socket.socket(fileno=os.dup(fd)) as dup:
             dup.shutdown(socket.SHUT_RDWR)  # the fd now polls POLLHUP
         await until(pilot, "removed", lambda: view.removed and not view.running)
-        banner = str(view.query_one(".stream-banner").render())
+        banner = str(view.panel.banner.render())
         assert "device removed" in banner and roles.capture in banner
-        assert "device removed" in str(view.query_one(".stream-header").render())
+        assert "device removed" in str(view.panel.query_one(".stream-header").render())
         # The lanes no longer claim the driver holds buffers: every one says removed.
         lanes = view.lanes.plain_lines()
         assert "removed: device unplugged or unbound" in lanes[0]
