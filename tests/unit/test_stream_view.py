@@ -317,3 +317,47 @@ async def test_the_ioctl_log_shows_frames_only_while_paused(rig) -> None:
         await pilot.press("e")
         await until(pilot, "a step's QBUF in the log",
                     lambda: names().count("VIDIOC_QBUF") == qbufs + 1)
+
+
+@sync
+async def test_switching_streams_repaints_one_panel_and_keeps_both_histories(rig) -> None:
+    """Two captures: , and . point the one panel at the other stream (the same widget
+    tree, nothing mounted or removed); the stream not drawn keeps recording, and its
+    lanes, numbers and notes are back when it is drawn again; x closes the drawn one
+    and the panel draws the other."""
+    clock, roles = rig
+    app = _app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await open_view(pilot, roles.capture)
+        second = await open_view(pilot, roles.capture_mplane)
+        screen = app.get_screen(SCREEN_NAME)
+        assert isinstance(screen, StreamScreen) and screen.active is second
+        widgets = list(screen.query("*"))
+        cells = len(first.lane_state.history[0][0])
+        for _ in range(3):
+            clock.advance(PERIOD)
+            await pilot.pause(0.05)
+        await until(pilot, "the hidden stream records",
+                    lambda: len(first.lane_state.history[0][0]) > cells)
+        with pytest.raises(LookupError):
+            first.lanes  # noqa: B018 - drawn by nobody while the other is shown
+        await pilot.press("comma")
+        assert screen.active is first and second.panel is None
+        assert list(screen.query("*")) == widgets
+        assert screen.tabs.active == first.tab_id
+        assert first.lanes.snapshot is first.snapshot
+        await until(pilot, "the first stream's lanes", lambda: lane_words(first) == [
+            statuses(first)[k].replace("dequeued", "app") for k in range(4)])
+        panel = str(first.stats_panel.query_one("#rate-numbers").render())
+        assert roles.capture.removeprefix("/dev/") in panel
+        assert [line.text for line in first.notes.lines] == [t.plain for t in first.note_lines]
+        await pilot.press("full_stop")
+        assert screen.active is second and first.panel is None
+        assert [line.text for line in second.notes.lines] == [
+            t.plain for t in second.note_lines]
+        await pilot.press("x")
+        await until(pilot, "closed", lambda: len(screen.views) == 1)
+        assert screen.active is first and first.panel is not None
+        assert not second.running
+        await pilot.press("s")
+        await until(pilot, "stopped", lambda: not first.running)
