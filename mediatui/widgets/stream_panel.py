@@ -4,7 +4,7 @@ The stream screen has one panel (one more once a DVB stream is open: the tuning 
 and the transport-stream numbers) and points it at the stream the user picks
 (:meth:`StreamPanel.show_view`).  Switching streams swaps the facts the widgets draw
 and repaints them; the widget tree, and so the layout, stays (a layout pass runs only
-when a size changes: another number of lanes, rows of numbers, the error banner).  Each
+when a size changes: another number of lanes or rows of numbers, the error banner).  Each
 stream's facts and history live in its :class:`~mediatui.widgets.stream_view.StreamView`,
 which keeps recording while another stream is drawn.
 """
@@ -17,10 +17,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from core.stream import StreamSnapshot, StreamState
 from mediatui.widgets.buffer_lanes import BufferLanes
+from mediatui.widgets.notes_view import NotesView
 from mediatui.widgets.rate_panel import RatePanel
 from mediatui.widgets.text import plain
 
@@ -60,7 +61,7 @@ class StreamPanel(Vertical):
             with VerticalScroll(classes="lanes-scroll"):
                 yield BufferLanes(id=None)
             yield self.stats_class()
-        yield RichLog(classes="stream-notes", max_lines=NOTES_KEPT, markup=False, wrap=False)
+        yield NotesView(classes="stream-notes")
 
     def compose_controls(self) -> ComposeResult:
         """Extra rows above the lanes (the DVB panel's tuning inputs)."""
@@ -77,8 +78,8 @@ class StreamPanel(Vertical):
         return self.query_one(BufferLanes)
 
     @property
-    def notes(self) -> RichLog:
-        return self.query_one(".stream-notes", RichLog)
+    def notes(self) -> NotesView:
+        return self.query_one(NotesView)
 
     @property
     def banner(self) -> Static:
@@ -100,10 +101,7 @@ class StreamPanel(Vertical):
                                  view.lane_state.selected)
             self._subtitle(snap)
             self.show_banner(view.banner)
-            notes = self.notes
-            notes.clear()
-            for line in view.note_lines:
-                notes.write(line)
+            self.notes.show(view.note_lines)
             self.show_header(view)
 
     def paint(self, view: StreamView, snap: StreamSnapshot) -> None:
@@ -131,8 +129,9 @@ class StreamPanel(Vertical):
             widget.set_class(banner[1], "-removed")
         widget.display = banner is not None
 
-    def write_note(self, line: Text) -> None:
-        self.notes.write(line)
+    def note_added(self) -> None:
+        """The drawn stream has one more line of notes."""
+        self.notes.added()
 
     def show_header(self, view: StreamView) -> None:
         label, cls = BADGES.get(view.phase, ("?", "badge--idle"))

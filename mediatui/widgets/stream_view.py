@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import RichLog
 from textual.worker import Worker, get_current_worker
 
 from core.service.session import Session
@@ -34,6 +33,7 @@ from core.service.stream import Clock, StreamRun, StreamSpec, run_stream
 from core.stream import Stream, StreamSnapshot, StreamState
 from mediatui.messages import StreamNoted, StreamSnapshotReady
 from mediatui.widgets.buffer_lanes import BufferLanes, LaneHistory
+from mediatui.widgets.notes_view import NotesView
 from mediatui.widgets.stream_panel import BADGES, NOTES_KEPT, StreamPanel
 from mediatui.widgets.text import plain
 from mediatui.workers import FrameTraceFilter, SnapshotPoster
@@ -93,7 +93,7 @@ class StreamView(Widget):
         return self._panel().lanes
 
     @property
-    def notes(self) -> RichLog:
+    def notes(self) -> NotesView:
         return self._panel().notes
 
     @property
@@ -283,7 +283,7 @@ class StreamView(Widget):
         line = Text(stamp + plain(text), no_wrap=True)
         self.note_lines.append(line)
         if self.panel is not None:
-            self.panel.write_note(line)
+            self.panel.note_added()
 
     def show_header(self) -> None:
         if self.panel is not None:
