@@ -26,7 +26,12 @@ the next key and polled the app's own loop):
   monotonic clock.  Nothing polls;
 * rounds of the two apps **alternate** (peer first) so the machine's other load weighs
   on both alike; samples are pooled per side: p50, p90, p99 and the largest stall (the
-  worst latency).  The load average is printed with the figures.
+  worst latency).  The load average is printed with the figures, and the CPU each app
+  used while the keys went in (read from ``/proc/PID/task/*/stat``): the whole process
+  and its main thread, where Textual's event loop runs.  mediatui's process also runs
+  the two stream engines and the virtual devices (the demo's stand-in for the kernel,
+  in the same interpreter): on a loaded machine they compete with the UI for the CPU
+  and the interpreter lock, which the peer does not have to.
 
 From the repository root::
 
@@ -239,13 +244,30 @@ def child_peer() -> None:
 
 @dataclasses.dataclass
 class Round:
-    """One run of one app: latencies (ms) by key, in the order the keys went in."""
+    """One run of one app: latencies (ms) by key, in the order the keys went in, and
+    the CPU the app used while the keys went in (shares of one core: the whole process,
+    its main thread, where Textual's event loop runs)."""
 
     latencies: dict[str, list[float]]
+    cpu: float = 0.0
+    ui_cpu: float = 0.0
 
     @property
     def all(self) -> list[float]:
         return [x for v in self.latencies.values() for x in v]
+
+
+def _thread_ticks(pid: int) -> dict[int, int]:
+    """utime + stime (clock ticks) of each thread of ``pid`` (proc(5): /proc/PID/task)."""
+    ticks = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        ticks[int(tid)] = int(fields[11]) + int(fields[12])
+    return ticks
 
 
 def run_round(which: str, samples: int, interval: float, timeout: float = 240.0,
@@ -292,6 +314,7 @@ def run_round(which: str, samples: int, interval: float, timeout: float = 240.0,
                     key = bytes([byte])
                     if key == READY:
                         ready, next_send = True, time.monotonic()
+                        ticks0, wall0 = _thread_ticks(proc.pid), next_send
                     elif waiting.get(key):
                         latencies[key.decode()].append((stamp - waiting[key].popleft()) * 1e3)
             if master in readable:
@@ -301,13 +324,17 @@ def run_round(which: str, samples: int, interval: float, timeout: float = 240.0,
                     if exc.errno == errno.EIO:  # the child closed the terminal
                         raise SystemExit(f"{which} exited: {tail[-1500:]!r}") from None
                     raise
+        ticks1, wall = _thread_ticks(proc.pid), time.monotonic() - wall0
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         os.close(master)
         os.close(hook_r)
-    return Round(latencies)
+    hz = os.sysconf("SC_CLK_TCK")
+    cpu = sum(t - ticks0.get(tid, 0) for tid, t in ticks1.items()) / hz / wall
+    ui = (ticks1.get(proc.pid, 0) - ticks0.get(proc.pid, 0)) / hz / wall
+    return Round(latencies, cpu, ui)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -328,6 +355,11 @@ class Side:
         xs = self.samples
         return {"n": len(xs), "p50_ms": statistics.median(xs), "p90_ms": pct(xs, 0.9),
                 "p99_ms": pct(xs, 0.99), "max_ms": max(xs)}
+
+    def cpu(self) -> tuple[float, float]:
+        """Mean CPU shares over the rounds: (process, main thread)."""
+        return (statistics.mean(r.cpu for r in self.rounds),
+                statistics.mean(r.ui_cpu for r in self.rounds))
 
     def by_key(self, key: str) -> dict[str, float]:
         xs = [x for r in self.rounds for x in r.latencies[key]]
@@ -352,13 +384,16 @@ def measure(samples: int, rounds: int, interval: float = 0.05,
 
 def report(ours: Side, peer: Side, other: Side | None = None) -> str:
     lines = [f"{'':<10} {'key':<12} {'n':>5} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-             f"{'max ms':>7}"]
+             f"{'max ms':>7} {'CPU':>5} {'UI thr':>6}"]
     sides = [("mediatui", ours), ("peer", peer), *([("compare", other)] if other else [])]
     for name, side in sides:
+        cpu, ui = side.cpu()
         for label, fig in (("all", side.figures()), (". stream", side.by_key(".")),
                            ("] queue", side.by_key("]"))):
+            shares = f" {100 * cpu:>4.0f}% {100 * ui:>5.0f}%" if name else ""
             lines.append(f"{name:<10} {label:<12} {fig['n']:>5} {fig['p50_ms']:>7.1f} "
-                         f"{fig['p90_ms']:>7.1f} {fig['p99_ms']:>7.1f} {fig['max_ms']:>7.1f}")
+                         f"{fig['p90_ms']:>7.1f} {fig['p99_ms']:>7.1f} {fig['max_ms']:>7.1f}"
+                         + shares)
             name = ""
     a, b = ours.figures(), peer.figures()
     ratios = "  ".join(f"{k[:3]} x{a[k] / b[k]:.2f}" for k in ("p50_ms", "p90_ms", "p99_ms"))
