@@ -395,6 +395,18 @@ def report(ours: Side, peer: Side, other: Side | None = None) -> str:
                          f"{fig['p90_ms']:>7.1f} {fig['p99_ms']:>7.1f} {fig['max_ms']:>7.1f}"
                          + shares)
             name = ""
+    for name, side in sides:
+        lines.append(f"{name} per round p50/p90/max ms: " + "  ".join(
+            f"{statistics.median(r.all):.0f}/{pct(r.all, 0.9):.0f}/{max(r.all):.0f}"
+            for r in side.rounds))
+    # Rounds run back to back (peer, then mediatui): the median of the per-round ratios
+    # is less at the mercy of one loaded stretch than the pooled figures.
+    for name, side in sides[::2] if other is None else (sides[0], sides[2]):
+        lines.append(f"{name}/peer, median of per-round ratios: " + "  ".join(
+            f"{label} x" + format(statistics.median(
+                pct(r.all, q) / pct(p.all, q)
+                for r, p in zip(side.rounds, peer.rounds, strict=True)), ".2f")
+            for label, q in (("p50", 0.5), ("p90", 0.9), ("max", 1.0))))
     a, b = ours.figures(), peer.figures()
     ratios = "  ".join(f"{k[:3]} x{a[k] / b[k]:.2f}" for k in ("p50_ms", "p90_ms", "p99_ms"))
     if other is not None:
