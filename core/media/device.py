@@ -32,8 +32,10 @@ from core.media.model import (
 
 def devnode_path(major: int, minor: int) -> str | None:
     """The /dev path of a character device number: a virtual backend's node with that
-    number, else ``/sys/dev/char/MAJOR:MINOR`` resolved to its name (what media-ctl's
-    libmediactl does without udev)."""
+    number, else the ``DEVNAME`` of ``/sys/dev/char/MAJOR:MINOR/uevent`` (the kernel's
+    devnode name: ``dvb/adapter0/frontend0`` for a DVB node, whose sysfs name is
+    ``dvb0.frontend0``), else that link's target name (what media-ctl's libmediactl
+    does without udev)."""
     for backend in chokepoint.installed_backends():
         nodes = getattr(backend, "virtual_devnode", None)
         if nodes is not None:
@@ -42,11 +44,17 @@ def devnode_path(major: int, minor: int) -> str | None:
                 return str(found)
     link = f"/sys/dev/char/{major}:{minor}"
     try:
+        with open(os.path.join(link, "uevent"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("DEVNAME="):
+                    return "/dev/" + line[len("DEVNAME="):].strip()
+    except OSError:
+        pass
+    try:
         target = os.readlink(link)
     except OSError:
         return None
-    path = f"/dev/{os.path.basename(target)}"
-    return path
+    return f"/dev/{os.path.basename(target)}"
 
 
 class MediaDevice(NodeHandle):

@@ -87,17 +87,20 @@ def _virtual(path: str) -> bool:
 
 
 def media_device_of(path: str) -> str | None:
-    """The /dev/mediaN a video or subdev node belongs to: sysfs puts the media node
-    under the same parent device (``/sys/class/video4linux/videoN/device/mediaM``); a
-    virtual node answers through its backend."""
+    """The /dev/mediaN a video, subdev or DVB node belongs to: sysfs puts the media node
+    under the same parent device (``/sys/dev/char/MAJOR:MINOR/device/mediaM``, or
+    ``.../device/media/mediaM``); a virtual node answers through its backend."""
     from core import ioctl as chokepoint
 
     backend = chokepoint.backend_for_path(path)
     if backend is not None:
         finder = getattr(backend, "media_device_of", None)
         return finder(path) if finder is not None else None
-    name = os.path.basename(path)
-    device = f"/sys/class/video4linux/{name}/device"
+    try:
+        rdev = os.stat(path).st_rdev
+    except OSError:
+        return None
+    device = f"/sys/dev/char/{os.major(rdev)}:{os.minor(rdev)}/device"
     try:
         entries = os.listdir(device)
     except OSError:

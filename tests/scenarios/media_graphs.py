@@ -1,0 +1,134 @@
+"""The media graphs of vivid, vim2m and vidtv, read through the service layer: the same
+entities, functions, pads, data links and devnode interfaces on the kernel's drivers and
+on the virtual ones (``core/virtual/mc_graphs.py``).
+
+Only what both must agree on is checked: the real vivid also has vbi, radio, sdr, meta
+and touch nodes that the virtual boards leave out, and ids differ between boards."""
+
+from __future__ import annotations
+
+from core.abi import media as m
+from core.media.model import Entity, Topology
+from core.service import topology as svc
+from scenarios import Rig, scenario
+
+SINK, SOURCE = m.MEDIA_PAD_FL_SINK, m.MEDIA_PAD_FL_SOURCE
+FIXED = m.MEDIA_LNK_FL_ENABLED | m.MEDIA_LNK_FL_IMMUTABLE
+VIVID_IO = {m.MEDIA_ENT_F_IO_V4L, m.MEDIA_ENT_F_IO_VBI, m.MEDIA_ENT_F_IO_SWRADIO}
+
+
+def _graph(node: str) -> Topology:
+    """The graph ``node`` belongs to, through the Topology tab's service call (which
+    also checks every video node's pipeline: that must not fail either)."""
+    snap = svc.snapshot(node)
+    assert snap is not None, f"{node} has no media device"
+    assert all(c.ok for c in snap.checks), [p.message for c in snap.checks for p in c.problems]
+    doc = svc.topology_document(snap.topology)
+    assert doc["schema"] == "mediatui.topology/1"
+    return snap.topology
+
+
+def _pad_flags(e: Entity) -> list[int]:
+    return [p.flags & (SINK | SOURCE) for p in e.pads]
+
+
+def _data_links(topo: Topology) -> set[tuple[str, int, str, int, int]]:
+    out = set()
+    for lk in topo.data_links:
+        src, snk = topo.pad(lk.source_id), topo.pad(lk.sink_id)
+        out.add((topo.entity(src.entity_id).name, src.index,
+                 topo.entity(snk.entity_id).name, snk.index, lk.flags))
+    return out
+
+
+def _interface_links(topo: Topology) -> dict[str | None, tuple[int, set[str]]]:
+    """devnode -> (interface type, names of the entities its interface links reach)."""
+    by_id = {i.id: i for i in topo.interfaces}
+    out: dict[str | None, tuple[int, set[str]]] = {
+        i.devnode: (i.intf_type, set()) for i in topo.interfaces}
+    for lk in topo.links:
+        if lk.kind == "INTERFACE_LINK":
+            assert lk.flags & FIXED == FIXED, lk
+            intf = by_id[lk.source_id]
+            out[intf.devnode][1].add(topo.entity(lk.sink_id).name)
+    return out
+
+
+@scenario
+def scenario_vivid_media_graph(rig: Rig) -> None:
+    """vivid: one I/O entity per node (SINK pad for capture, SOURCE for output), each
+    with its own devnode interface, no data links; capture and output share one graph."""
+    media = svc.media_of(rig.capture)
+    assert media is not None and svc.media_of(rig.output) == media
+    topo = _graph(rig.capture)
+    assert topo.info.driver == "vivid"
+    assert topo.info.bus_info.startswith("platform:vivid-")
+    instance = topo.info.bus_info.removeprefix("platform:")
+    assert not topo.data_links
+    intfs = _interface_links(topo)
+    for e in topo.entities:
+        assert e.name.startswith(instance + "-"), e.name
+        assert e.function in VIVID_IO, (e.name, e.function)
+        assert _pad_flags(e) in ([SINK], [SOURCE]), (e.name, _pad_flags(e))
+        assert sum(e.name in names for _t, names in intfs.values()) == 1, e.name
+    for node, kind, pad in ((rig.capture, "vid-cap", SINK), (rig.output, "vid-out", SOURCE)):
+        entity = topo.entity_of_devnode(node)
+        assert entity is not None, f"{node} is no entity of {media}"
+        assert entity.name == f"{instance}-{kind}"
+        assert entity.function == m.MEDIA_ENT_F_IO_V4L
+        assert _pad_flags(entity) == [pad]
+        assert intfs[node] == (m.MEDIA_INTF_T_V4L_VIDEO, {entity.name})
+
+
+@scenario
+def scenario_vim2m_media_graph(rig: Rig) -> None:
+    """vim2m (v4l2_m2m_register_media_controller): source -> proc (scaler) -> sink with
+    enabled immutable links; the one video interface reaches source and sink."""
+    topo = _graph(rig.m2m)
+    assert topo.info.driver == "vim2m"
+    shape = [(e.name, e.function, _pad_flags(e)) for e in topo.entities]
+    assert shape == [
+        ("vim2m-source", m.MEDIA_ENT_F_IO_V4L, [SOURCE]),
+        ("vim2m-proc", m.MEDIA_ENT_F_PROC_VIDEO_SCALER, [SINK, SOURCE]),
+        ("vim2m-sink", m.MEDIA_ENT_F_IO_V4L, [SINK]),
+    ]
+    assert _data_links(topo) == {("vim2m-source", 0, "vim2m-proc", 0, FIXED),
+                                 ("vim2m-proc", 1, "vim2m-sink", 0, FIXED)}
+    assert _interface_links(topo) == {
+        rig.m2m: (m.MEDIA_INTF_T_V4L_VIDEO, {"vim2m-source", "vim2m-sink"})}
+
+
+@scenario
+def scenario_vidtv_media_graph(rig: Rig) -> None:
+    """vidtv (dvbdev.c): demod -> demux, the demux's source pads each to a
+    ``demux-tsout #N`` and a ``dvr-tsout #N`` entity (disabled links), and the frontend,
+    demux and dvr interfaces linked as dvb_create_media_graph links them."""
+    topo = _graph(rig.frontend)
+    assert svc.media_of(rig.demux) == svc.media_of(rig.dvr) == svc.media_of(rig.frontend)
+    assert topo.info.driver == "vidtv"
+    by_function: dict[int, list[Entity]] = {}
+    for e in topo.entities:
+        by_function.setdefault(e.function, []).append(e)
+    (demod,) = by_function[m.MEDIA_ENT_F_DTV_DEMOD]
+    (demux,) = by_function[m.MEDIA_ENT_F_TS_DEMUX]
+    assert _pad_flags(demod) == [SINK, SOURCE]
+    flags = _pad_flags(demux)
+    assert flags[0] == SINK and set(flags[1:]) == {SOURCE}
+    filters = len(flags) - 1
+    assert filters == 256  # vidtv_bridge.c: dmx_dev.filternum
+    ts_out = by_function[m.MEDIA_ENT_F_IO_DTV]
+    demux_out = [f"demux-tsout #{i}" for i in range(filters)]
+    dvr_out = [f"dvr-tsout #{i}" for i in range(filters)]
+    assert sorted(e.name for e in ts_out) == sorted(demux_out + dvr_out)
+    assert all(_pad_flags(e) == [SINK] for e in ts_out)
+    assert set(by_function) == {m.MEDIA_ENT_F_DTV_DEMOD, m.MEDIA_ENT_F_TS_DEMUX,
+                                m.MEDIA_ENT_F_IO_DTV}
+    want = {(demod.name, 1, demux.name, 0, m.MEDIA_LNK_FL_ENABLED)}
+    for i in range(filters):
+        want |= {(demux.name, i + 1, demux_out[i], 0, 0), (demux.name, i + 1, dvr_out[i], 0, 0)}
+    assert _data_links(topo) == want
+    assert _interface_links(topo) == {
+        rig.frontend: (m.MEDIA_INTF_T_DVB_FE, {demod.name}),
+        rig.demux: (m.MEDIA_INTF_T_DVB_DEMUX, {demux.name, *demux_out}),
+        rig.dvr: (m.MEDIA_INTF_T_DVB_DVR, set(dvr_out)),
+    }
