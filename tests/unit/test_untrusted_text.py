@@ -83,9 +83,12 @@ def run_verb(*argv: str) -> tuple[int, str, str]:
 
 
 def assert_terminal_safe(text: str) -> None:
-    """Only printable characters and line breaks reach the terminal."""
+    """Only printable characters, line breaks and tabs reach the terminal (the tabs are
+    the topology text's own layout, media-ctl -p's; no hostile value holds a tab)."""
+    assert not any("\t" in h for h in HOSTILE_TEXT)
     for line in text.split("\n"):
-        assert line.isprintable(), f"raw control or bidi character in {line!r}"
+        assert line.replace("\t", "").isprintable(), (
+            f"raw control or bidi character in {line!r}")
 
 
 # The keys whose values the text forms show (list shows a node's name, or its card
