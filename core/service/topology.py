@@ -417,7 +417,9 @@ def set_pad_format(media: str, text: str) -> list[str]:
 
 
 def video_nodes(topo: Topology) -> list[str]:
-    return [e.devnode for e in topo.entities if e.is_video_node and e.devnode]
+    """The graph's video node paths, each once, in entity order (a mem2mem node's one
+    interface reaches both its source and its sink entity)."""
+    return list(dict.fromkeys(e.devnode for e in topo.entities if e.is_video_node and e.devnode))
 
 
 

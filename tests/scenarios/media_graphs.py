@@ -96,6 +96,7 @@ def scenario_vim2m_media_graph(rig: Rig) -> None:
                                  ("vim2m-proc", 1, "vim2m-sink", 0, FIXED)}
     assert _interface_links(topo) == {
         rig.m2m: (m.MEDIA_INTF_T_V4L_VIDEO, {"vim2m-source", "vim2m-sink"})}
+    assert svc.video_nodes(topo) == [rig.m2m]  # one node, though two entities reach it
 
 
 @scenario
