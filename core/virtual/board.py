@@ -22,7 +22,7 @@ from core.virtual.dvb import DvbAdapter
 from core.virtual.heap import DmaHeapNode, UdmabufNode
 from core.virtual.m2m import Vim2mNode
 from core.virtual.mc_graphs import media_node, vidtv_graph, vim2m_graph, vivid_graph
-from core.virtual.media import MediaNode
+from core.virtual.media import MediaGraph, MediaNode
 from core.virtual.node import Node
 from core.virtual.ts import TransportStream
 from core.virtual.vimc import build_vimc
@@ -148,7 +148,8 @@ def hostile_board(shift: int = 0, values: tuple[str, ...] = HOSTILE_TEXT,
                   clock: Clock | None = None) -> VirtualBackend:
     """The demo board with every string a device, sysfs or udev supplies replaced by
     ``values``, round-robin from ``values[shift]``: card, driver, sysfs name, bus_info,
-    format descriptions, media model/serial, the DVB frontend name and udev's ID_*
+    format descriptions, media model/serial, the first entity names of the vivid, vim2m
+    and vidtv graphs, the DVB frontend name and udev's ID_*
     properties.  Paths and the sysfs layout stay as they are (those are the kernel's,
     not the device's).  Used by the untrusted-text tests of every screen and verb."""
     backend = demo_board(clock)
@@ -171,6 +172,10 @@ def hostile_board(shift: int = 0, values: tuple[str, ...] = HOSTILE_TEXT,
         if isinstance(node, MediaNode):
             node.model = next_value()
             node.serial = next_value()
+            if type(node.graph) is MediaGraph:  # vimc's names are its API: kept
+                # A rotation of its own, so the other strings land where they did.
+                for i, entity in enumerate(node.graph.entities[:3]):
+                    entity.name = values[(shift + i) % len(values)]
         if hasattr(node, "formats") and node.subsystem == "video4linux":
             node.formats = _hostile_descriptions(node.formats, next_value)
         adapter = getattr(node, "adapter", None)
