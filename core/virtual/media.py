@@ -8,9 +8,11 @@ MEDIA_IOC_G_TOPOLOGY from it (``drivers/media/mc/mc-device.c``
 SETUP_LINK) subclass the node.
 
 Object ids follow ``mc-entity.c``: one counter per media device, taken in registration
-order by entities, pads, links and interfaces alike (``media_gobj_create``); a data link
-also takes an id for its hidden backlink (``media_create_pad_link``), which G_TOPOLOGY
-never reports.  The kernel lists each kind in registration order; so do we.
+order by entities, pads, links and interfaces alike (``media_gobj_create``), with the
+object type in the top 8 bits (``media_gobj_gen_id``: entity 0, pad 1, link 2,
+interface 3, so a pad's id is ``0x01000000 | n``); a data link also takes an id for its
+hidden backlink (``media_create_pad_link``), which G_TOPOLOGY never reports.  The kernel
+lists each kind in registration order; so do we.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from core.virtual.v4l2 import KERNEL_VERSION
 from core.virtual.vb2 import fail
 
 FIXED = m.MEDIA_LNK_FL_ENABLED | m.MEDIA_LNK_FL_IMMUTABLE
+# enum media_gobj_type (include/media/media-entity.h), shifted by MEDIA_BITS_PER_ID (24).
+ENTITY, PAD, LINK, INTERFACE = (kind << 24 for kind in range(4))
 
 
 @dataclass
@@ -79,20 +83,21 @@ class Graph(Generic[E]):
         # media_create_pad_link makes a backlink object too; vimc's model predates this.
         self._backlinks = backlinks
 
-    def _id(self) -> int:
+    def _id(self, kind: int = ENTITY) -> int:
+        """The next object id, of type ``kind`` (ENTITY, PAD, LINK, INTERFACE)."""
         value, self._next = self._next, self._next + 1
-        return value
+        return kind | value
 
     def register(self, entity: E, pad_flags: Sequence[int]) -> E:
         """media_device_register_entity: the entity's id, then one id per pad."""
         entity.id = self._id()
-        entity.pads = [VPad(self._id(), i, f) for i, f in enumerate(pad_flags)]
+        entity.pads = [VPad(self._id(PAD), i, f) for i, f in enumerate(pad_flags)]
         self.entities.append(entity)
         return entity
 
     def link(self, source: VEntity, spad: int, sink: VEntity, kpad: int, flags: int) -> VLink:
         """media_create_pad_link: a data link from ``source``:spad to ``sink``:kpad."""
-        lk = VLink(self._id(), source.pads[spad].id, sink.pads[kpad].id, flags)
+        lk = VLink(self._id(LINK), source.pads[spad].id, sink.pads[kpad].id, flags)
         self.links.append(lk)
         if self._backlinks:
             self._id()
@@ -100,19 +105,20 @@ class Graph(Generic[E]):
 
     def interface(self, intf_type: int, node: Node | None = None) -> VInterface:
         """media_devnode_create: a devnode interface (``MEDIA_INTF_T_*``)."""
-        intf = VInterface(self._id(), intf_type, node)
+        intf = VInterface(self._id(INTERFACE), intf_type, node)
         self.interfaces.append(intf)
         return intf
 
     def intf_link(self, intf: VInterface, entity: VEntity, flags: int = FIXED) -> VLink:
         """media_create_intf_link: interface -> entity (enabled and immutable)."""
-        lk = VLink(self._id(), intf.id, entity.id, m.MEDIA_LNK_FL_INTERFACE_LINK | flags)
+        lk = VLink(self._id(LINK), intf.id, entity.id, m.MEDIA_LNK_FL_INTERFACE_LINK | flags)
         self.links.append(lk)
         return lk
 
     def ancillary(self, primary: VEntity, ancillary: VEntity) -> VLink:
         """media_create_ancillary_link (a lens or flash to its sensor)."""
-        lk = VLink(self._id(), primary.id, ancillary.id, m.MEDIA_LNK_FL_ANCILLARY_LINK | FIXED)
+        lk = VLink(self._id(LINK), primary.id, ancillary.id,
+                   m.MEDIA_LNK_FL_ANCILLARY_LINK | FIXED)
         self.links.append(lk)
         return lk
 

@@ -25,7 +25,13 @@ def _graph(node: str) -> Topology:
     assert all(c.ok for c in snap.checks), [p.message for c in snap.checks for p in c.problems]
     doc = svc.topology_document(snap.topology)
     assert doc["schema"] == "mediatui.topology/1"
-    return snap.topology
+    topo = snap.topology
+    # media_gobj_gen_id: the object type in the id's top 8 bits.
+    assert {e.id >> 24 for e in topo.entities} == {0}
+    assert {p.id >> 24 for e in topo.entities for p in e.pads} <= {1}
+    assert {lk.id >> 24 for lk in topo.links} == {2}
+    assert {i.id >> 24 for i in topo.interfaces} == {3}
+    return topo
 
 
 def _pad_flags(e: Entity) -> list[int]:
