@@ -12,8 +12,7 @@ registers them, so ids come out as on the test kernel (checked there by the
   (IO_V4L, one SOURCE pad), ``vim2m-proc`` (PROC_VIDEO_SCALER, SINK + SOURCE),
   ``vim2m-sink`` (IO_V4L, one SINK pad), enabled immutable data links source:0 ->
   proc:0 and proc:1 -> sink:0, and one ``V4L_VIDEO`` interface linked to source and sink.
-* vidtv (``dvbdev.c`` ``dvb_register_media_device`` / ``dvb_create_media_graph``): see
-  :func:`vidtv_graph`.
+* vidtv (``dvbdev.c`` ``dvb_register_media_device``): see :func:`vidtv_graph`.
 """
 
 from __future__ import annotations
@@ -58,39 +57,33 @@ VIDTV_FILTERS = 256  # vidtv_bridge.c: dmx_dev.filternum
 
 def vidtv_graph(frontend: Node, demux: Node, dvr: Node, frontend_name: str,
                 filters: int = VIDTV_FILTERS) -> MediaGraph:
-    """vidtv's adapter graph (``dvbdev.c``), in registration order:
+    """vidtv's adapter graph as ``dvbdev.c`` ``dvb_register_media_device`` builds it, in
+    registration order:
 
     * the frontend (``dvb_register_frontend``): a DTV_DEMOD entity named as the
-      frontend (FE_GET_INFO's name), SINK + SOURCE pads, its ``DVB_FE`` interface;
+      frontend (FE_GET_INFO's name), SINK + SOURCE pads, its ``DVB_FE`` interface
+      linked to it;
     * the demux (``dvb_dmxdev_init``, ``filternum`` sink pads): ``filters`` IO_DTV
       entities ``demux-tsout #N`` (one SINK pad each), then the TS_DEMUX entity
       ``dvb-demux`` (SINK pad 0, SOURCE pads 1..filters) and its ``DVB_DEMUX``
-      interface;
+      interface linked to it;
     * the dvr: ``filters`` IO_DTV ``dvr-tsout #N`` entities and the ``DVB_DVR``
-      interface (no entity of its own);
-    * ``dvb_create_media_graph``: demod:1 -> demux:0 (enabled), demux:N -> each
-      ``dvr-tsout #N-1`` and ``demux-tsout #N-1`` (disabled, mutable), then the DVR and
-      demux interfaces to their ts-out entities.
+      interface, with no entity of its own and so no link.
+
+    vidtv never calls ``dvb_create_media_graph``, so there are no data links and no
+    links to the ts-out entities: on the 6.1 test kernel the graph has exactly the two
+    interface links (seen with media-ctl -p: every entity "0 link").
     """
     g = MediaGraph()
     demod = g.add(frontend_name, m.MEDIA_ENT_F_DTV_DEMOD, [SINK, SOURCE])
     g.intf_link(g.interface(m.MEDIA_INTF_T_DVB_FE, frontend), demod)
-    demux_out = [g.add(f"{DEMUX_TSOUT} #{i}", m.MEDIA_ENT_F_IO_DTV, [SINK])
-                 for i in range(filters)]
-    demux_entity = g.add("dvb-demux", m.MEDIA_ENT_F_TS_DEMUX, [SINK] + [SOURCE] * filters)
-    demux_intf = g.interface(m.MEDIA_INTF_T_DVB_DEMUX, demux)
-    g.intf_link(demux_intf, demux_entity)
-    dvr_out = [g.add(f"{DVR_TSOUT} #{i}", m.MEDIA_ENT_F_IO_DTV, [SINK])
-               for i in range(filters)]
-    dvr_intf = g.interface(m.MEDIA_INTF_T_DVB_DVR, dvr)
-    g.link(demod, 1, demux_entity, 0, m.MEDIA_LNK_FL_ENABLED)
     for i in range(filters):
-        g.link(demux_entity, i + 1, demux_out[i], 0, 0)
-        g.link(demux_entity, i + 1, dvr_out[i], 0, 0)
-    for entity in dvr_out:
-        g.intf_link(dvr_intf, entity)
-    for entity in demux_out:
-        g.intf_link(demux_intf, entity)
+        g.add(f"{DEMUX_TSOUT} #{i}", m.MEDIA_ENT_F_IO_DTV, [SINK])
+    demux_entity = g.add("dvb-demux", m.MEDIA_ENT_F_TS_DEMUX, [SINK] + [SOURCE] * filters)
+    g.intf_link(g.interface(m.MEDIA_INTF_T_DVB_DEMUX, demux), demux_entity)
+    for i in range(filters):
+        g.add(f"{DVR_TSOUT} #{i}", m.MEDIA_ENT_F_IO_DTV, [SINK])
+    g.interface(m.MEDIA_INTF_T_DVB_DVR, dvr)
     return g
 
 
