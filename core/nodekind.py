@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from dataclasses import dataclass
 
 
@@ -92,6 +93,24 @@ def char_majors(proc_devices: str = PROC_DEVICES) -> dict[int, tuple[str, ...]]:
     return majors
 
 
+# /proc/devices as last read, per path: (monotonic time, majors). A list or a hotplug
+# burst classifies dozens of nodes within a second; reading and parsing the file for
+# each was 9 ms per node in the test VM. Entries live MAJORS_TTL_S, and a major not in
+# the cache re-reads at once (a driver registered since), so a new registration is never
+# missed and a reused dynamic major is trusted for at most that long.
+MAJORS_TTL_S = 2.0
+_majors_cache: dict[str, tuple[float, dict[int, tuple[str, ...]]]] = {}
+
+
+def _names_of(major: int, proc_devices: str) -> tuple[str, ...]:
+    """The /proc/devices names of ``major`` (see :data:`MAJORS_TTL_S`)."""
+    now = time.monotonic()
+    cached = _majors_cache.get(proc_devices)
+    if cached is None or now - cached[0] > MAJORS_TTL_S or major not in cached[1]:
+        cached = _majors_cache[proc_devices] = (now, char_majors(proc_devices))
+    return cached[1].get(major, ())
+
+
 def sysfs_device(major: int, minor: int, sys_dev_char: str = SYS_DEV_CHAR) -> str | None:
     """``class/name`` of the device registered at MAJ:MIN ("misc/udmabuf", "mem/null"),
     from the ``/sys/dev/char/MAJ:MIN`` link; None when no device has that number."""
@@ -126,9 +145,11 @@ def classify(
         file_type = next((name for test, name in _FILE_TYPES if test(st.st_mode)), "file")
         return NodeKind(path, file_type)
     major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
-    names = char_majors(proc_devices).get(major, ())
-    device = sysfs_device(major, minor, sys_dev_char)
+    names = _names_of(major, proc_devices)
     media_class = next((MEDIA_MAJORS[n] for n in names if n in MEDIA_MAJORS), None)
+    # The sysfs name tells misc minors apart, and names a refused node in its error;
+    # a media major needs no more (and skipping it saves the path walk per node).
+    device = sysfs_device(major, minor, sys_dev_char) if media_class is None else None
     if media_class is None and "misc" in names and device is not None:
         media_class = MISC_MEDIA.get(device.rpartition("/")[2])
     driver = ", ".join(names) or None
