@@ -29,6 +29,7 @@ from core.media.setup import (
     set_format,
     set_link,
 )
+from core.nodes import is_media_path, is_subdev_path
 
 SCHEMA = "mediatui.topology/1"
 CHECK_SCHEMA = "mediatui.check/1"
@@ -333,14 +334,6 @@ def subdev_text(info: dict[str, Any]) -> str:
             tail = f"  {sizes}" if sizes else ""
             lines.append(f"    {code['code_raw']:#06x} {code['code']}{tail}")
     return "\n".join(lines)
-
-
-def is_media_path(path: str) -> bool:
-    return path.rsplit("/", 1)[-1].startswith("media")
-
-
-def is_subdev_path(path: str) -> bool:
-    return path.rsplit("/", 1)[-1].startswith("v4l-subdev")
 
 
 # --- setup ---------------------------------------------------------------------------------
