@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from mediatui import __version__
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch")
+VERBS = ("list", "info", "probe", "stream", "attach", "watch")
 
 
 def _verb_module(name: str):

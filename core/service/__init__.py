@@ -1,0 +1,1 @@
+"""The service layer: one module per area, called by both the TUI and the CLI verbs."""
