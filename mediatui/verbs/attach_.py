@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         return _err(str(exc), 1)
     if obs.fallback and not args.quiet:
         print(f"mediatui: {obs.fallback}", file=sys.stderr)
+    if not args.quiet:
+        how = "exact" if obs.source != "sample" else "approximate"
+        print(f"mediatui: attached to {args.device} via {obs.source} ({how})",
+              file=sys.stderr, flush=True)
     for stale in obs.removed_stale:
         print(f"mediatui: removed a stale tracefs instance {stale}", file=sys.stderr)
     before = resource.getrusage(resource.RUSAGE_SELF)

@@ -75,6 +75,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     dvb.add_argument("--tune", type=int, metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write a Perfetto/Chrome JSON trace of every buffer of every queue "
+                   "(each pipeline stage) to FILE; open it in ui.perfetto.dev")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     return p
 
@@ -82,9 +85,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     as_json = bool(args.json)
     stream: Stream | None = None
+    if args.trace and dvb_kind(args.device):
+        return fail("--trace: DVB buffers have no trace events to record")
     try:
         with _opened(args) as stream:
-            final = _run(stream, args)
+            tracing = _Tracing(args) if args.trace else None
+            try:
+                final = _run(stream, args)
+            finally:
+                if tracing is not None:
+                    tracing.finish(quiet=args.quiet)
     except MediaError as exc:
         last = stream.last if stream is not None else None
         if last is None or last.frames == 0:
@@ -216,6 +226,51 @@ def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
     finally:
         if demux is not None:
             demux.close()
+
+
+# --- tracing --------------------------------------------------------------------------------
+
+
+class _Tracing:
+    """--trace: one observer per node of the stream (each pipeline stage), started
+    before STREAMON, recording every buffer move; written out when the stream ends."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from core.service import attach as service
+
+        self.path = args.trace
+        self.stop = threading.Event()
+        self.observers = []
+        self.threads = []
+        try:
+            for node in [args.device, *(args.to or ())]:
+                obs = service.open_observer(node, record=True, snapshot_interval=3600.0)
+                self.observers.append(obs)
+        except (service.AttachError, MediaError) as exc:
+            for obs in self.observers:
+                obs.close()
+            raise ValueError(f"--trace: {exc}") from None
+        for obs in self.observers:
+            t = threading.Thread(target=obs.run, args=(self.stop,), name="trace-observer",
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def finish(self, *, quiet: bool) -> None:
+        from core.service import attach as service
+
+        self.stop.set()
+        for t in self.threads:
+            t.join(5.0)
+        try:
+            n = service.save_trace(self.path, self.observers)
+        except OSError as exc:
+            print(f"mediatui: --trace {self.path}: {exc.strerror}", file=sys.stderr)
+            return
+        if not quiet:
+            sources = ", ".join(sorted({o.source for o in self.observers}))
+            print(f"mediatui: wrote {n} trace events to {self.path} (source {sources}; "
+                  "open it in ui.perfetto.dev)", file=sys.stderr)
 
 
 # --- running -------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""The observer (issue 17): trace-line parsing, the model, tracefs instance handling,
+the sampling source and the Perfetto file, on recorded kernel lines and the virtual
+devices."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from core.abi import v4l2 as v
+from core.observe import tracefs
+from core.observe.events import BufferEvent, EventKind
+from core.observe.model import ObservedStream, percentiles
+from core.observe.observer import AttachError, Observer
+from core.virtual import RealClock, demo_board
+from core.virtual.client import SimulatedClient
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO / "core/service/schemas/attach.schema.json").read_text())
+
+# Recorded on the test kernel (6.1.192, vivid minor 15, vim2m minor 3).
+QBUF = ("v4l2-ctl-188     [001] .....    59.442785: v4l2_qbuf: minor = 15, index = 0, "
+        "type = VIDEO_CAPTURE, bytesused = 115200, flags = MAPPED|QUEUED|TIMESTAMP_UNKNOWN|"
+        "TIMESTAMP_MONOTONIC, field = ANY, timestamp = 0, timecode = { type = 0x0, flags = , "
+        "frames = 0, seconds = 0, minutes = 0, hours = 0, userbits = { 0 0 0 0 } }, "
+        "sequence = 0")
+DONE = ("vivid-000-vid-c-189     [001] .....    59.455795: vb2_buf_done: owner = "
+        "00000000ff7a08e7, queued = 4, owned_by_drv = 3, index = 0, type = 1, "
+        "bytesused = 115200, timestamp = 0")
+KWORKER = ("kworker/0:1-21      [000] .....    62.750309: vb2_buf_done: owner = "
+           "00000000b5d6b7aa, queued = 4, owned_by_drv = 3, index = 0, type = 2, "
+           "bytesused = 614400, timestamp = 61519850000")
+DQBUF = ("v4l2-ctl-188     [000] .....    59.459063: v4l2_dqbuf: minor = 15, index = 0, "
+         "type = VIDEO_CAPTURE, bytesused = 115200, flags = MAPPED|TIMESTAMP_UNKNOWN|"
+         "TIMESTAMP_MONOTONIC, field = NONE, timestamp = 58429797000, timecode = { type = "
+         "0x0, flags = , frames = 0, seconds = 0, minutes = 0, hours = 0, userbits = "
+         "{ 0 0 0 0 } }, sequence = 7")
+
+
+def test_parse_recorded_lines():
+    q = tracefs.parse_line(QBUF)
+    assert isinstance(q, BufferEvent)
+    assert (q.kind, q.minor, q.index, q.buf_type, q.pid, q.comm) == (
+        EventKind.QBUF, 15, 0, v.V4L2_BUF_TYPE_VIDEO_CAPTURE, 188, "v4l2-ctl")
+    assert q.time_ns == 59_442_785_000
+    assert q.flags == v.V4L2_BUF_FLAG_MAPPED | v.V4L2_BUF_FLAG_QUEUED \
+        | v.V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC
+    d = tracefs.parse_line(DQBUF)
+    assert isinstance(d, BufferEvent)
+    assert (d.kind, d.sequence, d.timestamp_ns, d.field) == (
+        EventKind.DQBUF, 7, 58_429_797_000, v.V4L2_FIELD_NONE)
+    done = tracefs.parse_line(DONE)
+    assert isinstance(done, BufferEvent)
+    assert (done.kind, done.comm, done.pid, done.owner, done.in_driver, done.queued) == (
+        EventKind.BUF_DONE, "vivid-000-vid-c", 189, "00000000ff7a08e7", 3, 4)
+    kw = tracefs.parse_line(KWORKER)
+    assert isinstance(kw, BufferEvent) and kw.comm == "kworker/0:1" and kw.buf_type == 2
+    assert tracefs.parse_line("CPU:1 [LOST 12 EVENTS]") == 12
+    assert tracefs.parse_line("garbage") is None
+
+
+def _ev(t_ms: float, kind: EventKind, index: int, *, seq: int = 0, pid: int = 100,
+        drv: int = -1, owner: str = "o1", minor: int = 15, btype: int = 1,
+        flags: int = 0) -> BufferEvent:
+    vb2 = kind in (EventKind.VB2_QBUF, EventKind.VB2_DQBUF, EventKind.BUF_QUEUE,
+                   EventKind.BUF_DONE)
+    return BufferEvent(int(t_ms * 1e6), kind, -1 if vb2 else minor, index, btype, 10,
+                       flags, 1, int(t_ms * 1e6) if kind is EventKind.DQBUF else 0, seq,
+                       pid, "app" if pid == 100 else "kthread", owner if vb2 else "",
+                       4, drv)
+
+
+def _qbuf(m: ObservedStream, t: float, i: int, drv: int, *, owner: str = "o1",
+          btype: int = 1) -> None:
+    m.feed(_ev(t, EventKind.VB2_QBUF, i, owner=owner, btype=btype), 0)
+    m.feed(_ev(t, EventKind.BUF_QUEUE, i, drv=drv, owner=owner, btype=btype), 0)
+    m.feed(_ev(t, EventKind.QBUF, i, btype=btype), 0)
+
+
+def _dqbuf(m: ObservedStream, t: float, i: int, seq: int, *, owner: str = "o1") -> None:
+    m.feed(_ev(t, EventKind.VB2_DQBUF, i, owner=owner), 0)
+    m.feed(_ev(t, EventKind.DQBUF, i, seq=seq), 0)
+
+
+def test_model_frames_drops_starvation_stop():
+    m = ObservedStream("/dev/video7", 15, source="trace", approximate=False, start_ns=0)
+    for i in range(2):
+        _qbuf(m, 1 + i, i, i + 1)
+    # another device's vb2 record (other owner) is ignored
+    m.feed(_ev(3, EventKind.BUF_DONE, 0, drv=0, owner="other", pid=7), 0)
+    seq = 0
+    t = 10.0
+    for frame in range(10):
+        i = frame % 2
+        m.feed(_ev(t, EventKind.BUF_DONE, i, drv=1, pid=7), 0)
+        _dqbuf(m, t + 1, i, seq)
+        _qbuf(m, t + 2, i, 2)
+        seq += 2 if frame == 5 else 1  # one frame lost after the 6th
+        t += 33.3
+    # the owner stops dequeueing: both done -> starvation, then it comes back
+    m.feed(_ev(t, EventKind.BUF_DONE, 0, drv=1, pid=7), 0)
+    m.feed(_ev(t + 30, EventKind.BUF_DONE, 1, drv=0, pid=7), int((t + 31) * 1e6))
+    _dqbuf(m, t + 2000, 0, seq)
+    _qbuf(m, t + 2001, 0, 1)
+    # STREAMOFF: the app's own thread returns the driver's buffer: a stop, no starvation
+    m.feed(_ev(t + 2100, EventKind.BUF_DONE, 0, drv=0, pid=100), 0)
+    snap = m.freeze(int((t + 2200) * 1e6), final=True)
+    q, lane = snap.stream.main, snap.lanes[0]
+    assert q.stats is not None
+    assert q.stats.frames == 11 and q.stats.drops == 1
+    assert len(lane.starvations) == 1
+    s = lane.starvations[0]
+    assert s.start_ns == int((t + 30) * 1e6) and s.end_ns == int((t + 2001) * 1e6)
+    assert s.detected_ns == int((t + 31) * 1e6)
+    assert lane.stops == 1 and not lane.streaming
+    assert lane.held.max_s == pytest.approx(2.001, abs=1e-6)  # done at t -> QBUF at t+2001
+    assert lane.driver.count == 12
+    assert [p.comm for p in snap.processes] == ["app"]
+    assert snap.processes[0].dqbuf == 11
+
+
+def test_model_keeps_m2m_queues_apart():
+    m = ObservedStream("/dev/video3", 15, source="trace", approximate=False)
+    _qbuf(m, 1, 0, 1, btype=2)
+    _qbuf(m, 2, 0, 1, btype=1)
+    m.feed(_ev(5, EventKind.BUF_DONE, 0, drv=0, btype=2, pid=7), 0)
+    snap = m.freeze(10_000_000)
+    states = {q.name: [b.status for b in q.buffers] for q in snap.stream.queues}
+    assert states == {"video-capture": ["queued"], "video-output": ["done"]}
+
+
+def test_percentiles_nearest_rank():
+    p = percentiles([float(x) for x in range(1, 101)])
+    assert (p.p50_s, p.p99_s, p.max_s, p.count) == (50.0, 99.0, 100.0, 100)
+    assert percentiles([]).p50_s is None
+
+
+def test_tracefs_absent_and_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(tracefs, "ROOTS", (str(tmp_path / "none"), str(tmp_path / "none2")))
+    with pytest.raises(tracefs.TraceUnavailable, match="no tracefs"):
+        tracefs.tracefs_root()
+    (tmp_path / "none").mkdir()
+    with pytest.raises(tracefs.TraceUnavailable, match="not mounted"):
+        tracefs.tracefs_root()
+    inst = tmp_path / "root" / "instances"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (inst / f"mediatui-{dead}").mkdir(parents=True)
+    (inst / f"mediatui-{os.getpid()}").mkdir()  # ours: alive, kept
+    (inst / "someone-else").mkdir()
+    removed = tracefs.clean_stale(str(tmp_path / "root"))
+    assert removed == [str(inst / f"mediatui-{dead}")]
+    assert sorted(p.name for p in inst.iterdir()) == [f"mediatui-{os.getpid()}",
+                                                       "someone-else"]
+    with pytest.raises(tracefs.TraceUnavailable, match="events/v4l2 is absent"):
+        tracefs.TraceSource(15, root=str(tmp_path / "root"))
+
+
+@pytest.fixture
+def board():
+    backend = demo_board(RealClock())
+    backend.install()
+    try:
+        yield backend
+    finally:
+        backend.shutdown()
+
+
+def test_virtual_trace_counts_every_frame(board):
+    obs = Observer("/dev/video0", duration=1.0, snapshot_interval=0.25, record=True)
+    obs.open()  # before the client starts: every one of its records is seen
+    client = SimulatedClient(board, "/dev/video0", fps=30).start()
+    at_end = []
+    final = obs.run(None, lambda snap: at_end.append(client.frames))
+    client.stop()
+    q = final.stream.main
+    assert final.source == "virtual-trace" and not final.approximate
+    assert q.stats is not None and q.stats.frames > 20
+    assert 0 <= at_end[-1] - q.stats.frames <= 1  # a DQBUF may be between record and count
+    assert q.stats.drops == 0 and q.stats.first_sequence == 0
+    assert q.stats.fps == pytest.approx(30, rel=0.05)
+    assert [p.cmdline for p in final.processes] == [client.cmdline]
+
+
+def test_sampling_sees_occupancy_and_starvation(board):
+    client = SimulatedClient(board, "/dev/video0", fps=30).start()
+    obs = Observer("/dev/video0", source="sample", rate_hz=50, duration=1.2,
+                   snapshot_interval=0.2)
+    obs.open()
+    seen = []
+
+    def sink(snap):
+        seen.append(tuple(b.status for b in snap.stream.main.buffers)
+                    if snap.stream.queues else ())
+        if len(seen) == 2:
+            client.pause(True)
+
+    final = obs.run(None, sink)
+    client.stop()
+    q = final.stream.main
+    assert final.source == "sample" and final.approximate
+    assert len(q.buffers) == 4
+    assert [b.status for b in q.buffers] == ["done"] * 4
+    assert q.depth.starved and final.lanes[0].starvations
+    assert any(s.count("queued") >= 3 for s in seen[:2]), seen
+
+
+def test_dvb_cannot_be_observed():
+    with pytest.raises(AttachError, match="DVB"):
+        Observer("/dev/dvb/adapter0/demux0")
+
+
+def _mediatui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mediatui", "--demo", *args],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
+
+
+def test_demo_attach_json_matches_schema(tmp_path):
+    trace = tmp_path / "t.json"
+    proc = _mediatui("attach", "/dev/video0", "--duration", "1.5", "--json",
+                     "--trace", str(trace))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    errors = [e.message for e in Draft202012Validator(SCHEMA).iter_errors(doc)]
+    assert not errors, errors
+    assert doc["schema"] == "mediatui.attach/1" and doc["source"] == "virtual-trace"
+    assert doc["frames"] > 10 and doc["drops"] == 0
+    assert doc["processes"][0]["comm"] == "camera-app"
+    assert doc["trace_file"] == str(trace)
+    assert "attached to /dev/video0 via virtual-trace (exact)" in proc.stderr
+
+
+def test_demo_attach_bad_options():
+    proc = _mediatui("attach", "/dev/video0", "--rate", "0")
+    assert proc.returncode == 2 and "--rate" in proc.stderr
+    proc = _mediatui("attach", "/dev/video0", "--duration", "-1")
+    assert proc.returncode == 2 and "--duration" in proc.stderr
+
+
+def test_demo_stream_trace_tiles(tmp_path):
+    from trace_reader import check_tiling, read_tracks
+
+    path = tmp_path / "s.json"
+    start = time.monotonic_ns() / 1000
+    proc = _mediatui("stream", "/dev/video0", "--duration", "1.5", "--trace", str(path),
+                     "-q", "--fps", "30")
+    assert proc.returncode == 0, proc.stderr
+    trace = read_tracks(str(path))
+    tracks = [t for t in trace.tracks.values() if t.thread.startswith("buffer ")]
+    assert sorted(t.thread for t in tracks) == [f"buffer {i}" for i in range(4)]
+    lo = min(t.spans[0][0] for t in tracks)
+    hi = max(t.spans[-1][1] for t in tracks)
+    assert lo >= start  # CLOCK_MONOTONIC microseconds
+    for t in tracks:
+        assert check_tiling(t, lo, hi) == []
+        assert {s[2] for s in t.spans} >= {"queued", "dequeued"}
+    assert trace.counters
