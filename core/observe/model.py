@@ -95,6 +95,8 @@ class _Lane:
         self.starvations: list[Starvation] = []
         self.streaming = False
         self.stops = 0
+        self.qbufs = 0  # VIDIOC_QBUF calls seen (v4l2_qbuf records)
+        self.dqbufs = 0
         self.mapped = False
         self.record = False
         # Perfetto: (time_ns, index, status), (time_ns, in_driver), (time_ns, name, n),
@@ -152,6 +154,7 @@ class _Lane:
         if b is None:
             b = self.buffers[ev.index] = _Buf()
         if kind is EventKind.QBUF:
+            self.qbufs += 1
             self.app_pids.add(ev.pid)
             if b.done_ns is not None:
                 self.held.append((t - b.done_ns) / 1e9)
@@ -163,6 +166,7 @@ class _Lane:
             if not self.has_vb2:
                 self._depth(self.in_driver(), t, now_ns)
         elif kind is EventKind.DQBUF:
+            self.dqbufs += 1
             self.app_pids.add(ev.pid)
             b.status, b.dequeued_ns = BufferStatus.DEQUEUED, t
             b.flags, b.field, b.bytesused = ev.flags, ev.field, ev.bytesused
@@ -272,6 +276,8 @@ class _Lane:
             starvations=tuple(self.starvations),
             streaming=self.streaming,
             stops=self.stops,
+            qbuf=self.qbufs,
+            dqbuf=self.dqbufs,
         )
         return q, lane
 

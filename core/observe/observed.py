@@ -59,7 +59,9 @@ class LaneInfo:
     app: Percentiles  # DQBUF -> next QBUF: with the application
     starvations: tuple[Starvation, ...]
     streaming: bool
-    stops: int  # times the owner stopped (every buffer returned with ERROR, or idle)
+    stops: int  # times the owner stopped (STREAMOFF seen)
+    qbuf: int = 0  # VIDIOC_QBUF calls seen on this queue (trace sources)
+    dqbuf: int = 0  # VIDIOC_DQBUF calls seen on this queue (trace sources)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,8 @@ def document(snap: AttachSnapshot, obs: Observer, *, cpu: dict[str, float] | Non
             "app": _pct(lane.app),
             "streaming": lane.streaming,
             "stops": lane.stops,
+            "qbuf": lane.qbuf,
+            "dqbuf": lane.dqbuf,
             "warnings": list(st.warnings) if st else [],
             "buffer_states": [
                 {"index": b.index, "status": str(b.status), "sequence": b.sequence,
