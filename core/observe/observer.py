@@ -126,7 +126,9 @@ class Observer:
             try:
                 self._sampler = SampleSource(self.path)
             except SampleUnavailable as exc:
-                raise AttachError(str(exc)) from None
+                why = f"{self.fallback.split(';')[0]}, and sampling cannot work: " \
+                    if self.fallback else ""
+                raise AttachError(f"{why}{exc}") from None
             if not self._sampler.types:
                 self._sampler.close()
                 raise AttachError(f"{self.path} has no video or meta buffer queue")

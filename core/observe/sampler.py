@@ -69,6 +69,11 @@ class SampleSource:
         self.dev = VideoDevice(path)
         try:
             caps = self.dev.capability()
+            if caps.device_caps & (v.V4L2_CAP_VIDEO_M2M | v.V4L2_CAP_VIDEO_M2M_MPLANE):
+                raise SampleUnavailable(
+                    f"{path} is a mem2mem device: its queues belong to each file handle "
+                    "(v4l2_m2m_ctx), so another handle's QUERYBUF sees only its own empty "
+                    "queues; observing it needs the trace source (root)")
             self.types = tuple(t for t in caps.buf_types
                                if t in (v.V4L2_BUF_TYPE_VIDEO_CAPTURE,
                                         v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
@@ -76,7 +81,7 @@ class SampleSource:
                                         v.V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
                                         v.V4L2_BUF_TYPE_META_CAPTURE,
                                         v.V4L2_BUF_TYPE_META_OUTPUT))
-        except MediaError:
+        except (MediaError, SampleUnavailable):
             self.dev.close()
             raise
         self.known: dict[int, list[int]] = {t: [] for t in self.types}

@@ -162,6 +162,28 @@ def test_sigstop_starvation_and_hold_time(vivid_cap, tmp_path):
     assert 1.5 < q["held"]["p99_s"] < 2.5, q["held"]
 
 
+def test_follows_stop_and_reallocation(vivid_cap, tmp_path):
+    """Two runs of the owner with different buffer counts: both stops seen, every frame
+    counted, the buffers re-learned."""
+    exe = _ctl()
+    _set_fps(vivid_cap)
+    att = Attach(tmp_path, vivid_cap, "--source", "trace")
+    att.wait_attached()
+    for n in (4, 6):
+        ctl = subprocess.run([exe, "-d", vivid_cap, f"--stream-mmap={n}", "--stream-count=45"],
+                             capture_output=True, text=True, timeout=120, check=False)
+        assert ctl.returncode == 0, ctl.stderr
+    time.sleep(0.5)
+    doc = att.finish()
+    q = doc["queues"][0]
+    _measure("reallocation", frames=doc["frames"], stops=q["stops"], buffers=q["buffers"],
+             notes=doc["notes"])
+    assert doc["frames"] == 90
+    assert q["stops"] == 2 and q["buffers"] == 6
+    assert any("started again" in n for n in doc["notes"])
+    assert q["starvations"] == []
+
+
 def test_vim2m_both_queues(vim2m, tmp_path):
     """vim2m driven by v4l2-ctl: both queues observed, frames equal on each side."""
     exe = _ctl()

@@ -217,6 +217,30 @@ def test_sampling_sees_occupancy_and_starvation(board):
     assert any(s.count("queued") >= 3 for s in seen[:2]), seen
 
 
+def test_sampling_refuses_mem2mem(board):
+    obs = Observer("/dev/video2", source="sample")
+    with pytest.raises(AttachError, match="mem2mem"):
+        obs.open()
+
+
+def test_model_follows_reallocation():
+    m = ObservedStream("/dev/video7", 15, source="trace", approximate=False)
+    for i in range(4):
+        _qbuf(m, 1 + i, i, i + 1)
+    for i in range(4):  # STREAMOFF by the owner's thread
+        m.feed(_ev(10 + i, EventKind.BUF_DONE, i, drv=3 - i, pid=100), 0)
+    assert m.freeze(20_000_000).lanes[0].stops == 1
+    for i in range(2):  # re-allocated with 2 buffers (a new vb2 queue owner)
+        _qbuf(m, 30 + i, i, i + 1, owner="o2")
+    m.feed(_ev(40, EventKind.BUF_DONE, 0, drv=1, pid=7, owner="o2"), 0)
+    _dqbuf(m, 41, 0, 0, owner="o2")
+    snap = m.freeze(50_000_000)
+    q, lane = snap.stream.main, snap.lanes[0]
+    assert [b.index for b in q.buffers] == [0, 1]
+    assert lane.streaming and lane.starvations == ()
+    assert any("started again" in n for n in snap.notes)
+
+
 def test_dvb_cannot_be_observed():
     with pytest.raises(AttachError, match="DVB"):
         Observer("/dev/dvb/adapter0/demux0")
