@@ -242,7 +242,7 @@ def stale_instances(root: str) -> Iterator[str]:
     for name in names:
         if not name.startswith(PREFIX):
             continue
-        tail = name[len(PREFIX):]
+        tail = name[len(PREFIX):].split(".", 1)[0]
         if tail.isdigit() and int(tail) != os.getpid() and not _alive(int(tail)):
             yield os.path.join(base, name)
 
@@ -262,12 +262,21 @@ class TraceSource:
 
     name = "trace"
 
-    def __init__(self, minor: int, *, root: str | None = None,
-                 buffer_kb: int = 512) -> None:
-        """Create and arm the instance. Raises :class:`TraceUnavailable`."""
+    def __init__(self, minor: int, *, root: str | None = None, buffer_kb: int = 512,
+                 mode: str = "text", suffix: str = "") -> None:
+        """Create and arm the instance. Raises :class:`TraceUnavailable`.
+
+        ``mode``: "text" (``trace_pipe``) or "raw" (``per_cpu/*/trace_pipe_raw``, see
+        :mod:`core.observe.rawpipe`); ``suffix`` names a second instance of this
+        process (``mediatui-<pid>.<suffix>``, cleaned up like the first)."""
+        if mode not in ("text", "raw"):
+            raise ValueError(f"trace mode must be text or raw, not {mode!r}")
+        self.mode = mode
         self.root = root or tracefs_root()
         self.removed_stale = clean_stale(self.root)
-        self.path = os.path.join(self.root, "instances", f"{PREFIX}{os.getpid()}")
+        name = f"{PREFIX}{os.getpid()}" + (f".{suffix}" if suffix else "")
+        self.path = os.path.join(self.root, "instances", name)
+        self._raw = None
         self.minor = minor
         self._fd: int | None = None
         self._tail = b""
@@ -289,8 +298,13 @@ class TraceSource:
                 f"mkdir {self.path} failed: {os.strerror(exc.errno or 0)}") from None
         try:
             self._arm(buffer_kb)
-            self._fd = os.open(os.path.join(self.path, "trace_pipe"),
-                               os.O_RDONLY | os.O_NONBLOCK)
+            if mode == "raw":
+                from core.observe.rawpipe import RawReader
+
+                self._raw = RawReader(self.root, self.path)
+            else:
+                self._fd = os.open(os.path.join(self.path, "trace_pipe"),
+                                   os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             self.close()
             raise TraceUnavailable(
@@ -311,6 +325,8 @@ class TraceSource:
 
     def read(self) -> tuple[list[BufferEvent], int]:
         """Every complete record available now (never blocks), and records lost."""
+        if self._raw is not None:
+            return self._raw.read()
         if self._fd is None:
             return [], 0
         chunks = []
@@ -343,6 +359,9 @@ class TraceSource:
 
     def close(self) -> None:
         """Close the pipe and remove the instance (idempotent)."""
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

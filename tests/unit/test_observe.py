@@ -294,3 +294,44 @@ def test_demo_stream_trace_tiles(tmp_path):
         assert check_tiling(t, lo, hi) == []
         assert {s[2] for s in t.spans} >= {"queued", "dequeued"}
     assert trace.counters
+
+
+DATA = Path(__file__).resolve().parent / "data" / "tracefs"
+
+
+def test_raw_page_decoded_with_the_kernels_format_files():
+    """trace_pipe_raw: a page with a small record, a time extension, a record with its
+    length in the next word and padding, decoded with 6.1's format files."""
+    import struct
+
+    from core.observe.rawpipe import Decoder, parse_format, parse_page
+
+    dq_id, dq_fields = parse_format((DATA / "v4l2_dqbuf.format").read_text())
+    done_id, done_fields = parse_format((DATA / "vb2_buf_done.format").read_text())
+    assert (dq_id, dq_fields["sequence"].offset, done_id) == (445, 56, 449)
+    decoders = {dq_id: Decoder(EventKind.DQBUF, dq_fields),
+                done_id: Decoder(EventKind.BUF_DONE, done_fields)}
+    done = bytearray(48)
+    struct.pack_into("<HBBi", done, 0, done_id, 0, 0, 189)
+    struct.pack_into("<QIiIIIQ", done, 8, 0xFF7A08E7, 4, 0, 2, 1, 115200, 0)
+    dq = bytearray(60)
+    struct.pack_into("<HBBi", dq, 0, dq_id, 0, 0, 188)
+    struct.pack_into("<iIIIIIq", dq, 8, 15, 2, 1, 115200, 0x2001, 1, 58_429_797_000)
+    struct.pack_into("<I", dq, 56, 42)
+    body = b"".join([
+        struct.pack("<I", (len(done) // 4) | (1000 << 5)), bytes(done),  # +1000 ns
+        struct.pack("<II", 30 | (5 << 5), 1), b"",  # time extend: +(1 << 27) + 5
+        struct.pack("<II", 0 | (7 << 5), len(dq) + 4), bytes(dq),  # length word
+        struct.pack("<II", 29 | (3 << 5), 8), bytes(8),  # padding
+    ])
+    page = struct.pack("<Qq", 1_000_000_000, len(body)) + body + bytes(4096 - 16 - len(body))
+    events, lost = parse_page(page, decoders, lambda pid: {188: "v4l2-ctl"}.get(pid, "k"))
+    assert lost == 0
+    assert [e.kind for e in events] == [EventKind.BUF_DONE, EventKind.DQBUF]
+    d, q = events
+    assert d.time_ns == 1_000_001_000 and (d.index, d.in_driver, d.queued, d.pid) == (2, 0, 4, 189)
+    assert q.time_ns == 1_000_001_000 + (1 << 27) + 5 + 7
+    assert (q.minor, q.index, q.sequence, q.timestamp_ns, q.comm) == (
+        15, 2, 42, 58_429_797_000, "v4l2-ctl")
+    missed = struct.pack("<Qq", 0, (1 << 31) | (1 << 30) | 0) + struct.pack("<Q", 9)
+    assert parse_page(missed + bytes(100), decoders, str)[1] == 9
