@@ -50,7 +50,7 @@ class BufferEvent(NamedTuple):
     time_ns: int
     kind: EventKind
     minor: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index: the kernel's name wins
     buf_type: int  # V4L2_BUF_TYPE_*
     bytesused: int
     flags: int  # V4L2_BUF_FLAG_*

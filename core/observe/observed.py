@@ -80,14 +80,15 @@ class AttachSnapshot:
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        out = {
+        lanes: list[dict[str, Any]] = []
+        out: dict[str, Any] = {
             "source": self.source,
             "approximate": self.approximate,
             "events": self.events,
             "lost_events": self.lost_events,
             "notes": list(self.notes),
             "processes": [asdict(p) for p in self.processes],
-            "lanes": [],
+            "lanes": lanes,
         }
         for lane in self.lanes:
             d = asdict(lane)
@@ -95,7 +96,7 @@ class AttachSnapshot:
                 {"start_ns": s.start_ns, "end_ns": s.end_ns, "detected_ns": s.detected_ns,
                  "duration_s": s.duration_s} for s in lane.starvations
             ]
-            out["lanes"].append(d)
+            lanes.append(d)
         return out
 
 

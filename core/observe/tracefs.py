@@ -31,9 +31,13 @@ import errno
 import os
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from core.abi import v4l2 as v
 from core.observe.events import V4L2_EVENTS, VB2_EVENTS, BufferEvent, EventKind
+
+if TYPE_CHECKING:
+    from core.observe.rawpipe import RawReader
 
 ROOTS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
 PREFIX = "mediatui-"
@@ -276,7 +280,7 @@ class TraceSource:
         self.removed_stale = clean_stale(self.root)
         name = f"{PREFIX}{os.getpid()}" + (f".{suffix}" if suffix else "")
         self.path = os.path.join(self.root, "instances", name)
-        self._raw = None
+        self._raw: RawReader | None = None
         self.minor = minor
         self._fd: int | None = None
         self._tail = b""

@@ -11,6 +11,7 @@ report.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import threading
@@ -66,7 +67,7 @@ class SimulatedClient:
         if fd is not None:
             buf_type = self._type
             with contextlib.suppress(OSError):
-                self.backend.ioctl(fd, v.VIDIOC_STREAMOFF, v.ctypes.c_int(buf_type))
+                self.backend.ioctl(fd, v.VIDIOC_STREAMOFF, ctypes.c_int(buf_type))
         self._thread.join(5.0)
 
     def _buffer(self, index: int) -> v.v4l2_buffer:
@@ -95,7 +96,7 @@ class SimulatedClient:
             be.ioctl(fd, v.VIDIOC_REQBUFS, req)
             for i in range(req.count):
                 be.ioctl(fd, v.VIDIOC_QBUF, self._buffer(i))
-            be.ioctl(fd, v.VIDIOC_STREAMON, v.ctypes.c_int(self._type))
+            be.ioctl(fd, v.VIDIOC_STREAMON, ctypes.c_int(self._type))
         except OSError as exc:
             self.error = exc
             self._ready.set()
@@ -124,7 +125,7 @@ class SimulatedClient:
         finally:
             self._fd = None
             with contextlib.suppress(OSError):
-                be.ioctl(fd, v.VIDIOC_STREAMOFF, v.ctypes.c_int(self._type))
+                be.ioctl(fd, v.VIDIOC_STREAMOFF, ctypes.c_int(self._type))
             with contextlib.suppress(OSError):
                 be.close(fd)
             tracebus.forget_process(self.tid)
