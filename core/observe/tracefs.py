@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -261,6 +262,9 @@ def clean_stale(root: str) -> list[str]:
     return removed
 
 
+_serial = itertools.count(1)
+
+
 class TraceSource:
     """A private instance tracing one minor; :meth:`read` returns what arrived since."""
 
@@ -278,6 +282,9 @@ class TraceSource:
         self.mode = mode
         self.root = root or tracefs_root()
         self.removed_stale = clean_stale(self.root)
+        if not suffix:
+            n = next(_serial)  # several observers in one process (a pipeline's stages)
+            suffix = "" if n == 1 else str(n)
         name = f"{PREFIX}{os.getpid()}" + (f".{suffix}" if suffix else "")
         self.path = os.path.join(self.root, "instances", name)
         self._raw: RawReader | None = None

@@ -391,3 +391,26 @@ def test_trace_file_of_a_5s_stream(vivid_cap, tmp_path):
     assert dequeues >= result["frames"] - 1
     assert any(name == "buffers in driver" for _, name in trace.counters)
     _measure("trace-file", frames=result["frames"], events=sum(len(t.spans) for t in tracks))
+
+
+def test_pipeline_trace_has_every_stage(vivid_cap, vim2m, tmp_path):
+    """`stream VIVID --to VIM2M --trace`: one observer per stage in one process (two
+    tracefs instances), every queue's buffers on their own tracks, tiled."""
+    from trace_reader import check_tiling, read_tracks
+
+    _set_fps(vivid_cap)
+    path = tmp_path / "pipeline.json"
+    proc = subprocess.run([sys.executable, "-m", "mediatui", "stream", vivid_cap, "--to", vim2m,
+                           "--count", "50", "--trace", str(path), "--json"],
+                          capture_output=True, text=True, timeout=180, check=False, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    trace = read_tracks(str(path))
+    processes = sorted({t.process for t in trace.tracks.values()})
+    assert processes == sorted([f"{vivid_cap} video-capture", f"{vim2m} video-capture",
+                                f"{vim2m} video-output"]), processes
+    tracks = list(trace.tracks.values())
+    start = min(t.spans[0][0] for t in tracks)
+    end = max(t.spans[-1][1] for t in tracks)
+    for t in tracks:
+        assert not check_tiling(t, start, end), (t.process, t.thread)
+    assert not _instances()
