@@ -42,8 +42,9 @@ def trace_events(models: Sequence[ObservedStream], end_ns: int) -> list[dict[str
     """The trace events of every queue of every model (pipeline stages in order)."""
     out: list[dict[str, Any]] = []
     pid = 0
+    # One start for every track: the observers of a pipeline start one after another.
+    start = min((m.start_ns for m in models), default=end_ns)
     for model in models:
-        start = model.start_ns
         for buf_type in sorted(model.lanes, key=lambda t: (v.is_output(t), t)):
             lane = model.lanes[buf_type]
             pid += 1
