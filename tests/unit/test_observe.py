@@ -335,3 +335,20 @@ def test_raw_page_decoded_with_the_kernels_format_files():
         15, 2, 42, 58_429_797_000, "v4l2-ctl")
     missed = struct.pack("<Qq", 0, (1 << 31) | (1 << 30) | 0) + struct.pack("<Q", 9)
     assert parse_page(missed + bytes(100), decoders, str)[1] == 9
+
+
+def test_demo_pipeline_trace_tiles_every_stage(tmp_path):
+    from trace_reader import check_tiling, read_tracks
+
+    path = tmp_path / "p.json"
+    proc = _mediatui("stream", "/dev/video0", "--to", "/dev/video2", "--duration", "1.5",
+                     "--trace", str(path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    trace = read_tracks(str(path))
+    tracks = list(trace.tracks.values())
+    assert sorted({t.process for t in tracks}) == [
+        "/dev/video0 video-capture-mplane", "/dev/video2 video-capture",
+        "/dev/video2 video-output"]
+    lo = min(t.spans[0][0] for t in tracks)
+    hi = max(t.spans[-1][1] for t in tracks)
+    assert all(check_tiling(t, lo, hi) == [] for t in tracks)
