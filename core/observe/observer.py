@@ -6,8 +6,10 @@ tracefs is absent, unmounted or not permitted, QUERYBUF sampling
 (:class:`~core.observe.sampler.SampleSource`), with the reason kept in
 :attr:`Observer.fallback`.  ``"trace"`` or ``"sample"`` insist on one.
 
-DVB demux/dvr buffers (``dvb_vb2.c``) fire none of these events and answer
-DMX_QUERYBUF only to their owner's file handle: they cannot be observed.
+DVB demux/dvr buffers (``dvb_vb2.c``) use vb2 but not the V4L2 ioctl layer: no
+``v4l2_qbuf``/``v4l2_dqbuf`` record names their device (the vb2 core records name no
+device), and each demux file handle has its own queue, so another handle's
+DMX_QUERYBUF sees nothing: they cannot be observed.
 """
 
 from __future__ import annotations
@@ -79,9 +81,10 @@ class Observer:
             raise ValueError(f"--rate must be > 0 (rounds per second), not {rate_hz}")
         if _DVB.search(path):
             raise AttachError(
-                f"{path}: DVB demux/dvr buffers fire no v4l2/vb2 trace events and "
-                "DMX_QUERYBUF answers only the owner's file handle: a DVB stream cannot "
-                "be observed from outside")
+                f"{path}: DVB buffers go through vb2 but not the V4L2 ioctl layer, so no "
+                "v4l2_qbuf/v4l2_dqbuf record names the device (the vb2 core records name "
+                "none), and each demux file handle has its own queue, so DMX_QUERYBUF from "
+                "another handle sees nothing: a DVB stream cannot be observed from outside")
         self.path = path
         self.want = source
         self.rate_hz = rate_hz
