@@ -46,6 +46,7 @@ from core.stream.stats import DepthTracker, FrameStats
 _ERROR = int(v.V4L2_BUF_FLAG_ERROR)
 _MAPPED = int(v.V4L2_BUF_FLAG_MAPPED)
 _SAMPLES = 20_000  # durations kept per kind and queue for the percentiles
+_UNMATCHED = 256  # vb2 records of owners not (yet) known to be the device's
 
 # (pid) -> (tgid, cmdline) or None when the process is gone; swappable for the holders
 # scan of core/holders (the same answer, system wide).
@@ -106,6 +107,7 @@ class _Lane:
         self.marks: list[tuple[int, str, int]] = []
         self.rates: list[tuple[int, float]] = []
         self.has_vb2 = False  # vb2 core records seen: exact in-driver counts
+        self.has_buf_queue = False  # vb2_buf_queue records seen
         self.cancelling = False
         self.app_pids: set[int] = set()
 
@@ -153,6 +155,7 @@ class _Lane:
         b = self.buffers.get(ev.index)
         if b is None:
             b = self.buffers[ev.index] = _Buf()
+        was = b.status
         if kind is EventKind.QBUF:
             self.qbufs += 1
             self.app_pids.add(ev.pid)
@@ -165,6 +168,10 @@ class _Lane:
             b.sequence = b.timestamp = None  # vb2 clears them on queueing
             if not self.has_vb2:
                 self._depth(self.in_driver(), t, now_ns)
+            elif not self.has_buf_queue and was is not BufferStatus.QUEUED:
+                # vb2_buf_queue not traced (the default: one record less per frame): the
+                # driver holds one more, counted from the last exact vb2_buf_done.
+                self._depth(self.depth.depth + 1, t, now_ns)
         elif kind is EventKind.DQBUF:
             self.dqbufs += 1
             self.app_pids.add(ev.pid)
@@ -179,7 +186,7 @@ class _Lane:
             if not self.has_vb2:
                 self._depth(self.in_driver(), t, now_ns)
         elif kind is EventKind.BUF_QUEUE:
-            self.has_vb2 = True
+            self.has_vb2 = self.has_buf_queue = True
             if b.status is not BufferStatus.QUEUED:
                 b.status, b.queued_ns = BufferStatus.QUEUED, t
             self._depth(ev.in_driver, t, now_ns)
@@ -303,6 +310,7 @@ class ObservedStream:
         self._cmd: dict[int, tuple[int, str] | None] = {}
         self._pending: dict[int, tuple[str, int, int]] = {}
         self._owners: set[tuple[str, int]] = set()
+        self._unmatched: deque[BufferEvent] = deque(maxlen=_UNMATCHED)
         self.record = False  # keep transitions for a Perfetto trace
 
     def lane(self, buf_type: int, now_ns: int) -> _Lane:
@@ -315,22 +323,40 @@ class ObservedStream:
     def feed(self, ev: BufferEvent, now_ns: int) -> None:
         """One trace record; records of other devices are ignored.
 
-        vb2 core records carry no minor: the (owner, type) of a vb2_qbuf/vb2_dqbuf is
-        the device's when the same thread's next v4l2_qbuf/v4l2_dqbuf names our minor
-        with the same index and type (both fire for one ioctl, vb2's first)."""
+        vb2 core records carry no minor: the (owner, type) of a vb2_dqbuf (or vb2_qbuf)
+        is the device's when the same thread's next v4l2_dqbuf (v4l2_qbuf) names our
+        minor with the same index and type (both fire for one ioctl, vb2's first).
+        vb2_buf_done records of an owner not known yet are kept (the last 256) and
+        replayed when it becomes known."""
         kind = ev.kind
         if kind is EventKind.VB2_QBUF or kind is EventKind.VB2_DQBUF:
             self._pending[ev.pid] = (ev.owner, ev.index, ev.buf_type)
             return
         if kind is EventKind.BUF_QUEUE or kind is EventKind.BUF_DONE:
             if (ev.owner, ev.buf_type) not in self._owners:
+                self._unmatched.append(ev)  # perhaps ours, learnt at the next dequeue
                 return
         elif ev.minor != self.minor:
             return
         else:
             pend = self._pending.pop(ev.pid, None)
             if pend is not None and pend[1] == ev.index and pend[2] == ev.buf_type:
-                self._owners.add((pend[0], ev.buf_type))
+                key = (pend[0], ev.buf_type)
+                if key not in self._owners:
+                    self._owners.add(key)
+                    self._replay(key, now_ns)
+        self._apply(ev, now_ns)
+
+    def _replay(self, key: tuple[str, int], now_ns: int) -> None:
+        """Records of a newly learnt owner that arrived before it was known."""
+        mine = [e for e in self._unmatched if (e.owner, e.buf_type) == key]
+        if mine:
+            self._unmatched = deque((e for e in self._unmatched
+                                     if (e.owner, e.buf_type) != key), maxlen=_UNMATCHED)
+            for e in mine:
+                self._apply(e, now_ns)
+
+    def _apply(self, ev: BufferEvent, now_ns: int) -> None:
         self.events += 1
         if self.first_ns is None:
             self.first_ns = ev.time_ns

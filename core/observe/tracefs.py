@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from core.abi import v4l2 as v
-from core.observe.events import V4L2_EVENTS, VB2_EVENTS, BufferEvent, EventKind
+from core.observe.events import V4L2_EVENTS, VB2_TRACED, BufferEvent, EventKind
 
 if TYPE_CHECKING:
     from core.observe.rawpipe import RawReader
@@ -334,7 +334,7 @@ class TraceSource:
             ev = os.path.join(self.path, "events", "v4l2", name)
             _write(os.path.join(ev, "filter"), f"minor == {self.minor}")
             _write(os.path.join(ev, "enable"), "1")
-        for name in VB2_EVENTS:  # no minor field: matched to the device in user space
+        for name in VB2_TRACED:  # no minor field: matched to the device in user space
             _write(os.path.join(self.path, "events", "vb2", name, "enable"), "1")
         _write(os.path.join(self.path, "tracing_on"), "1")
 

@@ -352,3 +352,30 @@ def test_demo_pipeline_trace_tiles_every_stage(tmp_path):
     lo = min(t.spans[0][0] for t in tracks)
     hi = max(t.spans[-1][1] for t in tracks)
     assert all(check_tiling(t, lo, hi) == [] for t in tracks)
+
+
+def test_model_with_the_four_records_the_kernel_source_enables():
+    """v4l2_qbuf, v4l2_dqbuf, vb2_dqbuf, vb2_buf_done only: a completion before the
+    first dequeue is replayed once the owner is known; in-driver counts stay exact."""
+    from core.observe.events import VB2_TRACED
+
+    assert VB2_TRACED == ("vb2_dqbuf", "vb2_buf_done")
+    m = ObservedStream("/dev/video7", 15, source="trace", approximate=False)
+    for i in range(4):
+        m.feed(_ev(1 + i, EventKind.QBUF, i), 0)
+    m.feed(_ev(40, EventKind.BUF_DONE, 0, drv=3, pid=7), 0)  # owner not known yet
+    _dqbuf(m, 41, 0, 0)
+    lane = m.lanes[1]
+    assert lane.driver and lane.driver[0] == pytest.approx(0.039)
+    assert lane.depth.depth == 3
+    m.feed(_ev(42, EventKind.QBUF, 0), 0)
+    assert lane.depth.depth == 4
+    for k, i in enumerate((1, 2, 3, 0)):
+        m.feed(_ev(70 + k, EventKind.BUF_DONE, i, drv=3 - k, pid=7), 0)
+    assert lane.depth.depth == 0 and lane.starvations[-1].end_ns is None
+    _dqbuf(m, 500, 1, 1)
+    m.feed(_ev(501, EventKind.QBUF, 1), 0)
+    snap = m.freeze(600_000_000)
+    assert snap.lanes[0].starvations[0].end_ns == 501_000_000
+    assert snap.stream.main.depth.in_driver == 1
+    assert [b.status for b in snap.stream.main.buffers] == ["done", "queued", "done", "done"]
