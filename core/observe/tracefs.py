@@ -25,7 +25,10 @@ records each, both exact; the raw pages cost about 16 % less Python time per rec
 host; about 12 us per text line on the host).  The text pipe stays the default: its
 records carry the task name the kernel saved (the raw record has only the pid, and a
 short-lived thread is gone before /proc can name it) and the kernel merges the CPUs
-in time order, which the raw reader can only do within one read.
+in time order, which the raw reader can only do within one read.  And in a later
+run of that comparison (four records per frame) the guest died without a word while
+both pipes were read; the cause is not known, so the raw reader is not run by default
+and its kernel test was taken out until it is understood.
 """
 
 from __future__ import annotations

@@ -310,47 +310,6 @@ def test_parse_cost_in_guest():
     assert all(e is not None for e in events)
 
 
-def test_text_pipe_versus_raw_pipe(vivid_cap):
-    """Both readers on one stream (two instances of this process): both see every
-    frame; what each costs per record is reported (the default is the cheaper)."""
-    from core.observe.model import ObservedStream
-    from core.observe.tracefs import TraceSource
-
-    exe = _ctl()
-    _set_fps(vivid_cap)
-    minor = os.minor(os.stat(vivid_cap).st_rdev)
-    sources = {mode: TraceSource(minor, mode=mode, suffix=mode) for mode in ("text", "raw")}
-    models = {mode: ObservedStream(vivid_cap, minor, source=mode, approximate=False)
-              for mode in sources}
-    cpu = dict.fromkeys(sources, 0.0)
-    records = dict.fromkeys(sources, 0)
-    try:
-        ctl = subprocess.Popen([exe, "-d", vivid_cap, "--stream-mmap=4", "--stream-count=150"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        while True:
-            done = ctl.poll() is not None
-            for mode, src in sources.items():
-                start = time.thread_time()
-                events, _ = src.read()
-                for ev in events:
-                    models[mode].feed(ev, time.monotonic_ns())
-                cpu[mode] += time.thread_time() - start
-                records[mode] += len(events)
-            if done:
-                break
-            time.sleep(0.05)
-        ctl.communicate()
-    finally:
-        for src in sources.values():
-            src.close()
-    frames = {mode: m.freeze(time.monotonic_ns()).stream.main.frames
-              for mode, m in models.items()}
-    _measure("text-vs-raw", frames=frames, records=records, cpu_s=cpu,
-             us_per_record={m: 1e6 * cpu[m] / max(records[m], 1) for m in cpu})
-    assert frames == {"text": 150, "raw": 150}
-    assert records["text"] == records["raw"]
-
-
 def test_stale_instance_removed_after_sigkill(vivid_cap, tmp_path):
     """SIGKILL leaves the instance; the next start removes it and says so."""
     att = Attach(tmp_path, vivid_cap, "--source", "trace")
