@@ -38,11 +38,13 @@ class EventKind(StrEnum):
 
 V4L2_EVENTS = ("v4l2_qbuf", "v4l2_dqbuf")  # events/v4l2/: filtered by minor
 VB2_EVENTS = ("vb2_qbuf", "vb2_dqbuf", "vb2_buf_queue", "vb2_buf_done")  # events/vb2/
-# What the tracepoint source enables: four records per frame.  vb2_dqbuf ties the vb2
-# owner to the device (with the v4l2_dqbuf that follows); vb2_buf_done is the driver
-# finishing a buffer and says how many it still holds.  vb2_qbuf and vb2_buf_queue
-# would add nothing the model needs, at 50 % more records.
-VB2_TRACED = ("vb2_dqbuf", "vb2_buf_done")
+# What the tracepoint source enables: all four.  The model needs only vb2_dqbuf (it
+# ties the vb2 owner to the device with the v4l2_dqbuf that follows) and vb2_buf_done
+# (the driver finishing a buffer, and how many it still holds): four records per frame
+# instead of six, about 40 % less observer CPU.  But the two test-kernel runs with only
+# those two enabled ended with the guest dying mid-run (cause not found; the runs with
+# all four never did), so all four stay enabled until that is understood.
+VB2_TRACED = VB2_EVENTS
 EVENT_NAMES = V4L2_EVENTS + VB2_EVENTS
 
 

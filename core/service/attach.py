@@ -75,6 +75,8 @@ def document(snap: AttachSnapshot, obs: Observer, *, cpu: dict[str, float] | Non
             "fps_arrival": st.fps_arrival if st else None,
             "first_sequence": st.first_sequence if st else None,
             "last_sequence": st.last_sequence if st else None,
+            "sequence_repeats": st.sequence_repeats if st else 0,
+            "sequence_resets": st.sequence_resets if st else 0,
             "timestamp_type": st.timestamp_type if st else "",
             "in_driver": q.depth.in_driver,
             "starved": q.depth.starved,

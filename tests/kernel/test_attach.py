@@ -123,7 +123,9 @@ def test_trace_sees_every_frame_of_v4l2_ctl(vivid_cap, tmp_path):
     assert doc["frames"] == frames, brief
     assert doc["drops"] == ctl_drops, (brief, err[-500:])
     q = doc["queues"][0]
-    assert q["last_sequence"] - q["first_sequence"] + 1 == doc["frames"] + doc["drops"]
+    # vivid under TCG now and then repeats a sequence number: not a drop, not a frame lost
+    assert (q["last_sequence"] - q["first_sequence"] + 1
+            == doc["frames"] + doc["drops"] - q["sequence_repeats"]), q
     assert ctl_fps is not None and doc["fps"] == pytest.approx(ctl_fps, rel=0.01), brief
     owners = [p for p in doc["processes"] if p["tgid"] == ctl_pid]
     assert owners, doc["processes"]
