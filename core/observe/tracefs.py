@@ -25,10 +25,10 @@ records each, both exact; the raw pages cost about 16 % less Python time per rec
 host; about 12 us per text line on the host).  The text pipe stays the default: its
 records carry the task name the kernel saved (the raw record has only the pid, and a
 short-lived thread is gone before /proc can name it) and the kernel merges the CPUs
-in time order, which the raw reader can only do within one read.  And in a later
-run of that comparison (four records per frame) the guest died without a word while
-both pipes were read; the cause is not known, so the raw reader is not run by default
-and its kernel test was taken out until it is understood.
+in time order, which the raw reader can only do within one read.  The guest died
+without a word in a later run of that comparison, with only two vb2 events enabled
+(see :data:`core.observe.events.VB2_TRACED`; that also happened once with the text pipe
+alone): the raw reader is not the default, and its kernel test was taken out.
 """
 
 from __future__ import annotations
