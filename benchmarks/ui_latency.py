@@ -43,11 +43,11 @@ from textual import events
 
 from core.abi import v4l2 as v
 from core.discovery import discover
+from core.service.stream import StreamSpec
 from core.video import VideoDevice
 from core.virtual import RealClock, scenario_board
 from mediatui.app import make_app
 from mediatui.screens.stream import SCREEN_NAME, StreamScreen, show_streams
-from mediatui.streaming import StreamSpec
 
 NODES = ("/dev/video7", "/dev/video15")  # vivid-000 and vivid-002: single-planar captures
 FPS = 1000
@@ -118,8 +118,9 @@ def prepare(backend: object) -> None:
 async def measure(seconds: float, streams: bool, rng: random.Random) -> Run:
     app = make_app(discover_fn=discover, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = ProbedStreamScreen(app.session, recorder=app.recorder)
+        screen = ProbedStreamScreen(app.backend)
         screen.probe = []
+        app.uninstall_screen(SCREEN_NAME)  # the main screen's, replaced by the probed one
         app.install_screen(screen, SCREEN_NAME)
         await show_streams(app)
         views = []
@@ -152,7 +153,7 @@ async def measure(seconds: float, streams: bool, rng: random.Random) -> Run:
         for view in views:
             view.stop()
         for view in views:
-            view.wait_stopped()
+            await view.stopped()
     return Run(latencies, cpu, ui, wall, tuple(_stat(s, "fps_arrival") for s in snaps),
                tuple(int(_stat(s, "frames")) for s in snaps),
                tuple(int(_stat(s, "drops")) for s in snaps), applied)

@@ -13,7 +13,7 @@ from core.queue import Buffer, BufferStatus, Plane, Queue
 def _timestamp(tv: Any) -> float | None:
     if tv.tv_sec == 0 and tv.tv_usec == 0:
         return None
-    return tv.tv_sec + tv.tv_usec / 1e6
+    return float(tv.tv_sec) + float(tv.tv_usec) / 1e6
 
 
 def status_from_flags(flags: int) -> BufferStatus:

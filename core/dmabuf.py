@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core import ioctl as chokepoint
 from core.abi import dmabuf as abi
-from core.errors import media_error
+from core.errors import media_error, open_error
 from core.fdinfo import DmabufInfo, dmabuf_info
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -107,8 +107,15 @@ class DmaHeap:
     """A dma-buf heap (``/dev/dma_heap/NAME``), e.g. ``system`` or ``linux,cma``."""
 
     def __init__(self, name: str = "system") -> None:
+        """``name`` is a heap's name in /dev/dma_heap ("system", "linux,cma"), never a
+        path: raises ``ValueError`` for an empty name, "." or "..", or one with "/" or
+        NUL, so ``--heap ../../dev/zero`` cannot leave the directory."""
+        if not name or name in (".", "..") or "/" in name or "\0" in name:
+            raise ValueError(
+                f"--heap wants a heap name from /dev/dma_heap (e.g. system), not {name!r}"
+            )
         self.name = name
-        self.path = name if name.startswith("/") else f"/dev/dma_heap/{name}"
+        self.path = f"/dev/dma_heap/{name}"
 
     # Heap names a virtual backend may serve; real heaps are listed from /dev.
     KNOWN = ("system", "linux,cma", "reserved")
@@ -128,9 +135,7 @@ class DmaHeap:
         try:
             heap_fd = chokepoint.open_node(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
-            raise media_error(
-                exc, ioctl="open", path=self.path, facts={"path": self.path}
-            ) from None
+            raise open_error(exc, self.path) from None
         try:
             data = abi.dma_heap_allocation_data(len=size, fd_flags=os.O_RDWR | os.O_CLOEXEC)
             try:
@@ -161,9 +166,7 @@ class Udmabuf:
             try:
                 dev = chokepoint.open_node(self.path, os.O_RDWR | os.O_CLOEXEC)
             except OSError as exc:
-                raise media_error(
-                    exc, ioctl="open", path=self.path, facts={"path": self.path}
-                ) from None
+                raise open_error(exc, self.path) from None
             try:
                 create = abi.udmabuf_create(
                     memfd=memfd, flags=abi.UDMABUF_FLAGS_CLOEXEC, offset=0, size=size

@@ -20,14 +20,20 @@ from typing import Any
 from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
+from core.dvblimits import ALL_PIDS, DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
+from core.facts import (
+    BufferFacts,
+    DvbAllocationFacts,
+    ExportFacts,
+    FilterFacts,
+    QueueFacts,
+    TuneFacts,
+)
 from core.handle import NodeHandle
 from core.queue import Buffer, BufferState, BufferStatus, Plane, Queue, QueueState, close_mapping
 
 DVB_QUEUE = 0  # the one queue of a demux/dvr file handle (no buffer types in DVB)
-DVB_V2_MAX_SIZE = 4096 * 188  # dvb_vb2.c clamps DMX_REQBUFS size to this
-TS_PACKET = 188
-_API_ABSENT = (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +80,18 @@ class _DvbQueueNode(NodeHandle):
     def _release(self) -> None:
         self.queue.release(exports=True)
 
-    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
-        try:
-            return super()._ioctl(request, arg, name, **facts)
-        except MediaError as exc:
-            if name == "DMX_REQBUFS" and exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
-                self.api_absent = True
-            raise
-
     def queue_state(self) -> QueueState:
         return self.queue.freeze()
+
+    def queue_facts(self) -> QueueFacts:
+        """The queue as an error explanation needs it (D3, D4: streaming = started)."""
+        return QueueFacts(
+            buf_type="dvb",
+            memory=None if self.queue.memory is None else "mmap",
+            streaming=self.started,
+            num_buffers=len(self.queue.buffers),
+            in_use=self.queue.in_use(),
+        )
 
     # --- the mmap API -----------------------------------------------------------------
 
@@ -114,10 +122,13 @@ class _DvbQueueNode(NodeHandle):
         try:
             chokepoint.ioctl(self.fd, d.DMX_REQBUFS, req)
         except OSError as exc:
-            facts = {"count": count, "size": size, "streaming": self.started,
-                     "api_absent": exc.errno in _API_ABSENT and not self.queue.buffers
-                     and exc.errno != errno.EINVAL}
-            if exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
+            facts = DvbAllocationFacts(
+                self.queue_facts(), count, size,
+                # EINVAL means "absent" only on kernels a probe already found without it (D1)
+                api_absent=exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP)
+                or self.api_absent is True,
+            )
+            if facts.api_absent:
                 self.api_absent = True
             raise media_error(exc, ioctl="DMX_REQBUFS", path=self.path, facts=facts) from None
         self.api_absent = False
@@ -131,8 +142,8 @@ class _DvbQueueNode(NodeHandle):
 
     def query_buffer(self, index: int) -> BufferState:
         buf = d.dmx_buffer(index=index)
-        self._ioctl(d.DMX_QUERYBUF, buf, "DMX_QUERYBUF", index=index,
-                    num_buffers=len(self.queue.buffers))
+        self._ioctl(d.DMX_QUERYBUF, buf, "DMX_QUERYBUF",
+                    BufferFacts(self.queue_facts(), index, index in self.queue.buffers))
         with self.queue.lock:
             entry = self.queue.buffers.get(index)
             if entry is None:
@@ -145,7 +156,7 @@ class _DvbQueueNode(NodeHandle):
         entry = self.queue.buffers.get(index)
         if entry is None:
             raise media_error(errno.EINVAL, ioctl="DMX_QUERYBUF", path=self.path,
-                              facts={"index": index})
+                              facts=BufferFacts(self.queue_facts(), index, exists=False))
         plane = entry.planes[0]
         if plane.mapping is None or plane.mapping.closed:
             try:
@@ -157,13 +168,10 @@ class _DvbQueueNode(NodeHandle):
 
     def export_buffer(self, index: int, flags: int = os.O_CLOEXEC | os.O_RDONLY) -> ExportedBuffer:
         exp = d.dmx_exportbuffer(index=index, flags=flags)
-        self._ioctl(
-            d.DMX_EXPBUF, exp, "DMX_EXPBUF",
-            index=index, flags=flags, num_buffers=len(self.queue.buffers),
-            no_buffers=not self.queue.buffers,
-            bad_flags=bool(flags & ~EXPORT_FLAGS_ALLOWED),
-            bad_index=bool(self.queue.buffers) and index not in self.queue.buffers,
-        )
+        exists = index in self.queue.buffers
+        facts = ExportFacts(self.queue_facts(), index, 0, flags, EXPORT_FLAGS_ALLOWED,
+                            exists=exists, num_planes=1 if exists else None)
+        self._ioctl(d.DMX_EXPBUF, exp, "DMX_EXPBUF", facts)
         exported = ExportedBuffer(exp.fd, DmabufOrigin("export", self.path, "dvb", index, 0),
                                   flags)
         entry = self.queue.buffers.get(index)
@@ -186,8 +194,9 @@ class _DvbQueueNode(NodeHandle):
         """DMX_QBUF; the first one starts the queue streaming."""
         entry = self.queue.buffers.get(index)
         buf = d.dmx_buffer(index=index)
-        self._ioctl(d.DMX_QBUF, buf, "DMX_QBUF", index=index,
-                    state=entry.status.value if entry else None)
+        facts = BufferFacts(self.queue_facts(), index, exists=entry is not None,
+                            state=entry.status.value if entry else None)
+        self._ioctl(d.DMX_QBUF, buf, "DMX_QBUF", facts)
         self.started = True
         with self.queue.lock:
             self.queue.streaming = True
@@ -196,7 +205,7 @@ class _DvbQueueNode(NodeHandle):
     def dequeue_buffer(self) -> DvbBufferDone:
         """DMX_DQBUF (non-blocking: raises WouldBlock when no buffer is full yet)."""
         buf = d.dmx_buffer()
-        self._ioctl(d.DMX_DQBUF, buf, "DMX_DQBUF", not_streaming=not self.started)
+        self._ioctl(d.DMX_DQBUF, buf, "DMX_DQBUF", BufferFacts(self.queue_facts(), None))
         done = DvbBufferDone(buf.index, buf.bytesused, buf.offset, buf.length, buf.flags,
                              buf.count)
         with self.queue.lock:
@@ -215,6 +224,10 @@ class DemuxDevice(_DvbQueueNode):
 
     kind = "dvb-demux"
 
+    def __init__(self, path: str, flags: int = chokepoint.OPEN_FLAGS) -> None:
+        super().__init__(path, flags)
+        self.filter_pid: int | None = None  # the PID of the filter set on this fd
+
     def set_pes_filter(
         self,
         pid: int,
@@ -231,7 +244,8 @@ class DemuxDevice(_DvbQueueNode):
             pes_type=d.DMX_PES_OTHER if pes_type is None else pes_type,
             flags=d.DMX_IMMEDIATE_START if start else 0,
         )
-        self._ioctl(d.DMX_SET_PES_FILTER, params, "DMX_SET_PES_FILTER", pid=pid)
+        self._ioctl(d.DMX_SET_PES_FILTER, params, "DMX_SET_PES_FILTER", FilterFacts(pid))
+        self.filter_pid = pid
 
     def set_section_filter(self, pid: int, table_id: int | None = None, *,
                            crc: bool = True, start: bool = True) -> None:
@@ -240,18 +254,20 @@ class DemuxDevice(_DvbQueueNode):
             params.filter.filter[0] = table_id
             params.filter.mask[0] = 0xFF
         params.flags = (d.DMX_CHECK_CRC if crc else 0) | (d.DMX_IMMEDIATE_START if start else 0)
-        self._ioctl(d.DMX_SET_FILTER, params, "DMX_SET_FILTER", pid=pid)
+        self._ioctl(d.DMX_SET_FILTER, params, "DMX_SET_FILTER", FilterFacts(pid))
+        self.filter_pid = pid
 
     def set_buffer_size(self, size: int) -> None:
         # _IO with a value argument: the size itself, not a pointer to it.
-        self._ioctl(d.DMX_SET_BUFFER_SIZE, size, "DMX_SET_BUFFER_SIZE")
+        self._ioctl(d.DMX_SET_BUFFER_SIZE, size, "DMX_SET_BUFFER_SIZE",
+                    FilterFacts(self.filter_pid))
 
     def start(self) -> None:
-        self._ioctl(d.DMX_START, None, "DMX_START")
+        self._ioctl(d.DMX_START, None, "DMX_START", FilterFacts(self.filter_pid))
 
     def stop(self) -> None:
         """DMX_STOP stops the filter, not the vb2 queue (see the module docstring)."""
-        self._ioctl(d.DMX_STOP, None, "DMX_STOP")
+        self._ioctl(d.DMX_STOP, None, "DMX_STOP", FilterFacts(self.filter_pid))
 
 
 class DvrDevice(_DvbQueueNode):
@@ -311,8 +327,31 @@ class FrontendDevice(NodeHandle):
         self._ioctl(d.FE_READ_STATUS, status, "FE_READ_STATUS")
         return status.value
 
+    def tune_facts(self, frequency: int, delivery_system: str) -> TuneFacts:
+        """``frequency`` against FE_GET_INFO's range (asked only when explaining a refusal;
+        FE_GET_INFO gives kHz for satellite systems, Hz for the others)."""
+        try:
+            info = self.info()
+        except MediaError:
+            return TuneFacts(frequency, None, None, delivery_system=delivery_system)
+        unit = "kHz" if info.type == d.FE_QPSK else "Hz"
+        return TuneFacts(frequency, info.frequency_min, info.frequency_max, unit,
+                         delivery_system)
+
     def tune_dvbt(self, frequency: int = 474_000_000, bandwidth: int = 8_000_000) -> None:
-        """DVB-T with everything else on AUTO: enough for vidtv and most tuners."""
+        """DVB-T with everything else on AUTO: enough for vidtv and most tuners.
+
+        Raises :class:`core.errors.InvalidRequest` naming the frontend's frequency range
+        when dvb_frontend refuses the parameters (EINVAL)."""
+        try:
+            self._tune_dvbt(frequency, bandwidth)
+        except MediaError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            raise media_error(errno.EINVAL, ioctl="FE_SET_PROPERTY", path=self.path,
+                              facts=self.tune_facts(frequency, "DVB-T")) from None
+
+    def _tune_dvbt(self, frequency: int, bandwidth: int) -> None:
         self._properties(
             d.FE_SET_PROPERTY,
             "FE_SET_PROPERTY",
@@ -351,7 +390,9 @@ class FrontendDevice(NodeHandle):
 
 
 __all__ = [
+    "ALL_PIDS",
     "DVB_V2_MAX_SIZE",
+    "TS_PACKET",
     "DemuxDevice",
     "DvbAllocation",
     "DvbBufferDone",

@@ -111,6 +111,16 @@ class FrameSize:
     step_width: int = 0
     step_height: int = 0
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON record (mediatui.info/1 ``sizes[]``): ``{"type": "discrete", "width",
+        "height"}`` or ``{"type": "stepwise"|"continuous", "min_width", "max_width",
+        "step_width", "min_height", "max_height", "step_height"}`` (v4l2_frmsizeenum names)."""
+        if self.kind == "discrete":
+            return {"type": "discrete", "width": self.width, "height": self.height}
+        return {"type": self.kind, "min_width": self.width, "max_width": self.max_width,
+                "step_width": self.step_width, "min_height": self.height,
+                "max_height": self.max_height, "step_height": self.step_height}
+
     def __str__(self) -> str:
         if self.kind == "discrete":
             return f"{self.width}x{self.height}"
@@ -131,6 +141,16 @@ class FrameInterval:
     @property
     def fps(self) -> float:
         return self.denominator / self.numerator if self.numerator else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON record (seconds per frame as v4l2_fract): ``{"type": "discrete",
+        "numerator", "denominator"}``, ranges add ``max_numerator``/``max_denominator``."""
+        out: dict[str, Any] = {"type": self.kind, "numerator": self.numerator,
+                               "denominator": self.denominator}
+        if self.kind != "discrete":
+            out["max_numerator"] = self.max_numerator
+            out["max_denominator"] = self.max_denominator
+        return out
 
     def __str__(self) -> str:
         if self.kind == "discrete":
@@ -158,6 +178,21 @@ class Format:
     @property
     def num_planes(self) -> int:
         return len(self.planes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The one JSON shape of a format (``info`` current_format, ``stream``'s
+        negotiated): ``buf_type``, ``fourcc``, ``width``, ``height``, ``field`` decoded
+        (v4l2-ctl's lowercase name of enum v4l2_field), ``planes`` as
+        ``[{"bytesperline", "sizeimage"}]`` (bytes, v4l2_plane_pix_format names)."""
+        return {
+            "buf_type": buf_type_name(self.buf_type),
+            "fourcc": self.fourcc,
+            "width": self.width,
+            "height": self.height,
+            "field": v.FIELD_NAMES.get(self.field, str(self.field)),
+            "planes": [{"bytesperline": p.bytesperline, "sizeimage": p.sizeimage}
+                       for p in self.planes],
+        }
 
     def __str__(self) -> str:
         sizes = "+".join(str(p.sizeimage) for p in self.planes)
@@ -193,8 +228,9 @@ class QueueProbe:
     def as_dict(self) -> dict[str, Any]:
         return {
             "buf_type": buf_type_name(self.buf_type),
-            "memory": [memory_name(m) for m in self.memory_types],
-            "capabilities": v.decode_flags(self.capabilities, v.BufCap),
+            "memory_types": [memory_name(m) for m in self.memory_types],
+            "buf_caps": v.decode_flags(self.capabilities, v.BufCap),
+            "buf_caps_raw": self.capabilities,
             "max_num_buffers": self.max_num_buffers,
             "orphaned_bufs": self.orphaned_bufs,
             "expbuf": self.expbuf,

@@ -10,11 +10,16 @@ from __future__ import annotations
 from typing import Any, Self
 
 from core import ioctl as chokepoint
-from core.errors import media_error
+from core.errors import media_error, open_error
+from core.facts import Facts
 
 
 class NodeHandle:
-    """Opened ``O_RDWR | O_NONBLOCK | O_CLOEXEC`` unless told otherwise."""
+    """Opened ``O_RDWR | O_NONBLOCK | O_CLOEXEC`` unless told otherwise.
+
+    Raises :class:`core.errors.NotAMediaNode` for a path that is not a media node (it
+    is never opened) and an explained :class:`core.errors.MediaError` when open fails.
+    """
 
     def __init__(self, path: str, flags: int = chokepoint.OPEN_FLAGS) -> None:
         self.path = path
@@ -22,7 +27,7 @@ class NodeHandle:
         try:
             self._fd = chokepoint.open_node(path, flags)
         except OSError as exc:
-            raise media_error(exc, ioctl="open", path=path, facts={"path": path}) from None
+            raise open_error(exc, path) from None
 
     @property
     def fd(self) -> int:
@@ -47,7 +52,7 @@ class NodeHandle:
             fd, self._fd = self._fd, -1
             chokepoint.close_fd(fd)
 
-    def _ioctl(self, request: int, arg: Any, name: str, **facts: Any) -> int:
+    def _ioctl(self, request: int, arg: Any, name: str, facts: Facts | None = None) -> int:
         """One ioctl; a failure becomes a MediaError explained with ``facts``."""
         try:
             return chokepoint.ioctl(self.fd, request, arg)

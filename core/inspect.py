@@ -8,8 +8,10 @@ from typing import Any
 
 from core.abi import dvb as d
 from core.abi import v4l2 as v
-from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb import DVB_V2_MAX_SIZE, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
+from core.negotiation import fract
+from core.nodes import v4l2_kind
 from core.video import VideoDevice, buf_type_name
 
 _DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
@@ -21,49 +23,47 @@ def dvb_kind(path: str) -> str | None:
 
 
 def video_info(dev: VideoDevice) -> dict[str, Any]:
-    """Capabilities, formats with sizes and intervals, current formats."""
+    """The ``mediatui.info/1`` payload of a video node (without the ``schema`` key).
+
+    Capabilities as V4L2_CAP_* names without the prefix (raw number under ``*_raw``);
+    per queue the current format (:meth:`core.formats.Format.as_dict`), the frame
+    interval as a v4l2_fract of seconds, and every format with its sizes and intervals.
+    """
     cap = dev.capability()
     out: dict[str, Any] = {
         "path": dev.path,
+        "kind": v4l2_kind(cap.device_caps),
         "driver": cap.driver,
         "card": cap.card,
         "bus_info": cap.bus_info,
         "version": cap.version_str,
         "capabilities": v.decode_flags(cap.capabilities, v.Cap),
+        "capabilities_raw": cap.capabilities,
         "device_caps": v.decode_flags(cap.device_caps, v.Cap),
+        "device_caps_raw": cap.device_caps,
         "queues": [],
     }
     for buf_type in cap.buf_types:
         queue: dict[str, Any] = {"buf_type": buf_type_name(buf_type), "formats": []}
         try:
-            fmt = dev.get_format(buf_type)
-            queue["current_format"] = {
-                "width": fmt.width,
-                "height": fmt.height,
-                "pixelformat": fmt.fourcc,
-                "field": fmt.field,
-                "planes": [
-                    {"bytesperline": p.bytesperline, "sizeimage": p.sizeimage}
-                    for p in fmt.planes
-                ],
-            }
+            queue["current_format"] = dev.get_format(buf_type).as_dict()
         except MediaError as exc:
-            queue["current_format"] = {"error": exc.title}
+            queue["current_format"] = {"error": error_record(exc)}
         interval = dev.get_frame_interval(buf_type)
-        if interval:
-            queue["frame_interval"] = f"{interval[0]}/{interval[1]}"
+        queue["frame_interval"] = fract(interval)
         for desc in dev.formats(buf_type):
             entry: dict[str, Any] = {
                 "fourcc": desc.fourcc,
                 "description": desc.description,
-                "flags": desc.flags,
+                "flags": v.decode_flags(desc.flags, v.FmtFlag),
+                "flags_raw": desc.flags,
                 "sizes": [],
             }
             for size in dev.frame_sizes(desc.pixelformat)[:32]:
-                sz: dict[str, Any] = {"size": str(size)}
+                sz = size.as_dict()
                 if size.kind == "discrete":
                     sz["intervals"] = [
-                        f"{i.numerator}/{i.denominator}"
+                        i.as_dict()
                         for i in dev.frame_intervals(desc.pixelformat, size.width, size.height)
                     ]
                 entry["sizes"].append(sz)
@@ -73,9 +73,12 @@ def video_info(dev: VideoDevice) -> dict[str, Any]:
 
 
 def video_probe(dev: VideoDevice) -> dict[str, Any]:
+    """The ``mediatui.probe/1`` payload of a video node: per queue, memory types,
+    ``buf_caps`` (V4L2_BUF_CAP_SUPPORTS_* names), EXPBUF, found without side effects."""
     cap = dev.capability()
     return {
         "path": dev.path,
+        "kind": v4l2_kind(cap.device_caps),
         "driver": cap.driver,
         "card": cap.card,
         "streaming": bool(cap.device_caps & v.V4L2_CAP_STREAMING),
@@ -83,41 +86,44 @@ def video_probe(dev: VideoDevice) -> dict[str, Any]:
     }
 
 
+def _hz(value: int, fe_type: int) -> int:
+    # dvb_frontend_info frequencies are in kHz for satellite (FE_QPSK) frontends, in Hz
+    # for every other type; with several delivery systems the kernel sets type from the
+    # current one (drivers/media/dvb-core/dvb_frontend.c, FE_GET_INFO).
+    return value * 1000 if fe_type == d.FE_QPSK else value
+
+
 def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
+    """The payload of a DVB frontend (``info`` and ``probe``): name, frequency range in
+    Hz, delivery systems (SYS_* names without the prefix) and FE_* status names."""
     info = fe.info()
     status = fe.read_status()
     return {
         "path": fe.path,
+        "kind": "dvb-frontend",
         "name": info.name,
-        "frequency_min": info.frequency_min,
-        "frequency_max": info.frequency_max,
+        "frequency_min_hz": _hz(info.frequency_min, info.type),
+        "frequency_max_hz": _hz(info.frequency_max, info.type),
         "delivery_systems": [d.DELIVERY_SYSTEM_NAMES.get(s, str(s)) for s in info.delivery_systems],
-        "status": d.fe_status_names(status),
+        "fe_status": d.fe_status_names(status),
+        "fe_status_raw": status,
     }
 
 
 def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:
+    """The payload of a demux or dvr node: whether the DVB mmap API is there."""
     present = node.has_mmap_api()
     return {
         "path": node.path,
         "kind": node.kind,
         "mmap_api": present,
-        "max_size": 4096 * 188 if present else None,
+        "max_size_bytes": DVB_V2_MAX_SIZE if present else None,
         "note": None if present else "kernel built without CONFIG_DVB_MMAP",
     }
 
 
-def describe(path: str, *, probe: bool) -> dict[str, Any]:
-    """``info`` (probe=False) or ``probe`` (probe=True) for any supported node."""
-    kind = dvb_kind(path)
-    if kind == "frontend":
-        with FrontendDevice(path) as fe:
-            result = frontend_info(fe)
-            result["kind"] = "dvb-frontend"
-            return result
-    if kind in ("demux", "dvr"):
-        cls = DemuxDevice if kind == "demux" else DvrDevice
-        with cls(path) as node:
-            return dvb_queue_probe(node)
-    with VideoDevice(path) as dev:
-        return video_probe(dev) if probe else video_info(dev)
+def error_record(exc: MediaError) -> dict[str, Any]:
+    """The one JSON shape of an error (``error`` in every document): ``kind`` (the
+    MediaError class), ``path``, ``ioctl``, ``errno``, ``errno_name``, ``title``,
+    ``explanation``."""
+    return {"kind": type(exc).__name__, **exc.as_dict()}

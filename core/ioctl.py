@@ -20,13 +20,21 @@ import mmap
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
+from core.errors import not_a_media_node
+from core.facts import NodeKind
+from core.nodekind import classify
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
+
+if TYPE_CHECKING:  # _SimpleCData is generic only to the type checker
+    # What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a
+    # plain value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
+    IoctlArg: TypeAlias = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
 
 
 class Backend(Protocol):
@@ -35,12 +43,13 @@ class Backend(Protocol):
     def owns_path(self, path: str) -> bool:
         """True when ``path`` names one of this backend's nodes."""
 
+    def node_kind(self, path: str) -> NodeKind:
+        """What the path is (the kernel's stat() and device registry, for our nodes)."""
+
     def open(self, path: str, flags: int) -> int:
         """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
 
-    def ioctl(
-        self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int | int | None
-    ) -> int:
+    def ioctl(self, fd: int, request: int, arg: IoctlArg) -> int:
         """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
 
     def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
@@ -59,24 +68,30 @@ class TraceEntry:
     path: str | None
     ioctl: str
     request: int
-    summary: str  # decoded argument after the call (or before, on failure)
+    summary: str  # decoded argument after the call (or before, on failure), one line
     result: int | None
     errno: int | None
     duration_ns: int
+    # The same argument as structured fields (core.abi.fields.arg_fields): JSON values.
+    args: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.errno is None
 
     def as_dict(self) -> dict[str, object]:
-        """Plain values for NDJSON export."""
+        """One ``mediatui.ioctl/1`` NDJSON record (without the ``schema`` key):
+        ``time_s`` (wall clock), ``fd``, ``path``, ``ioctl``, ``request`` (the number),
+        ``args`` (structured fields), ``summary`` (the log's one line), ``result``,
+        ``errno``/``errno_name`` (null on success), ``duration_us``."""
         return {
-            "time": self.time,
+            "time_s": self.time,
             "fd": self.fd,
             "path": self.path,
             "ioctl": self.ioctl,
-            "request": f"{self.request:#010x}",
-            "arg": self.summary,
+            "request": self.request,
+            "args": dict(self.args),
+            "summary": self.summary,
             "result": self.result,
             "errno": self.errno,
             "errno_name": _errno_name(self.errno),
@@ -92,6 +107,7 @@ def _errno_name(err: int | None) -> str | None:
 
 Tracer = Callable[[TraceEntry], None]
 Summarizer = Callable[[object], str]
+Fielder = Callable[[object], dict[str, object]]
 
 _lock = threading.Lock()
 _tracers: list[Tracer] = []
@@ -99,6 +115,7 @@ _backends: list[Backend] = []
 _virtual_fds: dict[int, Backend] = {}
 _paths: dict[int, str] = {}
 _summarizers: dict[type, Summarizer] = {}
+_fielder: list[Fielder] = []  # at most one: core.abi.fields.arg_fields, set by describe
 # Per thread: ioctl numbers not to trace (a free-running stream's per-frame ioctls).
 _thread = threading.local()
 _TRACE_ALL: frozenset[int] = frozenset()
@@ -126,6 +143,21 @@ def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
     describing each would cost more than the ioctl itself.
     """
     _thread.untraced = requests
+
+
+def register_fielder(fielder: Fielder) -> None:
+    """Set the function that turns an argument into structured fields for traces."""
+    _fielder[:] = [fielder]
+
+
+def arg_fields(arg: object) -> dict[str, object]:
+    """The structured fields of an ioctl argument, for traces (``{}`` if none known)."""
+    if arg is None or not _fielder:
+        return {}
+    try:
+        return _fielder[0](arg)
+    except Exception as exc:  # a trace must never break an ioctl
+        return {"error": f"{type(arg).__name__}: {exc}"}
 
 
 def register_summarizer(argtype: type, summarize: Summarizer) -> None:
@@ -171,17 +203,45 @@ def path_of(fd: int) -> str | None:
     return _paths.get(fd)
 
 
+def node_kind(path: str) -> NodeKind:
+    """What ``path`` is (see :mod:`core.nodekind`), asking the virtual backend for its
+    own nodes; raises ``OSError`` from stat() for a wrong path."""
+    backend = backend_for_path(path)
+    return backend.node_kind(path) if backend is not None else classify(path)
+
+
 def open_node(path: str, flags: int = OPEN_FLAGS) -> int:
-    """Open a media node, real or virtual; raises ``OSError`` like ``os.open``."""
+    """Open a media node, real or virtual.
+
+    Anything but a V4L2, DVB, media-controller, dma-heap or udmabuf character device is
+    refused with :class:`core.errors.NotAMediaNode` and never opened.  The real path is
+    first opened ``O_PATH`` (which runs no driver code), checked with fstat(), then
+    reopened through ``/proc/self/fd``, so a path swapped between the check and the
+    open cannot slip through.  Raises ``OSError`` like ``os.open`` otherwise.
+    """
     backend = backend_for_path(path)
     if backend is not None:
+        kind = backend.node_kind(path)
+        if not kind.is_media:
+            raise not_a_media_node(kind)
         fd = backend.open(path, flags)
         with _lock:
             _virtual_fds[fd] = backend
     else:
-        fd = os.open(path, flags)
+        fd = _open_checked(path, flags)
     _paths[fd] = path
     return fd
+
+
+def _open_checked(path: str, flags: int) -> int:
+    handle = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        kind = classify(path, os.fstat(handle))
+        if not kind.is_media:
+            raise not_a_media_node(kind)
+        return os.open(f"/proc/self/fd/{handle}", flags)
+    finally:
+        os.close(handle)
 
 
 def close_fd(fd: int) -> None:
@@ -223,15 +283,17 @@ def summarize(arg: object) -> str:
             if name.startswith("reserved"):
                 continue
             value = getattr(arg, name)
-            if isinstance(value, int | bytes):
-                parts.append(f"{name}={value!r}" if isinstance(value, bytes) else f"{name}={value}")
+            if isinstance(value, bytes):
+                # Text, never a Python b'...' repr (device text is shown as text).
+                text = value.split(b"\0", 1)[0].decode("utf-8", "replace")
+                parts.append(f"{name}={text!r}")
+            elif isinstance(value, int):
+                parts.append(f"{name}={value}")
         return " ".join(parts)
     return type(arg).__name__
 
 
-def ioctl(
-    fd: int, request: int, arg: ctypes.Structure | ctypes._SimpleCData | int | None = None
-) -> int:
+def ioctl(fd: int, request: int, arg: IoctlArg = None) -> int:
     """Issue one ioctl, through the virtual backend when the fd is virtual.
 
     ``arg`` is filled in place.  Raises ``OSError`` with the kernel's errno.
@@ -275,6 +337,7 @@ def _trace(
         result=result,
         errno=err,
         duration_ns=duration_ns,
+        args=arg_fields(arg),
     )
     for tracer in list(_tracers):
         tracer(entry)

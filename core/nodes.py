@@ -8,7 +8,6 @@ their driver in sysfs.  Discovery (which nodes exist, how they group) builds on 
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,8 +16,15 @@ from typing import Any, Protocol
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
 from core.abi import v4l2
+from core.errors import NotAMediaNode
 
-V4L2_PREFIXES = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev")
+
+def _reason(exc: OSError | NotAMediaNode) -> str:
+    """One line for a node ``list`` could not describe."""
+    if isinstance(exc, NotAMediaNode):
+        return exc.title
+    return os.strerror(exc.errno) if exc.errno is not None else str(exc)
+
 DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
 
 _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
@@ -27,16 +33,27 @@ _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
 class NodeIdentity(Protocol):
     """What a listed node says about itself (NodeInfo, discovery's DeviceNode)."""
 
-    path: str
-    subsystem: str
-    kind: str
-    name: str
-    driver: str
-    card: str
-    bus_info: str
-    capabilities: int
-    device_caps: int
-    error: str | None
+    # Read-only: the frozen NodeInfo and DeviceNode both satisfy it.
+    @property
+    def path(self) -> str: ...
+    @property
+    def subsystem(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def driver(self) -> str: ...
+    @property
+    def card(self) -> str: ...
+    @property
+    def bus_info(self) -> str: ...
+    @property
+    def capabilities(self) -> int: ...
+    @property
+    def device_caps(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 def identity_record(node: NodeIdentity) -> dict[str, object]:
@@ -51,10 +68,16 @@ def identity_record(node: NodeIdentity) -> dict[str, object]:
         "bus_info": node.bus_info,
     }
     if node.subsystem == "video4linux" and node.device_caps:
-        out["capabilities"] = f"{node.capabilities:#010x}"
-        out["device_caps"] = f"{node.device_caps:#010x}"
+        # The contract (core/service/jsondoc.py): flag names, the raw number under *_raw.
+        out["capabilities"] = v4l2.decode_flags(node.capabilities, v4l2.Cap)
+        out["capabilities_raw"] = node.capabilities
+        out["device_caps"] = v4l2.decode_flags(node.device_caps, v4l2.Cap)
+        out["device_caps_raw"] = node.device_caps
     if node.error:
-        out["error"] = node.error
+        # The one error shape of every document (mediatui.error/1's "error" object);
+        # discovery keeps only the reason, so the errno and ioctl are unknown here.
+        out["error"] = {"kind": "MediaError", "path": node.path, "ioctl": None, "errno": None,
+                        "errno_name": None, "title": node.error, "explanation": ""}
     return out
 
 
@@ -118,7 +141,8 @@ def _virtual_facts(path: str) -> Any | None:
 def _sysfs_name(path: str) -> str:
     virtual = _virtual_facts(path)
     if virtual is not None:
-        return virtual.name
+        name: str = virtual.name
+        return name
     base = os.path.basename(os.path.realpath(path))
     try:  # plain syscalls: listing a hundred nodes reads a hundred of these
         fd = os.open(f"/sys/class/video4linux/{base}/name", os.O_RDONLY | os.O_CLOEXEC)
@@ -173,12 +197,12 @@ def describe_node(path: str) -> NodeInfo:
     name = _sysfs_name(path)
     try:
         fd = chokepoint.open_node(path)
-    except OSError as exc:
-        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+    except (OSError, NotAMediaNode) as exc:
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=_reason(exc))
     try:
         cap = querycap(fd)
     except OSError as exc:
-        return NodeInfo(path, "video4linux", "v4l2", name=name, error=os.strerror(exc.errno))
+        return NodeInfo(path, "video4linux", "v4l2", name=name, error=_reason(exc))
     finally:
         chokepoint.close_fd(fd)
     has_device_caps = cap.capabilities & v4l2.V4L2_CAP_DEVICE_CAPS
@@ -199,13 +223,13 @@ def describe_node(path: str) -> NodeInfo:
 def _describe_media(path: str) -> NodeInfo:
     try:
         fd = chokepoint.open_node(path)
-    except OSError as exc:
-        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+    except (OSError, NotAMediaNode) as exc:
+        return NodeInfo(path, "media", "media", error=_reason(exc))
     try:
         info = media_abi.media_device_info()
         chokepoint.ioctl(fd, media_abi.MEDIA_IOC_DEVICE_INFO, info)
     except OSError as exc:
-        return NodeInfo(path, "media", "media", error=os.strerror(exc.errno))
+        return NodeInfo(path, "media", "media", error=_reason(exc))
     finally:
         chokepoint.close_fd(fd)
     return NodeInfo(
@@ -218,18 +242,3 @@ def _describe_media(path: str) -> NodeInfo:
         bus_info=v4l2.cstr(info.bus_info),
     )
 
-
-def _node_sort_key(path: str) -> tuple[str, int, str]:
-    m = re.match(r"(.*?)(\d+)$", path)
-    return (m.group(1), int(m.group(2)), path) if m else (path, -1, path)
-
-
-def scan_dev(dev: str = "/dev") -> list[str]:
-    """Media node paths found by name under /dev (no udev needed), sorted naturally."""
-    paths: list[str] = []
-    for prefix in (*V4L2_PREFIXES, "media"):
-        paths += [
-            p for p in glob.glob(f"{dev}/{prefix}*") if re.fullmatch(rf".*/{prefix}\d+", p)
-        ]
-    paths += [p for p in glob.glob(f"{dev}/dvb/adapter*/*") if _DVB_PATH.search(p)]
-    return sorted(set(paths), key=_node_sort_key)

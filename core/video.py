@@ -8,6 +8,7 @@ index, plane, flags…) so the explanation names the cause that applies.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import mmap
 import os
@@ -25,6 +26,14 @@ from core.dmabuf import (
     dmabuf_size,
 )
 from core.errors import MediaError, media_error
+from core.facts import (
+    AllocationFacts,
+    BufferFacts,
+    ExportFacts,
+    FormatFacts,
+    PlaneSizeFacts,
+    QueueFacts,
+)
 from core.formats import (
     Allocation,
     Capability,
@@ -76,6 +85,29 @@ class VideoDevice(NodeHandle):
 
     def queue_state(self, buf_type: int) -> QueueState:
         return self.queue(buf_type).freeze()
+
+    def queue_facts(self, buf_type: int) -> QueueFacts:
+        """The queue as an error explanation needs it (ownership, memory, state)."""
+        queue = self.queue(buf_type)
+        return QueueFacts(
+            buf_type=buf_type_name(buf_type),
+            memory=None if queue.memory is None else memory_name(queue.memory),
+            streaming=queue.streaming,
+            num_buffers=len(queue.buffers),
+            min_buffers=queue.min_buffers,
+            orphaned_bufs=bool(queue.capabilities & v.V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS),
+            in_use=queue.in_use(),
+        )
+
+    def type_supported(self, buf_type: int) -> bool | None:
+        """Whether the node's capabilities offer ``buf_type``; None before QUERYCAP."""
+        if self._cap is None:
+            return None
+        return buf_type in self._cap.buf_types
+
+    def _format_facts(self, buf_type: int) -> FormatFacts:
+        return FormatFacts(buf_type_name(buf_type), self.type_supported(buf_type),
+                           self.queue_facts(buf_type))
 
     # --- identity and formats -----------------------------------------------------------
 
@@ -159,7 +191,7 @@ class VideoDevice(NodeHandle):
 
     def _raw_format(self, buf_type: int) -> Any:
         fmt = v.v4l2_format(type=buf_type)
-        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT", buf_type=buf_type_name(buf_type))
+        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT", self._format_facts(buf_type))
         return fmt
 
     def get_format(self, buf_type: int) -> Format:
@@ -195,8 +227,7 @@ class VideoDevice(NodeHandle):
         request, name = (
             (v.VIDIOC_TRY_FMT, "VIDIOC_TRY_FMT") if try_only else (v.VIDIOC_S_FMT, "VIDIOC_S_FMT")
         )
-        self._ioctl(request, fmt, name, buf_type=buf_type_name(buf_type),
-                    streaming=self.queue(buf_type).streaming)
+        self._ioctl(request, fmt, name, self._format_facts(buf_type))
         return format_from_v4l2(fmt)
 
     def get_frame_interval(self, buf_type: int) -> tuple[int, int] | None:
@@ -214,7 +245,7 @@ class VideoDevice(NodeHandle):
         parm = v.v4l2_streamparm(type=buf_type)
         tpf = _timeperframe(parm, buf_type)
         tpf.numerator, tpf.denominator = 1000, round(fps * 1000)
-        self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", buf_type=buf_type_name(buf_type))
+        self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", self._format_facts(buf_type))
         return (tpf.numerator, tpf.denominator)
 
     def get_control(self, cid: int) -> int | None:
@@ -223,7 +254,8 @@ class VideoDevice(NodeHandle):
             chokepoint.ioctl(self.fd, v.VIDIOC_G_CTRL, ctrl)
         except OSError:
             return None
-        return ctrl.value
+        value: int = ctrl.value
+        return value
 
     def min_buffers(self, buf_type: int) -> int | None:
         cid = (
@@ -247,13 +279,8 @@ class VideoDevice(NodeHandle):
         if count == 0:
             queue.release(exports=False)
         req = v.v4l2_requestbuffers(count=count, type=buf_type, memory=memory)
-        self._ioctl(
-            v.VIDIOC_REQBUFS, req, "VIDIOC_REQBUFS",
-            memory=memory_name(memory), count=count, streaming=queue.streaming,
-            has_buffers=bool(queue.buffers), owner=bool(queue.buffers) or None,
-            in_use=queue.in_use(), orphaned_bufs=bool(queue.capabilities
-                                                       & v.V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS),
-        )
+        facts = AllocationFacts(self.queue_facts(buf_type), memory_name(memory), count)
+        self._ioctl(v.VIDIOC_REQBUFS, req, "VIDIOC_REQBUFS", facts)
         with queue.lock:
             # REQBUFS always frees what was there first (vb2_core_reqbufs).
             self._forget_buffers(queue)
@@ -284,12 +311,9 @@ class VideoDevice(NodeHandle):
                     create.format.fmt.pix_mp.plane_fmt[i].sizeimage = size
             else:
                 create.format.fmt.pix.sizeimage = sizes[0]
-        self._ioctl(
-            v.VIDIOC_CREATE_BUFS, create, "VIDIOC_CREATE_BUFS",
-            memory=memory_name(memory), count=count, streaming=queue.streaming,
-            memory_mismatch=queue.memory is not None and queue.memory != memory,
-            owner=bool(queue.buffers) or None, has_buffers=bool(queue.buffers),
-        )
+        facts = AllocationFacts(self.queue_facts(buf_type), memory_name(memory), count,
+                                create=True)
+        self._ioctl(v.VIDIOC_CREATE_BUFS, create, "VIDIOC_CREATE_BUFS", facts)
         with queue.lock:
             queue.requested, queue.granted = count, create.count
             queue.capabilities = create.capabilities
@@ -319,8 +343,8 @@ class VideoDevice(NodeHandle):
         queue = self.queue(buf_type)
         memory = queue.memory if queue.memory is not None else v.V4L2_MEMORY_MMAP
         buf = new_v4l2_buffer(buf_type, memory, index)
-        self._ioctl(v.VIDIOC_QUERYBUF, buf, "VIDIOC_QUERYBUF", index=index,
-                    num_buffers=len(queue.buffers))
+        self._ioctl(v.VIDIOC_QUERYBUF, buf, "VIDIOC_QUERYBUF",
+                    BufferFacts(self.queue_facts(buf_type), index, index in queue.buffers))
         with queue.lock:
             return record_buffer(queue, buf).freeze()
 
@@ -336,7 +360,7 @@ class VideoDevice(NodeHandle):
         maps = []
         for plane in entry.planes:
             if plane.mapping is None or plane.mapping.closed:
-                if plane.mem_offset is None:
+                if plane.mem_offset is None:  # not an MMAP buffer: vb2_mmap says EINVAL
                     raise media_error(_EINVAL, ioctl="mmap", path=self.path)
                 try:
                     plane.mapping = chokepoint.mmap_fd(self.fd, plane.length, prot,
@@ -355,8 +379,8 @@ class VideoDevice(NodeHandle):
     def _entry(self, queue: Queue, index: int, what: str) -> Buffer:
         entry = queue.buffers.get(index)
         if entry is None:
-            raise media_error(_EINVAL, ioctl="VIDIOC_QUERYBUF", path=self.path,
-                              facts={"index": index})
+            facts = BufferFacts(self.queue_facts(queue.buf_type), index, exists=False)
+            raise media_error(_EINVAL, ioctl="VIDIOC_QUERYBUF", path=self.path, facts=facts)
         return entry
 
     def export_buffer(
@@ -370,18 +394,14 @@ class VideoDevice(NodeHandle):
         queue = self.queue(buf_type)
         entry = queue.buffers.get(index)
         exp = v.v4l2_exportbuffer(type=buf_type, index=index, plane=plane, flags=flags)
-        self._ioctl(
-            v.VIDIOC_EXPBUF, exp, "VIDIOC_EXPBUF",
-            index=index, plane=plane, flags=flags,
-            memory=memory_name(queue.memory) if queue.memory is not None else None,
-            no_buffers=not queue.buffers,
-            bad_flags=bool(flags & ~EXPORT_FLAGS_ALLOWED),
-            bad_index=entry is None and bool(queue.buffers),
-            num_buffers=len(queue.buffers),
+        facts = ExportFacts(
+            self.queue_facts(buf_type), index, plane, flags, EXPORT_FLAGS_ALLOWED,
+            exists=entry is not None,
             num_planes=len(entry.planes) if entry else None,
-            bad_plane=entry is not None and plane >= len(entry.planes),
             multiplanar=v.is_multiplanar(buf_type),
+            type_supported=self.type_supported(buf_type),
         )
+        self._ioctl(v.VIDIOC_EXPBUF, exp, "VIDIOC_EXPBUF", facts)
         exported = ExportedBuffer(
             exp.fd,
             DmabufOrigin("export", self.path, buf_type_name(buf_type), index, plane),
@@ -436,12 +456,8 @@ class VideoDevice(NodeHandle):
         if mplane:
             buf.length = nplanes
         name = "VIDIOC_PREPARE_BUF" if prepare_only else "VIDIOC_QBUF"
-        facts: dict[str, Any] = {
-            "index": index,
-            "state": entry.status.value if entry else None,
-            "bad_index": entry is None,
-            "queue_memory": memory_name(queue.memory),
-        }
+        facts = BufferFacts(self.queue_facts(buf_type), index, exists=entry is not None,
+                            state=entry.status.value if entry else None)
         if memory == v.V4L2_MEMORY_DMABUF:
             if dmabufs is None or len(dmabufs) != nplanes:
                 raise MediaError(
@@ -453,7 +469,7 @@ class VideoDevice(NodeHandle):
                 fd = dbuf.fd if isinstance(dbuf, Dmabuf) else dbuf
                 length = lengths[p] if lengths else self._default_import_length(buf_type, dbuf)
                 if entry is not None:
-                    self._preflight_dmabuf(entry, p, fd, length, dbuf, name, facts)
+                    facts = self._preflight_dmabuf(entry, p, fd, length, dbuf, name, facts)
                 if mplane:
                     buf.m.planes[p].m.fd = fd
                     buf.m.planes[p].length = length
@@ -483,7 +499,7 @@ class VideoDevice(NodeHandle):
                 else:
                     buf.bytesused = plane.length
         request = v.VIDIOC_PREPARE_BUF if prepare_only else v.VIDIOC_QBUF
-        self._ioctl(request, buf, name, **facts)
+        self._ioctl(request, buf, name, facts)
         with queue.lock:
             if not mplane:
                 buf.length = entry.planes[0].length if entry else buf.length
@@ -508,20 +524,20 @@ class VideoDevice(NodeHandle):
 
     def _preflight_dmabuf(
         self, entry: Buffer, p: int, fd: int, length: int, dbuf: Dmabuf | int, name: str,
-        facts: dict[str, Any],
-    ) -> None:
-        needed = entry.planes[p].length
+        facts: BufferFacts,
+    ) -> BufferFacts:
+        """Check one plane's dma-buf against the plane's size (K11) before QBUF; returns
+        ``facts`` with the plane's sizes, so a later failure is explained with them."""
         try:
-            size = dmabuf_size(fd)
+            size: int | None = dmabuf_size(fd)
         except OSError:
-            facts["bad_fd"] = True
-            return
-        facts.update(plane=p, dmabuf_size=size, min_length=needed,
-                     source=dbuf.origin.kind if isinstance(dbuf, Dmabuf) else None)
-        effective = length or size
-        if needed and (effective < needed or size < needed):
-            raise media_error(_EINVAL, ioctl=name, path=self.path,
-                              facts={**facts, "too_small": True})
+            size = None  # not a dma-buf: the kernel will refuse it with EINVAL
+        plane = PlaneSizeFacts(p, entry.planes[p].length, size, length,
+                               dbuf.origin.kind if isinstance(dbuf, Dmabuf) else None)
+        facts = dataclasses.replace(facts, dmabuf=plane)
+        if plane.too_small:
+            raise media_error(_EINVAL, ioctl=name, path=self.path, facts=facts)
+        return facts
 
     def dequeue_buffer(self, buf_type: int) -> BufferState:
         """VIDIOC_DQBUF (non-blocking: raises WouldBlock when nothing is done yet)."""
@@ -531,7 +547,8 @@ class VideoDevice(NodeHandle):
         if v.is_multiplanar(buf_type):
             buf.m.planes = self._planes
             buf.length = v.VIDEO_MAX_PLANES
-        self._ioctl(v.VIDIOC_DQBUF, buf, "VIDIOC_DQBUF", streaming=queue.streaming)
+        self._ioctl(v.VIDIOC_DQBUF, buf, "VIDIOC_DQBUF",
+                    BufferFacts(self.queue_facts(buf_type), None))
         status = BufferStatus.ERROR if buf.flags & v.V4L2_BUF_FLAG_ERROR else BufferStatus.DEQUEUED
         with queue.lock:
             record = record_buffer(queue, buf, status)
@@ -540,13 +557,14 @@ class VideoDevice(NodeHandle):
     def stream_on(self, buf_type: int) -> None:
         queue = self.queue(buf_type)
         self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
-                    num_buffers=len(queue.buffers), min_buffers=queue.min_buffers)
+                    self.queue_facts(buf_type))
         queue.streaming = True
 
     def stream_off(self, buf_type: int) -> None:
         """STREAMOFF: every buffer returns to the application; done frames are dropped."""
         queue = self.queue(buf_type)
-        self._ioctl(v.VIDIOC_STREAMOFF, ctypes.c_int(buf_type), "VIDIOC_STREAMOFF")
+        self._ioctl(v.VIDIOC_STREAMOFF, ctypes.c_int(buf_type), "VIDIOC_STREAMOFF",
+                    self.queue_facts(buf_type))
         with queue.lock:
             queue.streaming = False
             queue.all_dequeued()

@@ -1,7 +1,10 @@
 """The Textual application and the one factory the CLI and the tests build it with.
 
-The back end is injected: a :class:`Session` (who owns the fds), how to discover devices
-and how to watch for hotplug.  ``--demo`` installs the virtual backend in core's ioctl
+The back end is injected: a :class:`~mediatui.backend.Backend` carries the service's
+:class:`Session` (who owns the fds), how to discover devices and how to watch for
+hotplug; the app hands it to its screens, which never reach back for the app.  Every
+thread worker's failure is explained by the screens' one ``Worker.StateChanged`` handler
+(:mod:`mediatui.screens.base`).  ``--demo`` installs the virtual backend in core's ioctl
 chokepoint before the app starts, so the same ``discover()`` lists virtual nodes; there
 is no udev to watch then.
 """
@@ -9,35 +12,21 @@ is no udev to watch then.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from core.discovery import DeviceList, DeviceNode, HotplugEvent, discover
+from core.discovery import DeviceList, discover
+from core.service.session import Session
+from mediatui.backend import Backend, WatcherFactory, system_watcher
 from mediatui.commands import MediatuiCommands
 from mediatui.screens.help import HelpScreen
 from mediatui.screens.main import MainScreen
-from mediatui.session import Session
 from mediatui.widgets.ioctl_log import IoctlRecorder
-
-
-class HotplugWatcher(Protocol):
-    """What the screen needs from core.discovery.Watcher."""
-
-    def run(self, stop: object, on_event: Callable[[HotplugEvent], None]) -> None: ...
-
-
-WatcherFactory = Callable[[Iterable[DeviceNode]], HotplugWatcher]
-
-
-def system_watcher(known: Iterable[DeviceNode]) -> HotplugWatcher:
-    from core.discovery import Watcher
-
-    return Watcher(known=list(known))
 
 
 class MediatuiApp(App[int]):
@@ -64,18 +53,32 @@ class MediatuiApp(App[int]):
         log_dir: str | Path = ".",
     ) -> None:
         super().__init__()
-        self.session = session
-        self.recorder = recorder
-        self.discover = discover
-        self.watcher_factory = watcher_factory
-        self.initial_devices = initial_devices
+        self.backend = Backend(session=session, recorder=recorder, discover=discover,
+                               watcher_factory=watcher_factory,
+                               initial_devices=initial_devices, log_dir=Path(log_dir))
         self.demo = demo
-        self.log_dir = Path(log_dir)
         if demo:
             self.sub_title = "demo: virtual devices"
 
+    # The backend's parts, for run_app and the tests.
+    @property
+    def session(self) -> Session:
+        return self.backend.session
+
+    @property
+    def recorder(self) -> IoctlRecorder:
+        return self.backend.recorder
+
+    @property
+    def watcher_factory(self) -> WatcherFactory | None:
+        return self.backend.watcher_factory
+
+    @property
+    def log_dir(self) -> Path:
+        return self.backend.log_dir
+
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen()
+        return MainScreen(self.backend)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -94,9 +97,6 @@ class MediatuiApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
 
-    async def run_main_action(self, action: str) -> None:
-        """Palette commands run the main screen's actions, whatever screen is on top."""
-        await self.main_screen.run_action(action)
 
 
 def make_app(

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from mediatui import __version__
+from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
 
 # Verb modules, in the order --help lists them.
 VERBS = ("list", "info", "probe", "stream", "attach", "watch")
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Explore Linux media devices (V4L2 video, DVB demux/dvr) and watch their "
             "buffers live. Without a command, opens the terminal UI."
         ),
+        epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
+        "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
+        "document.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -45,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        if verb.epilog is None:
+            verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
@@ -66,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): point stdout at /dev/null so the flush at
         # exit does not complain about the closed pipe.

@@ -7,12 +7,10 @@ types "exp" and finds "export: all planes of every buffer" without learning a ke
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from mediatui.app import MediatuiApp
+from mediatui.screens.main import MainScreen
 
 # (name, main-screen action, help)
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -51,8 +49,12 @@ class MediatuiCommands(Provider):
     """Every mediatui action, searchable."""
 
     def _run(self, action: str) -> partial[object]:
-        app: MediatuiApp = self.app  # type: ignore[assignment]
-        return partial(app.run_main_action, action)
+        return partial(self._run_on_main, action)
+
+    async def _run_on_main(self, action: str) -> None:
+        """The main screen's action, whatever screen is on top (the stream screen...)."""
+        main = next(s for s in self.app.screen_stack if isinstance(s, MainScreen))
+        await main.run_action(action)
 
     async def discover(self) -> Hits:
         for name, action, help_text in COMMANDS:

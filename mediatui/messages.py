@@ -1,58 +1,73 @@
-"""Messages: past-tense facts that cross from workers (and widgets) to the UI.
+"""Messages: past-tense facts that cross from workers (and widgets) to the UI, one small
+dataclass each.
 
-Every payload is frozen (discovery's dataclasses, :class:`DeviceView`, plain dicts built
-fresh for the message) so a worker can post it and forget it.  Messages that only say
-"something new is there, go and look" can replace an unhandled one of their kind.
+Every payload is frozen (discovery's dataclasses, the service layer's :class:`DeviceView`,
+:class:`Inspection`, :class:`Outcome` and :class:`StreamSnapshot`) so a worker can post it
+and forget it.  Messages that only say "something new is there, go and look" can replace
+an unhandled one of their kind.  ``eq=False``: a message compares by identity, as
+Textual's own do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
 from core.discovery import DeviceList, HotplugEvent
 from core.errors import MediaError
-from mediatui.session import DeviceView
+from core.service.inspection import Inspection
+from core.service.session import DeviceView
+from core.stream import StreamSnapshot
+
+__all__ = [
+    "DeviceRemoved",
+    "DeviceSelected",
+    "DevicesChanged",
+    "HotplugReceived",
+    "Inspection",
+    "InspectionLoaded",
+    "IoctlTraced",
+    "OperationFinished",
+    "SessionChanged",
+    "StreamNoted",
+    "StreamSnapshotReady",
+]
 
 
+@dataclass(eq=False)
 class DevicesChanged(Message):
     """Discovery ran (at start, after hotplug or on request): this is the device list."""
 
-    def __init__(self, devices: DeviceList) -> None:
-        super().__init__()
-        self.devices = devices
+    devices: DeviceList
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DevicesChanged)
 
 
+@dataclass(eq=False)
 class HotplugReceived(Message):
     """The watcher reported an event; the screen rescans and updates the browser."""
 
-    def __init__(self, event: HotplugEvent) -> None:
-        super().__init__()
-        self.event = event
+    event: HotplugEvent
 
 
+@dataclass(eq=False)
 class DeviceRemoved(Message):
     """A node the browser showed went away (hotplug remove, or ENODEV on use)."""
 
-    def __init__(self, path: str, was_open: bool) -> None:
-        super().__init__()
-        self.path = path
-        self.was_open = was_open
+    path: str
+    was_open: bool
 
 
+@dataclass(eq=False)
 class DeviceSelected(Message):
     """The user picked a node in the browser (Enter / click): open and inspect it."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
+    path: str
 
 
+@dataclass(eq=False)
 class IoctlTraced(Message):
     """New entries are in the ioctl recorder (one message covers any number)."""
 
@@ -60,53 +75,53 @@ class IoctlTraced(Message):
         return isinstance(message, IoctlTraced)
 
 
-@dataclass(frozen=True, slots=True)
-class Inspection:
-    """What the inspector shows for one node: core.inspect's dicts, or why not."""
-
-    path: str
-    kind: str
-    info: dict[str, Any] | None
-    probe: dict[str, Any] | None
-    error: MediaError | None = None
-
-
+@dataclass(eq=False)
 class InspectionLoaded(Message):
     """The inspector worker finished reading a node (info and non-destructive probe)."""
 
-    def __init__(self, inspection: Inspection) -> None:
-        super().__init__()
-        self.inspection = inspection
+    inspection: Inspection
 
 
+@dataclass(eq=False)
 class SessionChanged(Message):
     """The selected node's queues, exports or allocations may have changed."""
 
-    def __init__(self, view: DeviceView | None) -> None:
-        super().__init__()
-        self.view = view
+    view: DeviceView | None
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SessionChanged)
 
 
+@dataclass(eq=False)
 class OperationFinished(Message):
     """One user action ran: ``summary`` on success, ``error`` (explained) on failure."""
 
-    def __init__(self, label: str, summary: str | None, error: MediaError | None) -> None:
-        super().__init__()
-        self.label = label
-        self.summary = summary
-        self.error = error
+    label: str
+    summary: str | None
+    error: MediaError | None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-class ActionRequested(Message):
-    """A panel's button asks the screen to run one of its actions (same as the key)."""
+@dataclass(eq=False)
+class StreamSnapshotReady(Message):
+    """The engine froze the state of stream ``key``; a newer one replaces it unread."""
 
-    def __init__(self, action: str) -> None:
-        super().__init__()
-        self.action = action
+    key: int
+    snapshot: StreamSnapshot
+
+    def can_replace(self, message: Message) -> bool:
+        # ``message`` is the next one queued: this (older) one may go if it is the same
+        # stream's, unless it is the final one, which must never be lost.
+        return (isinstance(message, StreamSnapshotReady) and message.key == self.key
+                and not self.snapshot.final and not self.snapshot.notes)
+
+
+@dataclass(eq=False)
+class StreamNoted(Message):
+    """A setup step happened (tuned, filter set...): one line for the view's notes."""
+
+    key: int
+    note: str

@@ -1,10 +1,11 @@
 """The glue between the streaming engine's thread and the UI: messages, pacing, tracing.
 
-A stream view runs :func:`mediatui.streaming.run_stream` in a thread worker.  The engine
+A stream view runs :func:`core.service.stream.run_stream` in a thread worker.  The engine
 already freezes a snapshot at most every 100 ms; :class:`SnapshotPoster` keeps it that
 way at the sink (a burst of step commands asks for immediate snapshots) and posts
-:class:`StreamSnapshotReady`, which coalesces with an unhandled one of the same stream,
-so a UI that falls behind skips to the newest state instead of replaying history.
+:class:`~mediatui.messages.StreamSnapshotReady`, which coalesces with an unhandled one
+of the same stream, so a UI that falls behind skips to the newest state instead of
+replaying history.
 
 :class:`FrameTraceFilter` sits between the ioctl chokepoint and the app's recorder while
 the stream screen exists: per-frame QBUF/DQBUF (and the snapshot-time QUERYBUFs) from a
@@ -18,8 +19,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-
-from textual.message import Message
 
 from core import ioctl as chokepoint
 from core.abi import dvb, v4l2
@@ -35,30 +34,6 @@ PER_FRAME_IOCTLS = frozenset(
 PER_FRAME_REQUESTS = frozenset(
     {v4l2.VIDIOC_QBUF, v4l2.VIDIOC_DQBUF, v4l2.VIDIOC_QUERYBUF, dvb.DMX_QBUF, dvb.DMX_DQBUF}
 )
-
-
-class StreamSnapshotReady(Message):
-    """The engine froze the state of stream ``key``; a newer one replaces it unread."""
-
-    def __init__(self, key: int, snapshot: StreamSnapshot) -> None:
-        super().__init__()
-        self.key = key
-        self.snapshot = snapshot
-
-    def can_replace(self, message: Message) -> bool:
-        # ``message`` is the next one queued: this (older) one may go if it is the same
-        # stream's, unless it is the final one, which must never be lost.
-        return (isinstance(message, StreamSnapshotReady) and message.key == self.key
-                and not self.snapshot.final and not self.snapshot.notes)
-
-
-class StreamNoted(Message):
-    """A setup step happened (tuned, filter set...): one line for the view's notes."""
-
-    def __init__(self, key: int, note: str) -> None:
-        super().__init__()
-        self.key = key
-        self.note = note
 
 
 class SnapshotPoster:

@@ -30,11 +30,11 @@ from test_stream_view_data import (
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from core.service.stream import StreamSpec
 from core.stream import StreamSnapshot
 from mediatui.app import MediatuiApp, make_app
 from mediatui.demo import install_demo, uninstall_demo
 from mediatui.screens.stream import SCREEN_NAME, StreamScreen, show_streams
-from mediatui.streaming import StreamSpec
 from mediatui.widgets.device_tree import DeviceTree
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ Importing this module registers every summarizer with
 it, so the chokepoint stays free of ABI knowledge; the device layer imports it once.
 
 Each summarizer reads only the struct it is given (plus, for multi-planar buffers, the
-plane array ``m.planes`` points to, and for ``dtv_properties``/``v4l2_ext_controls`` the
+plane array ``m.planes`` points to, and for ``dtv_properties`` the
 array they point to) and never raises for odd values: unknown enums print as numbers and
 unknown flag bits as hex, so a trace of a misbehaving driver stays readable.
 
@@ -17,7 +17,6 @@ Conventions: short lowercase names for V4L2 enums (``type=video-capture-mplane``
 
 from __future__ import annotations
 
-import ctypes
 import enum
 import os
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from core import ioctl as chokepoint
 from core.abi import dmabuf as dmb
 from core.abi import dvb
 from core.abi import v4l2 as v
+from core.abi.fields import arg_fields
 
 # ---------------------------------------------------------------------------------------
 # Small formatting helpers
@@ -308,125 +308,6 @@ def summarize_control(ctrl: v.v4l2_control) -> str:
     return f"id={_cid(ctrl.id)} value={ctrl.value}"
 
 
-def summarize_queryctrl(q: v.v4l2_queryctrl) -> str:
-    parts = [
-        f"id={q.id:#010x}",
-        f"type={_enum(q.type, v.CtrlType).lower()}",
-        f"name={_text(q.name)}",
-        f"min={q.minimum} max={q.maximum} step={q.step} default={q.default_value}",
-    ]
-    if q.flags:
-        parts.append(f"flags={_flags(q.flags, v.CtrlFlag)}")
-    return " ".join(parts)
-
-
-def summarize_query_ext_ctrl(q: v.v4l2_query_ext_ctrl) -> str:
-    parts = [
-        f"id={q.id:#010x}",
-        f"type={_enum(q.type, v.CtrlType).lower()}",
-        f"name={_text(q.name)}",
-        f"min={q.minimum} max={q.maximum} step={q.step} default={q.default_value}",
-        f"elem_size={q.elem_size} elems={q.elems}",
-    ]
-    if q.nr_of_dims:
-        dims = "x".join(str(q.dims[i]) for i in range(min(q.nr_of_dims, v.V4L2_CTRL_MAX_DIMS)))
-        parts.append(f"dims={dims}")
-    if q.flags:
-        parts.append(f"flags={_flags(q.flags, v.CtrlFlag)}")
-    return " ".join(parts)
-
-
-def summarize_querymenu(q: v.v4l2_querymenu) -> str:
-    # The union holds a name for MENU controls and a value for INTEGER_MENU ones; the
-    # struct alone doesn't say which, so show the name only if it looks like text.
-    name = v.cstr(q.name)
-    if name and name.isprintable():
-        return f"id={q.id:#010x} index={q.index} name={name!r}"
-    return f"id={q.id:#010x} index={q.index} value={q.value}"
-
-
-def summarize_input(inp: v.v4l2_input) -> str:
-    types = {1: "tuner", 2: "camera", 3: "touch"}
-    parts = [
-        f"index={inp.index}",
-        f"name={_text(inp.name)}",
-        f"type={types.get(inp.type, str(inp.type))}",
-    ]
-    if inp.status:
-        parts.append(f"status={inp.status:#x}")
-    if inp.capabilities:
-        parts.append(f"capabilities={inp.capabilities:#x}")
-    return " ".join(parts)
-
-
-def summarize_output(out: v.v4l2_output) -> str:
-    types = {1: "modulator", 2: "analog", 3: "analog-vga-overlay"}
-    parts = [
-        f"index={out.index}",
-        f"name={_text(out.name)}",
-        f"type={types.get(out.type, str(out.type))}",
-    ]
-    if out.capabilities:
-        parts.append(f"capabilities={out.capabilities:#x}")
-    return " ".join(parts)
-
-
-def summarize_ext_controls(ctrls: v.v4l2_ext_controls) -> str:
-    which = {
-        v.V4L2_CTRL_WHICH_CUR_VAL: "cur",
-        v.V4L2_CTRL_WHICH_DEF_VAL: "def",
-        v.V4L2_CTRL_WHICH_REQUEST_VAL: "request",
-    }.get(ctrls.which, f"{ctrls.which:#x}")
-    items = []
-    if ctrls.controls:
-        for i in range(min(ctrls.count, 64)):
-            c = ctrls.controls[i]
-            # INTEGER64 controls use value64; 32-bit ones leave the high half as we set it
-            # (zero), so the wider reading is right whenever the two differ.
-            if c.size:
-                value = f"<{c.size} bytes>"
-            else:
-                value = str(c.value64 if c.value64 != c.value else c.value)
-            items.append(f"{_cid(c.id)}={value}")
-    parts = [f"which={which}", f"count={ctrls.count}"]
-    if ctrls.error_idx:
-        parts.append(f"error_idx={ctrls.error_idx}")
-    if ctrls.which == v.V4L2_CTRL_WHICH_REQUEST_VAL:
-        parts.append(f"request_fd={ctrls.request_fd}")
-    parts.append(f"controls=[{', '.join(items)}]")
-    return " ".join(parts)
-
-
-def _event_type(t: int) -> str:
-    return _enum(t, v.EventType).lower().replace("_", "-")
-
-
-def summarize_event_subscription(sub: v.v4l2_event_subscription) -> str:
-    flags = []
-    if sub.flags & v.V4L2_EVENT_SUB_FL_SEND_INITIAL:
-        flags.append("SEND_INITIAL")
-    if sub.flags & v.V4L2_EVENT_SUB_FL_ALLOW_FEEDBACK:
-        flags.append("ALLOW_FEEDBACK")
-    return f"type={_event_type(sub.type)} id={sub.id} flags={'|'.join(flags) or '0'}"
-
-
-def summarize_event(ev: v.v4l2_event) -> str:
-    parts = [f"type={_event_type(ev.type)}", f"id={ev.id}"]
-    if ev.type == v.V4L2_EVENT_SOURCE_CHANGE:
-        changes = ev.u.src_change.changes
-        parts.append("changes=RESOLUTION" if changes == 1 else f"changes={changes:#x}")
-    elif ev.type == v.V4L2_EVENT_CTRL:
-        parts.append(f"changes={ev.u.ctrl.changes:#x} value={ev.u.ctrl.value64}")
-    elif ev.type == v.V4L2_EVENT_FRAME_SYNC:
-        parts.append(f"frame_sequence={ev.u.frame_sync.frame_sequence}")
-    parts += [
-        f"sequence={ev.sequence}",
-        f"pending={ev.pending}",
-        f"ts={ev.timestamp.tv_sec}.{ev.timestamp.tv_nsec:09d}",
-    ]
-    return " ".join(parts)
-
-
 # ---------------------------------------------------------------------------------------
 # DVB demux
 # ---------------------------------------------------------------------------------------
@@ -457,10 +338,6 @@ def summarize_pes_filter(p: dvb.dmx_pes_filter_params) -> str:
     )
 
 
-def summarize_dmx_stc(stc: dvb.dmx_stc) -> str:
-    return f"num={stc.num} base={stc.base} stc={stc.stc}"
-
-
 def summarize_dmx_requestbuffers(req: dvb.dmx_requestbuffers) -> str:
     return f"count={req.count} size={req.size}"
 
@@ -476,11 +353,6 @@ def summarize_dmx_buffer(buf: dvb.dmx_buffer) -> str:
 
 def summarize_dmx_exportbuffer(exp: dvb.dmx_exportbuffer) -> str:
     return f"index={exp.index} flags={open_flags(exp.flags)} fd={exp.fd}"
-
-
-def summarize_pes_pids(pids: ctypes.Array) -> str:
-    names = ("audio", "video", "teletext", "subtitle", "pcr")
-    return " ".join(f"{name}={pids[i]:#06x}" for i, name in enumerate(names))
 
 
 # ---------------------------------------------------------------------------------------
@@ -585,11 +457,6 @@ def summarize_dma_buf_sync(sync: dmb.dma_buf_sync) -> str:
     return f"flags={'|'.join(dmb.dma_buf_sync_names(sync.flags))}"
 
 
-def _sync_file(arg: dmb.dma_buf_export_sync_file | dmb.dma_buf_import_sync_file) -> str:
-    access = [n for n in ("READ", "WRITE") if arg.flags & dmb.DmaBufSyncFlag[n]]
-    return f"flags={'|'.join(access) or '0'} fd={arg.fd}"
-
-
 # ---------------------------------------------------------------------------------------
 # Registration
 # ---------------------------------------------------------------------------------------
@@ -606,28 +473,16 @@ SUMMARIZERS: dict[type, Callable[..., str]] = {
     v.v4l2_buffer: summarize_buffer,
     v.v4l2_exportbuffer: summarize_exportbuffer,
     v.v4l2_control: summarize_control,
-    v.v4l2_queryctrl: summarize_queryctrl,
-    v.v4l2_query_ext_ctrl: summarize_query_ext_ctrl,
-    v.v4l2_querymenu: summarize_querymenu,
-    v.v4l2_input: summarize_input,
-    v.v4l2_output: summarize_output,
-    v.v4l2_ext_controls: summarize_ext_controls,
-    v.v4l2_event_subscription: summarize_event_subscription,
-    v.v4l2_event: summarize_event,
     dvb.dmx_sct_filter_params: summarize_sct_filter,
     dvb.dmx_pes_filter_params: summarize_pes_filter,
-    dvb.dmx_stc: summarize_dmx_stc,
     dvb.dmx_requestbuffers: summarize_dmx_requestbuffers,
     dvb.dmx_buffer: summarize_dmx_buffer,
     dvb.dmx_exportbuffer: summarize_dmx_exportbuffer,
-    dvb.dmx_pes_pids_t: summarize_pes_pids,
     dvb.dvb_frontend_info: summarize_frontend_info,
     dvb.dtv_properties: summarize_dtv_properties,
     dmb.dma_heap_allocation_data: summarize_heap_allocation,
     dmb.udmabuf_create: summarize_udmabuf_create,
     dmb.dma_buf_sync: summarize_dma_buf_sync,
-    dmb.dma_buf_export_sync_file: _sync_file,
-    dmb.dma_buf_import_sync_file: _sync_file,
 }
 
 
@@ -635,6 +490,7 @@ def register() -> None:
     """Register every summarizer with the chokepoint (done on import; safe to repeat)."""
     for argtype, summarize in SUMMARIZERS.items():
         chokepoint.register_summarizer(argtype, summarize)
+    chokepoint.register_fielder(arg_fields)
 
 
 register()

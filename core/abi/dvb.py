@@ -893,7 +893,9 @@ FE_SET_PROPERTY = IOW("FE_SET_PROPERTY", "o", 82, dtv_properties)
 FE_GET_PROPERTY = IOR("FE_GET_PROPERTY", "o", 83, dtv_properties)
 
 
-def dtv_props(*items: tuple[int, int] | int) -> tuple[dtv_properties, ctypes.Array]:
+def dtv_props(
+    *items: tuple[int, int] | int,
+) -> tuple[dtv_properties, ctypes.Array[dtv_property]]:
     """Build an FE_SET/GET_PROPERTY argument from ``(cmd, data)`` pairs or bare commands.
 
     Returns the ``dtv_properties`` and the property array it points to; the caller keeps

@@ -68,7 +68,7 @@ def fourcc_str(value: int) -> str:
     return f"{text}-BE" if value & (1 << 31) else text
 
 
-def cstr(field: bytes | bytearray | ctypes.Array | memoryview) -> str:
+def cstr(field: bytes | bytearray | ctypes.Array[ctypes.c_char] | memoryview) -> str:
     """A NUL-terminated byte field as text.
 
     Drivers fill ``driver``/``card``/``name`` with whatever they like and are not
@@ -745,7 +745,7 @@ class timespec(ctypes.Structure):
 
 def v4l2_timeval_to_ns(tv: timeval) -> int:
     """The header's inline ``v4l2_timeval_to_ns()``: a buffer timestamp in nanoseconds."""
-    return tv.tv_sec * 1_000_000_000 + tv.tv_usec * 1000
+    return int(tv.tv_sec) * 1_000_000_000 + int(tv.tv_usec) * 1000
 
 
 class v4l2_rect(ctypes.Structure):
@@ -1125,7 +1125,9 @@ class v4l2_buffer(ctypes.Structure):
     ]
 
 
-def attach_planes(buf: v4l2_buffer, count: int = VIDEO_MAX_PLANES) -> ctypes.Array:
+def attach_planes(
+    buf: v4l2_buffer, count: int = VIDEO_MAX_PLANES
+) -> ctypes.Array[v4l2_plane]:
     """Give a multi-planar ``buf`` a zeroed array of ``count`` planes and return it.
 
     The kernel writes plane info through ``m.planes``; ctypes does not keep the target

@@ -88,7 +88,7 @@ class DeviceNode:
             dvb = _DVB_NODE.search(self.path)
             adapter = self.prop("DVB_ADAPTER_NUM") or (dvb.group(1) if dvb else "")
             if adapter:
-                out["adapter"] = adapter
+                out["adapter"] = int(adapter)
         out["sysname"] = self.sysname
         out["devpath"] = self.devpath
         out["devnum"] = f"{self.devnum[0]}:{self.devnum[1]}" if self.devnum else None
@@ -182,7 +182,8 @@ class HotplugEvent:
     node: DeviceNode | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """One NDJSON record for ``mediatui watch --json``."""
+        """One ``mediatui.watch/1`` NDJSON record (without ``schema`` and ``time_s``,
+        which the verb adds); ``node`` is a ``mediatui.list/1`` device record."""
         out: dict[str, object] = {
             "action": self.action,
             "subsystem": self.subsystem,
@@ -191,7 +192,7 @@ class HotplugEvent:
             "sysname": self.sysname,
             "devpath": self.devpath,
             "seqnum": self.seqnum,
-            "monotonic": round(self.timestamp, 6),
+            "monotonic_s": round(self.timestamp, 6),
         }
         if self.driver:
             out["driver"] = self.driver
@@ -218,7 +219,7 @@ class NodeSource(Protocol):
         ...
 
 
-# The order `mediatui list` has always printed nodes in (core.nodes.scan_dev's), and
+# The order `mediatui list` has always printed nodes in (by name, then number), and
 # DVB nodes in the order data flows through an adapter.
 _PREFIX_ORDER = ("video", "vbi", "radio", "swradio", "v4l-touch", "v4l-subdev", "media", "dvb")
 _DVB_ORDER = ("frontend", "demux", "dvr", "ca", "net")

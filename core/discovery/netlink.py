@@ -107,7 +107,8 @@ def _sender_uid(ancdata: list[tuple[int, int, bytes]]) -> int | None:
         if (level, kind) == (socket.SOL_SOCKET, socket.SCM_CREDENTIALS) and len(
             payload
         ) >= _UCRED.size:
-            return _UCRED.unpack_from(payload)[1]
+            uid: int = _UCRED.unpack_from(payload)[1]
+            return uid
     return None
 
 

@@ -11,10 +11,11 @@ import contextlib
 import os
 import queue as queue_mod
 import threading
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class Command(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Command:
     """A request from another thread; ``queue`` is an index into ``Stream.queues``."""
 
     kind: str  # "pause", "manual", "resume", "queue", "dequeue", "snapshot", "stop"

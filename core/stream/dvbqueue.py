@@ -17,8 +17,9 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dvb import DVB_QUEUE, DemuxDevice, DvrDevice
+from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice
 from core.errors import MediaError, media_error
+from core.facts import BufferFacts, QueueFacts
 from core.queue import BufferStatus
 from core.stream.snapshot import QueueSnapshot
 from core.stream.stats import DepthTracker, TsStats
@@ -39,7 +40,7 @@ class DvbQueue:
     next = None
 
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
-                 size: int = 64 * 188, parse: bool = True,
+                 size: int = 64 * TS_PACKET, parse: bool = True,
                  start_filter: Callable[[], None] | None = None) -> None:
         self.dev = node
         self.start_filter = start_filter
@@ -71,6 +72,9 @@ class DvbQueue:
     @property
     def frames(self) -> int:
         return self.ts.buffers
+
+    def _queue_facts(self) -> QueueFacts:
+        return QueueFacts("dvb", "mmap" if self.count else None, self.streaming, self.count)
 
     def allocate(self) -> int:
         alloc = self.dev.request_buffers(self.requested, self.size)
@@ -112,7 +116,7 @@ class DvbQueue:
             chokepoint.ioctl(self.dev.fd, _QBUF, self._qbufs[index])
         except OSError as exc:
             raise media_error(exc, ioctl="DMX_QBUF", path=self.path,
-                              facts={"index": index}) from None
+                              facts=BufferFacts(self._queue_facts(), index)) from None
         self.state[index] = IN_DRIVER
         self.in_driver += 1
         self.depth.set(self.in_driver, now)
@@ -125,8 +129,8 @@ class DvbQueue:
             if exc.errno == _EAGAIN:
                 return -1
             raise media_error(exc, ioctl="DMX_DQBUF", path=self.path,
-                              facts={"not_streaming": not self.streaming}) from None
-        i = buf.index
+                              facts=BufferFacts(self._queue_facts(), None)) from None
+        i: int = buf.index
         used = buf.bytesused
         flags = buf.flags
         count = buf.count

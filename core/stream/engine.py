@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.errors import DeviceGone, MediaError, media_error
+from core.facts import PollFacts
 from core.stream.control import Command, StreamControl
 from core.stream.dvbqueue import DvbQueue
 from core.stream.snapshot import ErrorInfo, StreamSnapshot, StreamState
@@ -229,7 +230,7 @@ class Stream(StreamControl):
         if index >= q.count:
             return  # an index beyond the linked range is never re-queued
         nxt, prev = q.next, q.prev
-        if nxt is not None:
+        if nxt is not None and isinstance(q, VideoQueue):  # only video queues are linked
             was_idle = nxt.in_driver == 0
             nxt.queue(index, now, q.used[index], q.stamp[index])
             if was_idle:
@@ -249,8 +250,7 @@ class Stream(StreamControl):
 
     def _gone(self, fd: int, ev: int) -> None:
         path = next((q.path for q in self.queues if q.fd == fd), None)
-        raise media_error(errno.ENODEV, ioctl="poll", path=path,
-                          facts={"poll_events": ev})
+        raise media_error(errno.ENODEV, ioctl="poll", path=path, facts=PollFacts(ev))
 
     def _poll_error(self, fd: int, qs: list[AnyQueue], now: float) -> None:
         """POLLERR alone: ask the queues (ENODEV and EIO raise); if they have nothing to

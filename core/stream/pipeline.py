@@ -20,13 +20,14 @@ each buffer returns to its producer once the consumer has dequeued it: zero copi
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
 
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import DemuxDevice, DvrDevice
+from core.dvb import TS_PACKET, DemuxDevice, DvrDevice
 from core.errors import MediaError
 from core.stream.dvbqueue import DvbQueue
 from core.stream.engine import Clock, Stream
@@ -255,13 +256,13 @@ def pipeline_stream(
                                  "mem2mem node or, as the last stage, a video output.")
         consumer = VideoQueue(dev, out_t, count=count, memory=v.V4L2_MEMORY_DMABUF)
         prev = producer
-        links.append(lambda p=prev, c=consumer: _match(p, c))
+        links.append(functools.partial(_match, prev, consumer))
         prev.next, consumer.prev = consumer, prev
         queues.append(consumer)
         if cap_t is not None:
             producer = VideoQueue(dev, cap_t, count=count, export=not last)
             queues.append(producer)
-            links.append(lambda d=dev, o=out_t, c=cap_t: _same_size(d, o, c))
+            links.append(functools.partial(_same_size, dev, out_t, cap_t))
 
     def setup() -> None:
         for link in links:
@@ -287,7 +288,7 @@ def dvb_stream(
     node: DemuxDevice | DvrDevice,
     *,
     count: int = 8,
-    size: int = 64 * 188,
+    size: int = 64 * TS_PACKET,
     parse: bool = True,
     max_frames: int | None = None,
     duration: float | None = None,

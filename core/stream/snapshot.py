@@ -163,13 +163,67 @@ class StreamSnapshot:
         return self.main.frames
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain values for JSON (`mediatui stream --json`)."""
-        out = asdict(self)
-        for q, queue in zip(out["queues"], self.queues, strict=True):
-            q["buf_type"] = queue.name
-            q["buffers"] = [_buffer_dict(b) for b in queue.buffers]
-        out["state"] = str(self.state)
+        """Plain values for JSON (``snapshot`` in ``mediatui.stream/1``).
+
+        Times carry their unit (``time_s``, ``elapsed_s``, ``since_last_frame_s``,
+        buffers' ``timestamp_s``); ``buf_type`` and buffer ``field`` are names; per-PID
+        counters are ``[{"pid": int, "count": int}]``, ``dmx_flags`` ``{name: buffers}``.
+        """
+        out: dict[str, Any] = {
+            "number": self.number,
+            "time_s": self.time,
+            "elapsed_s": self.elapsed,
+            "state": str(self.state),
+            "queues": [_queue_dict(q) for q in self.queues],
+            "primary": self.primary,
+            "notes": list(self.notes),
+            "error": asdict(self.error) if self.error is not None else None,
+            "final": self.final,
+        }
         return out
+
+
+def _queue_dict(q: QueueSnapshot) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "path": q.path,
+        "buf_type": q.name,
+        "role": q.role,
+        "memory": q.memory,
+        "source": q.source,
+        "buffer_states": [_buffer_dict(b) for b in q.buffers],
+        "depth": asdict(q.depth),
+        "stats": None,
+        "ts": None,
+    }
+    out["depth"]["history"] = list(q.depth.history)
+    if q.stats is not None:
+        stats = asdict(q.stats)
+        stats["since_last_frame_s"] = stats.pop("since_last_frame")
+        stats["warnings"] = list(q.stats.warnings)
+        out["stats"] = stats
+    if q.ts is not None:
+        t = q.ts
+        out["ts"] = {
+            "frames": t.buffers,
+            "bytes": t.bytes,
+            "packets": t.packets,
+            "bytes_per_s": t.bytes_per_s,
+            "packets_per_s": t.packets_per_s,
+            "sync_losses": t.sync_losses,
+            "cc_errors": t.cc_errors,
+            "cc_errors_by_pid": per_pid(t.cc_errors_by_pid),
+            "duplicates": t.duplicates,
+            "tei_packets": t.tei_packets,
+            "pid_packets": per_pid(t.pid_packets),
+            "dmx_flags": dict(t.dmx_flags),
+            "since_last_buffer_s": t.since_last_buffer,
+        }
+    return out
+
+
+def per_pid(pairs: tuple[tuple[int, int], ...]) -> list[dict[str, int]]:
+    """The one JSON shape of a per-PID counter: ``[{"pid": 256, "count": 3}]``, by PID."""
+    return [{"pid": pid, "count": n} for pid, n in sorted(pairs)]
 
 
 def _buffer_dict(b: BufferState) -> dict[str, Any]:
@@ -177,8 +231,9 @@ def _buffer_dict(b: BufferState) -> dict[str, Any]:
         "index": b.index,
         "status": str(b.status),
         "sequence": b.sequence,
-        "timestamp": b.timestamp,
+        "timestamp_s": b.timestamp,
         "flags": v.buf_flag_names(b.flags),
-        "field": b.field,
+        "flags_raw": b.flags,
+        "field": v.FIELD_NAMES.get(b.field, str(b.field)),
         "bytesused": [p.bytesused for p in b.planes],
     }

@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections import deque
 
 from core.abi import dvb as d
+from core.dvb import TS_PACKET
 from core.stream.snapshot import TsStreamStats
 
-TS_PACKET = 188
 SYNC = 0x47
 NULL_PID = 0x1FFF
-_NPIDS = 0x2000
+_NPIDS = 1 << 13  # one counter per PID (13 bits)
 
 DMX_FLAG_NAMES: tuple[tuple[int, str], ...] = (
     (int(d.DMX_BUFFER_FLAG_HAD_CRC32_DISCARD), "HAD_CRC32_DISCARD"),

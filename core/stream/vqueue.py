@@ -25,10 +25,11 @@ from core import ioctl as chokepoint
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, dmabuf_size
 from core.errors import MediaError, media_error
+from core.facts import BufferFacts, PlaneSizeFacts, QueueFacts
 from core.queue import BufferStatus
 from core.stream.snapshot import QueueSnapshot
 from core.stream.stats import DepthTracker, FrameStats
-from core.video import VideoDevice, memory_name
+from core.video import VideoDevice, buf_type_name, memory_name
 
 _EAGAIN = errno.EAGAIN
 _QBUF = v.VIDIOC_QBUF
@@ -234,10 +235,11 @@ class VideoQueue:
             for p, dbuf in enumerate(planes):
                 need = self.plane_sizes[p] if p < len(self.plane_sizes) else 0
                 size = dmabuf_size(dbuf.fd)
-                if need and size < need:
-                    raise media_error(errno.EINVAL, ioctl="VIDIOC_QBUF", path=self.path, facts={
-                        "too_small": True, "index": i, "plane": p, "dmabuf_size": size,
-                        "min_length": need, "source": dbuf.origin.kind})
+                plane = PlaneSizeFacts(p, need, size, source=dbuf.origin.kind)
+                if plane.too_small:
+                    facts = BufferFacts(self._queue_facts(), i, dmabuf=plane)
+                    raise media_error(errno.EINVAL, ioctl="VIDIOC_QBUF", path=self.path,
+                                      facts=facts)
 
     def start(self, now: float, prime: bool) -> None:
         """Queue every buffer (unless a linked consumer) and STREAMON."""
@@ -288,7 +290,7 @@ class VideoQueue:
             if exc.errno == _EAGAIN:
                 return -1
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
-        i = buf.index
+        i: int = buf.index
         flags = buf.flags
         tv = buf.timestamp
         stamp = tv.tv_sec + tv.tv_usec * 1e-6
@@ -322,15 +324,19 @@ class VideoQueue:
             stats.drops_queued += stats.drops - before
         return i
 
+    def _queue_facts(self) -> QueueFacts:
+        return QueueFacts(buf_type_name(self.buf_type), memory_name(self.memory),
+                          self.streaming, self.count)
+
     def _error(self, exc: OSError, name: str, index: int | None) -> MediaError:
-        facts: dict[str, Any] = {"streaming": self.streaming, "index": index,
-                                 "queue_memory": memory_name(self.memory)}
+        source = None
         if index is not None and self.memory == v.V4L2_MEMORY_DMABUF and index < len(
                 self.dmabufs):
-            dbuf = self.dmabufs[index][0]
-            facts["source"] = dbuf.origin.kind
-        if index is not None and index < len(self.state) and self.state[index] == IN_DRIVER:
-            facts["state"] = "queued"
+            source = self.dmabufs[index][0].origin.kind
+        state = None
+        if index is not None and index < len(self.state):
+            state = "queued" if self.state[index] == IN_DRIVER else "dequeued"
+        facts = BufferFacts(self._queue_facts(), index, state=state, source=source)
         return media_error(exc, ioctl=name, path=self.path, facts=facts)
 
     # --- snapshots and cleanup ------------------------------------------------------------

@@ -24,9 +24,11 @@ from typing import Any
 
 from core import fdinfo
 from core import ioctl as chokepoint
+from core.facts import NodeKind
+from core.nodekind import MEDIA_MAJORS, MISC_MEDIA
 from core.virtual.clock import Clock, RealClock
 from core.virtual.memory import fdinfo_provider
-from core.virtual.node import FileHandle, Node, NodeFacts
+from core.virtual.node import MAJORS, FileHandle, Node, NodeFacts
 from core.virtual.vb2 import fail
 
 
@@ -141,6 +143,20 @@ class VirtualBackend:
 
     def owns_path(self, path: str) -> bool:
         return path in self._nodes
+
+    def node_kind(self, path: str) -> NodeKind:
+        """What the kernel's registry would say: a character device of the node's
+        subsystem (the udmabuf node is a misc minor, as in drivers/dma-buf/udmabuf.c)."""
+        node = self._nodes[path]
+        registered = {cls: name for name, cls in MEDIA_MAJORS.items()}
+        if node.subsystem == "misc":
+            media_class = MISC_MEDIA.get(node.name)
+            driver = "misc"
+        else:
+            media_class = node.subsystem if node.subsystem in registered else None
+            driver = registered.get(node.subsystem, node.subsystem)
+        return NodeKind(path, "character device", MAJORS.get(node.subsystem), node.minor,
+                        driver, f"{node.subsystem}/{node.sysname}", media_class)
 
     def open(self, path: str, flags: int) -> int:
         node = self._nodes.get(path)

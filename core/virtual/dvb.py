@@ -69,7 +69,7 @@ class DvbAdapter:
         self.name = name
         self.status = 0
         self.frequency = 0
-        self.delivery_system = d.SYS_DVBT
+        self.delivery_system: int = d.SYS_DVBT
         self.start_ns: int = 0
         self.tuned = False
         self.frontend = FrontendNode(self)
@@ -214,7 +214,8 @@ class DemuxNode(_MmapNode):
         self.adapter.route()
 
     def ctx_of(self, fh: FileHandle) -> DvbVb2Ctx:
-        return fh.private.ctx
+        ctx: DvbVb2Ctx = fh.private.ctx
+        return ctx
 
     def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
         if self.buffer_ioctl(fh, request, arg):

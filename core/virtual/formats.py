@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from core.abi import v4l2 as v
 
@@ -152,7 +153,7 @@ def _lines(pixelformat: int, width: int) -> tuple[bytes, ...]:
                 out += bytes((b, g, r, 0xFF))
         return (bytes(out),)
     if fmt.planes[0].bpl_num == 2 and not fmt.yuv:  # RGB565 and its big-endian twin
-        order = "big" if fmt is RGB565X else "little"
+        order: Literal["big", "little"] = "big" if fmt is RGB565X else "little"
         out = bytearray()
         for x in range(width):
             r, g, b = _BARS_RGB[_bar(x, width)]

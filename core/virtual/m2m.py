@@ -66,15 +66,17 @@ class M2MContext:
         self.out_q = QData(pf.RGB565)
         self.cap_q = QData(pf.RGB565)
         self.transtime_ms = DEFAULT_TRANSTIME_MS
-        common = dict(ops=self, cond=node.cond, multiplanar=False, min_buffers_needed=0,
-                      timestamp_flags=_TIMESTAMP_COPY, name=node.name)
         # Only the OUTPUT queue takes requests (vim2m's src_vq.supports_requests).
         self.src = Queue(buf_type=v.V4L2_BUF_TYPE_VIDEO_OUTPUT, is_output=True,
-                         supports_requests=True, **common)
-        self.dst = Queue(buf_type=v.V4L2_BUF_TYPE_VIDEO_CAPTURE, is_output=False, **common)
+                         supports_requests=True, ops=self, cond=node.cond,
+                         multiplanar=False, min_buffers_needed=0,
+                         timestamp_flags=_TIMESTAMP_COPY, name=node.name)
+        self.dst = Queue(buf_type=v.V4L2_BUF_TYPE_VIDEO_CAPTURE, is_output=False, ops=self,
+                         cond=node.cond, multiplanar=False, min_buffers_needed=0,
+                         timestamp_flags=_TIMESTAMP_COPY, name=node.name)
         self.src.on_change = node.refresh_poll
         self.dst.on_change = node.refresh_poll
-        self.job = Pacer(lambda: node.clock, self.job_ns, self.job_ready, self.device_run,
+        self.job = Pacer(node.attached_clock, self.job_ns, self.job_ready, self.device_run,
                          lock=node.cond)
 
     def qdata(self, queue: Queue) -> QData:

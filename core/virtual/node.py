@@ -87,6 +87,12 @@ class Node:
         self.clock: Clock | None = None
         self.after_change: Callable[[], None] = lambda: None
 
+    def attached_clock(self) -> Clock:
+        """The backend's clock; a node serves ioctls only once attached to a backend."""
+        if self.clock is None:
+            raise RuntimeError(f"{self.path} is not attached to a backend")
+        return self.clock
+
     def attach(self, cond: threading.Condition, clock: Clock) -> None:
         """Join a backend: share its lock (vb2's queue lock) and its clock."""
         self.cond = cond

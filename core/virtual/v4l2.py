@@ -51,7 +51,9 @@ _TIMESTAMP_COPY = 0x4000
 
 
 @contextlib.contextmanager
-def untouched_on_error(*objects: ctypes.Structure | ctypes.Array | None) -> Iterator[None]:
+def untouched_on_error(
+    *objects: ctypes.Structure | ctypes.Array[Any] | None,
+) -> Iterator[None]:
     """Restore ``objects`` if the body raises: the kernel copies results back only on
     success, so a failed ioctl must not leave half-filled fields behind."""
     saved = [(o, bytes(o)) for o in objects if o is not None]
@@ -63,7 +65,7 @@ def untouched_on_error(*objects: ctypes.Structure | ctypes.Array | None) -> Iter
         raise
 
 
-def _plane_array(b: v.v4l2_buffer, count: int) -> ctypes.Array | None:
+def _plane_array(b: v.v4l2_buffer, count: int) -> ctypes.Array[v.v4l2_plane] | None:
     """The user's ``m.planes`` array as a ctypes array of ``count`` entries."""
     if not b.m.planes or count <= 0:
         return None
@@ -290,7 +292,9 @@ class V4L2Node(Node):
         with untouched_on_error(planes):
             self.fill_buffer(queue, buf, b, planes)
 
-    def _user_planes(self, queue: Queue, buf: Buffer, b: v.v4l2_buffer) -> ctypes.Array | None:
+    def _user_planes(
+        self, queue: Queue, buf: Buffer, b: v.v4l2_buffer
+    ) -> ctypes.Array[v.v4l2_plane] | None:
         """__verify_planes_array, returning the user's plane array (multi-planar)."""
         if not queue.multiplanar:
             return None
@@ -338,7 +342,7 @@ class V4L2Node(Node):
 
     @staticmethod
     def _plane_args(
-        queue: Queue, buf: Buffer, b: v.v4l2_buffer, planes: ctypes.Array | None
+        queue: Queue, buf: Buffer, b: v.v4l2_buffer, planes: ctypes.Array[v.v4l2_plane] | None
     ) -> list[PlaneArgs]:
         if planes is not None:
             return [
@@ -428,7 +432,7 @@ class V4L2Node(Node):
         return self.queue_for(fh, buf_type)
 
     def fill_buffer(
-        self, queue: Queue, buf: Buffer, b: v.v4l2_buffer, planes: ctypes.Array | None
+        self, queue: Queue, buf: Buffer, b: v.v4l2_buffer, planes: ctypes.Array[v.v4l2_plane] | None
     ) -> None:
         """__fill_v4l2_buffer (K5): the buffer as QUERYBUF/QBUF/DQBUF report it."""
         b.index = buf.index

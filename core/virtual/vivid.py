@@ -148,7 +148,7 @@ class _VividVideo(V4L2Node):
         )
         self.queue.on_change = self.refresh_poll
         self.sequence = 0
-        self.pacer = Pacer(lambda: self.clock, self.period_ns, self.has_work, self.tick,
+        self.pacer = Pacer(self.attached_clock, self.period_ns, self.has_work, self.tick,
                            self.missed, lock=self.cond)
 
     def attach(self, cond: threading.Condition, clock: Clock) -> None:
@@ -287,7 +287,8 @@ class _VividVideo(V4L2Node):
             side.writebuffers = 1
         else:
             side.readbuffers = 1
-        return side.timeperframe
+        tpf: v.v4l2_fract = side.timeperframe
+        return tpf
 
     def g_parm(self, fh: FileHandle, parm: v.v4l2_streamparm) -> None:
         tpf = self._parm(parm)

@@ -1,8 +1,10 @@
 """What every key, button and palette command does on the main screen.
 
-A mixin so the screen module keeps to composition, messages and workers.  Each action
-reads the user's choices from the panels and hands a closure over the session to
-``run_op`` (a worker); nothing here touches a device on the UI thread.
+The base of the main screen, so its module keeps to composition, messages and workers.
+Keys, palette commands and the panels' buttons (``Button(action="screen.…")``) all land
+on these ``action_*`` methods.  Each reads the user's choices from the panels and hands
+a closure over a service function (:mod:`core.service.buffers`) to ``run_op`` (a
+worker); nothing here touches a device on the UI thread.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from mediatui.screens import operations as ops
+from core.service import buffers as ops
+from core.service.buffers import Outcome
+from mediatui.screens.base import ServiceScreen
 from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceTree
 from mediatui.widgets.export_panel import ExportPanel
@@ -23,19 +26,12 @@ from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 
-if TYPE_CHECKING:
-    from mediatui.app import MediatuiApp
 
-
-class PanelActions(Screen[None]):
+class PanelActions(ServiceScreen):
     """The base of MainScreen: its panels, and the ``action_*`` methods of its bindings."""
 
     path: str | None = None  # the node the panels work on
     last_saved_log: Path | None = None
-
-    @property
-    def mediatui(self) -> MediatuiApp:
-        return cast("MediatuiApp", self.app)
 
     @property
     def log_widget(self) -> IoctlLog:
@@ -57,15 +53,13 @@ class PanelActions(Screen[None]):
     def inspector(self) -> Inspector:
         return self.query_one(Inspector)
 
-    # Provided by MainScreen (they start its workers).
-    def run_op(self, label: str, fn: Callable[[], str]) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # MainScreen defines them (they start its workers)
 
-    def rescan(self) -> object:
-        raise NotImplementedError
+        def run_op(self, label: str, fn: Callable[[], Outcome]) -> None: ...
 
-    def open_path(self, path: str) -> None:
-        raise NotImplementedError
+        def rescan(self) -> object: ...
+
+        def open_path(self, path: str) -> None: ...
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -85,15 +79,15 @@ class PanelActions(Screen[None]):
 
     def action_close_device(self) -> None:
         if (path := self._need_path()) is not None:
-            session = self.mediatui.session
+            session = self.backend.session
             self.run_op("device: close", lambda: ops.close_node(session, path))
 
     def action_rescan(self) -> None:
         self.rescan()
 
-    def _buffer_op(self, label: str, fn: Callable[..., str], *args: object) -> None:
+    def _buffer_op(self, label: str, fn: Callable[..., Outcome], *args: object) -> None:
         if (path := self._need_path()) is not None:
-            session = self.mediatui.session
+            session = self.backend.session
             self.run_op(label, lambda: fn(session, path, *args))
 
     def action_buffers_request(self) -> None:
@@ -124,11 +118,11 @@ class PanelActions(Screen[None]):
                         self.exports.flags)
 
     def action_export_close(self) -> None:
-        session, fd = self.mediatui.session, self.exports.selected_fd
+        session, fd = self.backend.session, self.exports.selected_fd
         self.run_op("export: close", lambda: ops.close_export(session, fd))
 
     def action_export_close_all(self) -> None:
-        session = self.mediatui.session
+        session = self.backend.session
         self.run_op("export: close all", lambda: ops.close_all_exports(session))
 
     def action_import_queue(self) -> None:
@@ -138,7 +132,7 @@ class PanelActions(Screen[None]):
                         source, i.alloc_size)
 
     def action_import_close(self) -> None:
-        session = self.mediatui.session
+        session = self.backend.session
         self.run_op("import: close allocations", lambda: ops.close_allocations(session))
 
     def action_toggle_log(self) -> None:
@@ -150,9 +144,9 @@ class PanelActions(Screen[None]):
     def action_save_log(self) -> None:
         """Every kept ioctl as NDJSON, in the log directory (default: the cwd)."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = Path(self.mediatui.log_dir) / f"mediatui-ioctls-{stamp}.ndjson"
+        target = self.backend.log_dir / f"mediatui-ioctls-{stamp}.ndjson"
         try:
-            count = self.mediatui.recorder.save_ndjson(target)
+            count = self.backend.recorder.save_ndjson(target)
         except OSError as exc:
             self.notify(f"{target}: {exc.strerror}", title="log: save failed",
                         severity="error", markup=False)

@@ -1,15 +1,16 @@
 """The main screen: device browser on the left, inspector and buffer panels in tabs, the
 ioctl log below.
 
-It owns the workers.  Every device call runs in a thread worker under the session lock
-(the kernel may take a while to allocate, and vivid lists forty formats), and comes back
-as frozen values in messages that the screen applies in one ``batch_update``.
+It is handed the :class:`~mediatui.backend.Backend` and owns the workers.  Every device
+call is a service-layer function (:mod:`core.service`) run in a thread worker under the
+session lock (the kernel may take a while to allocate, and vivid lists forty formats);
+it comes back as frozen values in messages that the screen applies in one
+``batch_update``.  A worker that fails anyway is explained by the base screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -20,24 +21,24 @@ from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from core.discovery import DeviceList, DeviceNode
-from core.dvb import DemuxDevice, DvrDevice
 from core.errors import MediaError
-from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
-from core.video import VideoDevice
+from core.service.buffers import Outcome
+from core.service.failure import unexpected
+from core.service.inspection import inspect
+from core.service.session import NO_QUEUE_KINDS, DeviceView
+from mediatui.backend import Backend
 from mediatui.messages import (
-    ActionRequested,
     DeviceRemoved,
     DevicesChanged,
     DeviceSelected,
     HotplugReceived,
-    Inspection,
     InspectionLoaded,
     IoctlTraced,
     OperationFinished,
     SessionChanged,
 )
 from mediatui.screens.actions import PanelActions
-from mediatui.session import NO_QUEUE_KINDS, DeviceView
+from mediatui.screens.stream import SCREEN_NAME, StreamScreen, stream_command
 from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceBrowser, DeviceTree
 from mediatui.widgets.export_panel import ExportPanel
@@ -46,18 +47,8 @@ from mediatui.widgets.inspector import NO_DEVICES, Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain
 
-if TYPE_CHECKING:
-    pass
-
 TABS = ("inspector", "buffers", "export", "import", "stream")
 STREAM_NOTE = "Press s to stream the node under the cursor (buffer lanes, fps, drops)."
-
-
-def unexpected(label: str, exc: BaseException) -> MediaError:
-    """A bug or an odd system state: still explained on screen, never a crash."""
-    return MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
-                      title=f"{label} failed unexpectedly",
-                      explanation=f"{type(exc).__name__}: {exc}")
 
 
 class MainScreen(PanelActions):
@@ -89,8 +80,8 @@ class MainScreen(PanelActions):
         Binding("ctrl+l", "clear_log", "Clear log", show=False, id="log.clear"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
         self.devices = DeviceList(source="")
         self.ghosts: dict[str, tuple[str, DeviceNode]] = {}
         self.view: DeviceView | None = None
@@ -110,14 +101,19 @@ class MainScreen(PanelActions):
                     yield ImportPanel(id="import-panel")
                 with TabPane("Stream", id="stream"):
                     yield Static(STREAM_NOTE, id="stream-note", markup=False)
-        yield IoctlLog(self.mediatui.recorder, id="ioctl-log")
+        yield IoctlLog(self.backend.recorder, id="ioctl-log")
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self.app.is_screen_installed(SCREEN_NAME):
+            # Handed the same backend, and this screen's device list (for names and
+            # the nodes a pipeline can link to), instead of looking for this screen.
+            self.app.install_screen(StreamScreen(self.backend, devices=lambda: self.devices),
+                                    SCREEN_NAME)
         log = self.log_widget  # captured: the tracer calls this from worker threads
-        self.mediatui.recorder.on_new = lambda: log.post_message(IoctlTraced())
-        if self.mediatui.initial_devices is not None:
-            self.post_message(DevicesChanged(self.mediatui.initial_devices))
+        self.backend.recorder.on_new = lambda: log.post_message(IoctlTraced())
+        if self.backend.initial_devices is not None:
+            self.post_message(DevicesChanged(self.backend.initial_devices))
         else:
             self.rescan()
         self.query_one(DeviceTree).focus()
@@ -127,72 +123,54 @@ class MainScreen(PanelActions):
 
     # --- workers ------------------------------------------------------------------
 
-    @work(thread=True, group="discover", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="discover", exclusive=True, exit_on_error=False,
+          name="discovery")
     def rescan(self) -> None:
-        """discover() off the UI thread: it opens and QUERYCAPs every node."""
-        try:
-            devices = self.mediatui.discover()
-        except Exception as exc:  # discovery must never take the app down
-            self.post_message(OperationFinished("device: rescan", None,
-                                                unexpected("discovery", exc)))
-            return
+        """discover() off the UI thread: it opens and QUERYCAPs every node.  A failure is
+        the base screen's to explain ("discovery failed unexpectedly")."""
+        devices = self.backend.discover()
         if not get_current_worker().is_cancelled:
             self.post_message(DevicesChanged(devices))
 
-    @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False, name="hotplug")
     def watch_hotplug(self) -> None:
         """The discovery watcher until the screen goes (cancel sets the stop event)."""
-        factory = self.mediatui.watcher_factory
+        factory = self.backend.watcher_factory
         if factory is None:
             return
         worker = get_current_worker()
         try:
             watcher = factory(self.devices.nodes)
             watcher.run(worker.cancelled_event, lambda e: self.post_message(HotplugReceived(e)))
-        except Exception as exc:  # no netlink permission, no libudev...: keep going
-            self.post_message(OperationFinished("hotplug", None, MediaError(
-                path=None, ioctl=None, errno=getattr(exc, "errno", None),
-                title="Hotplug updates unavailable",
-                explanation=f"{exc}. The list still refreshes with Ctrl+R.")))
+        except Exception as exc:  # no netlink permission, no libudev...: say so, keep going
+            raise MediaError(path=None, ioctl=None, errno=getattr(exc, "errno", None),
+                             title="Hotplug updates unavailable",
+                             explanation=f"{exc}. The list still refreshes with Ctrl+R.",
+                             ) from exc
 
-    @work(thread=True, group="inspect", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="inspect", exclusive=True, exit_on_error=False, name="inspect")
     def inspect_node(self, path: str) -> None:
         """Open (once, through the session) and read info and the non-destructive probe."""
-        session = self.mediatui.session
-        kind = "video"
-        try:
-            with session.lock:
-                node = session.open(path)
-                if isinstance(node, VideoDevice):
-                    inspection = Inspection(path, kind, video_info(node), video_probe(node))
-                elif isinstance(node, DemuxDevice | DvrDevice):
-                    kind = node.kind
-                    inspection = Inspection(path, kind, None, dvb_queue_probe(node))
-                else:
-                    kind = "dvb-frontend"
-                    inspection = Inspection(path, kind, frontend_info(node), None)
-        except MediaError as exc:
-            inspection = Inspection(path, kind, None, None, exc)
-        except Exception as exc:
-            inspection = Inspection(path, kind, None, None, unexpected("inspect", exc))
+        session = self.backend.session
+        inspection = inspect(session, path)
         view = session.view(path)
         if not get_current_worker().is_cancelled:
             self.post_message(InspectionLoaded(inspection))
             self.post_message(SessionChanged(view))
 
-    def run_op(self, label: str, fn: Callable[[], str]) -> None:
+    def run_op(self, label: str, fn: Callable[[], Outcome]) -> None:
         """Run one action in a worker; its result (or explained error) comes back as
         OperationFinished, the new state as SessionChanged."""
         self._op_worker(label, fn, self.path)
 
-    @work(thread=True, group="ops", exit_on_error=False)
-    def _op_worker(self, label: str, fn: Callable[[], str], path: str | None) -> None:
-        session = self.mediatui.session
+    @work(thread=True, group="ops", exit_on_error=False, name="operation")
+    def _op_worker(self, label: str, fn: Callable[[], Outcome], path: str | None) -> None:
+        session = self.backend.session
         summary: str | None = None
         error: MediaError | None = None
         with session.lock:
             try:
-                summary = fn()
+                summary = fn().summary
             except MediaError as exc:
                 error = exc
             except Exception as exc:
@@ -210,7 +188,7 @@ class MainScreen(PanelActions):
         return node is not None and node.kind in NO_QUEUE_KINDS
 
     def on_devices_changed(self, message: DevicesChanged) -> None:
-        session = self.mediatui.session
+        session = self.backend.session
         present = {n.path for n in message.devices.nodes}
         for path in present:
             self.ghosts.pop(path, None)
@@ -224,7 +202,7 @@ class MainScreen(PanelActions):
                 self._removed(node.path)
         self.devices = message.devices
         self._show_devices()
-        if not self._watching and self.mediatui.watcher_factory is not None:
+        if not self._watching and self.backend.watcher_factory is not None:
             # After the first list: the watcher then knows what a remove takes away.
             self._watching = True
             self.watch_hotplug()
@@ -234,7 +212,7 @@ class MainScreen(PanelActions):
     def _show_devices(self) -> None:
         self.query_one(DeviceBrowser).show_devices(
             self.devices, ghosts=self.ghosts,
-            open_paths=frozenset(self.mediatui.session.open_paths))
+            open_paths=frozenset(self.backend.session.open_paths))
 
     def on_hotplug_received(self, message: HotplugReceived) -> None:
         event = message.event
@@ -244,7 +222,7 @@ class MainScreen(PanelActions):
 
     def _removed(self, path: str) -> None:
         """Close our handle once and say so once (hotplug and rescan both notice)."""
-        session = self.mediatui.session
+        session = self.backend.session
         if not session.is_removed(path):
             self.post_message(DeviceRemoved(path, session.mark_removed(path)))
 
@@ -254,7 +232,7 @@ class MainScreen(PanelActions):
         self.inspector.show_removed(message.path)
         self.notify(f"{message.path} was removed (unplugged or driver unbound)",
                     title="device: removed", severity="warning", markup=False)
-        self.post_message(SessionChanged(self.mediatui.session.view(message.path)))
+        self.post_message(SessionChanged(self.backend.session.view(message.path)))
 
     def on_device_selected(self, message: DeviceSelected) -> None:
         self.open_path(message.path)
@@ -268,11 +246,11 @@ class MainScreen(PanelActions):
         if node is not None and node.kind in NO_QUEUE_KINDS:
             self.inspector.show_node(node, "A media controller or subdev node: no buffer "
                                      "queue to open here.")
-            self.post_message(SessionChanged(self.mediatui.session.view(path, queue_less=True)))
+            self.post_message(SessionChanged(self.backend.session.view(path, queue_less=True)))
             return
-        if self.mediatui.session.is_removed(path):
+        if self.backend.session.is_removed(path):
             self.inspector.show_removed(path)
-            self.post_message(SessionChanged(self.mediatui.session.view(path)))
+            self.post_message(SessionChanged(self.backend.session.view(path)))
             return
         if node is not None:
             self.inspector.show_node(node, "opening and probing...")
@@ -324,21 +302,13 @@ class MainScreen(PanelActions):
 
     def explain(self, label: str, error: MediaError) -> None:
         """A failure, on screen and in the log: what failed, errno, the likely cause."""
-        what = error.ioctl or label
-        title = f"{what} failed: {error.errno_name}" if error.errno else f"{label}: {what}"
-        body = f"{error.title}\n{error.explanation}".strip()
-        self.notify(body, title=title, severity="error", timeout=12, markup=False)
+        super().explain(label, error)
         note = Text("  ✗ ", style="bold red")
         note.append(plain(f"{label}: {error.title}"), style="bold")
         if error.explanation:
             note.append(" — " + plain(error.explanation), style="red")
         self.log_widget.note(note)
 
-    async def on_action_requested(self, message: ActionRequested) -> None:
-        await self.run_action(message.action)
-
     async def action_stream(self, verb: str = "open") -> None:
         """s and the "stream: ..." commands: the stream screen (mediatui.screens.stream)."""
-        from mediatui.screens.stream import stream_command
-
         await stream_command(self.app, self.query_one(DeviceTree).cursor_path or self.path, verb)

@@ -1,8 +1,9 @@
 """The stream screen: every stream the user started, one tab each, and the keys that drive
 them (start/stop, pause, step mode, queue one, dequeue one).
 
-It is installed once (``"streams"``) and shown over the browser with ``s``; Escape goes
-back while the streams keep running in their workers.  While it exists it puts a
+The main screen installs it once (``"streams"``), handing it the backend and a way to
+read its device list; ``s`` shows it over the browser and Escape goes back while the
+streams keep running in their workers.  While it exists it puts a
 :class:`~mediatui.workers.FrameTraceFilter` in front of the app's ioctl recorder, so the
 log shows per-frame ioctls only while a stream is paused or stepped.
 """
@@ -18,13 +19,14 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from core.discovery import DeviceList
 from core.inspect import dvb_kind
-from mediatui.session import NO_QUEUE_KINDS, Session
-from mediatui.streaming import MAX_BUFFERS, Clock, StreamSpec
+from core.service.session import NO_QUEUE_KINDS
+from core.service.stream import MAX_BUFFERS, Clock, StreamSpec
+from mediatui.backend import Backend
+from mediatui.screens.base import ServiceScreen
 from mediatui.widgets.dvb_view import DvbView
 from mediatui.widgets.link_picker import LinkPicker
 from mediatui.widgets.observed_view import ObservedView
@@ -41,9 +43,10 @@ MAX_STREAMS = max(2, min(8, (os.cpu_count() or 1) + 4 - 3))
 
 STEPS = ("toggle_pause", "manual", "queue_one", "dequeue_one")
 Candidates = Callable[[], Iterable[tuple[str, str]]]  # (path, label) of linkable nodes
+Devices = Callable[[], DeviceList]  # the browser's current device list
 
 
-class StreamScreen(Screen[None]):
+class StreamScreen(ServiceScreen):
     """Stream views in tabs; keys act on the active one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,12 +75,13 @@ class StreamScreen(Screen[None]):
                 id="stream.help"),
     ]
 
-    def __init__(self, session: Session, *, recorder: Callable[..., None] | None = None,
+    def __init__(self, backend: Backend, *, devices: Devices | None = None,
                  candidates: Candidates | None = None, clock: Clock = time.monotonic,
                  snapshot_interval: float = 0.1) -> None:
-        super().__init__()
-        self.session = session
-        self.trace = FrameTraceFilter(recorder) if recorder is not None else None
+        super().__init__(backend)
+        self.session = backend.session
+        self.trace = FrameTraceFilter(backend.recorder)
+        self.devices = devices
         self.candidates = candidates
         self.clock = clock
         self.snapshot_interval = snapshot_interval
@@ -89,8 +93,7 @@ class StreamScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.trace is not None:
-            self.trace.install()
+        self.trace.install()
         self._show_empty()
         # Streams allocate snapshots ten times a second, so full collections come every
         # few seconds; over the whole app (Textual, the screens, the device lists) one
@@ -111,13 +114,15 @@ class StreamScreen(Screen[None]):
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 30, "-short")
 
-    def on_unmount(self) -> None:
-        for view in self.views:
+    async def on_unmount(self) -> None:
+        """The screen (the app) is going: stop every stream and let their cleanup finish
+        (awaited, never blocking the event loop) before the tracer steps aside."""
+        views = self.views
+        for view in views:
             view.stop()
-        for view in self.views:
-            view.wait_stopped()
-        if self.trace is not None:
-            self.trace.uninstall(restore=self.app.is_running)
+        for view in views:
+            await view.stopped()
+        self.trace.uninstall(restore=self.app.is_running)
         gc.unfreeze()  # the app is going: let its objects be collected again
 
     # --- views --------------------------------------------------------------------
@@ -160,8 +165,7 @@ class StreamScreen(Screen[None]):
                 self.notify(f"At most {MAX_STREAMS} streams at once: close one with x.",
                             title="stream: open", severity="warning", markup=False)
                 return None
-            spec = spec or StreamSpec((path,), count=8 if _is_dvb(path) else 4,
-                                      label=self._name_of(path))
+            spec = spec or StreamSpec.default(path, label=self._name_of(path))
             self._serial += 1
             cls = ObservedView if observe else DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
@@ -195,7 +199,9 @@ class StreamScreen(Screen[None]):
     def action_step(self, command: str) -> None:
         """p, m, e, d: the active view passes them to its engine (no ioctl here)."""
         if command in STEPS and (view := self._view()) is not None:
-            getattr(view, command)()
+            steps = {"toggle_pause": view.toggle_pause, "manual": view.manual,
+                     "queue_one": view.queue_one, "dequeue_one": view.dequeue_one}
+            steps[command]()
 
     def action_select_queue(self, delta: int) -> None:
         if (view := self._view()) is not None:
@@ -241,8 +247,7 @@ class StreamScreen(Screen[None]):
         self.app.push_screen(LinkPicker(options), linked)
 
     def _devices(self) -> DeviceList | None:
-        main = getattr(self.app, "main_screen", None)
-        return getattr(main, "devices", None)
+        return self.devices() if self.devices is not None else None
 
     def _name_of(self, path: str) -> str:
         devices = self._devices()
@@ -293,42 +298,39 @@ class StreamScreen(Screen[None]):
     def action_help(self) -> None:
         from mediatui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.BINDINGS, getattr(self.app, "BINDINGS", [])))
+        self.app.push_screen(HelpScreen(self.BINDINGS, self.app.BINDINGS))
 
 
-def _is_dvb(path: str) -> bool:
-    return StreamSpec((path,)).is_dvb
+    def target(self, path: str | None) -> str | None:
+        """The node to stream for ``path``: itself, or a frontend's demux0 (the frontend
+        only tunes; the transport stream comes out of the demux).  None, with a
+        notification, for nodes without a buffer queue."""
+        if path is not None and dvb_kind(path) == "frontend":
+            return path.rsplit("/", 1)[0] + "/demux0"
+        devices = self._devices()
+        node = devices.find(path) if devices is not None and path is not None else None
+        if path is None or (node is not None and node.kind in NO_QUEUE_KINDS):
+            self.app.notify("Move the cursor to a video, demux or dvr node: media controller "
+                            "and subdev nodes have no buffer queue.", title="stream: start",
+                            severity="warning", markup=False)
+            return None
+        return path
+
+
+def stream_screen(app: App) -> StreamScreen:
+    """The stream screen the main screen installed."""
+    screen = app.get_screen(SCREEN_NAME)
+    assert isinstance(screen, StreamScreen)
+    return screen
 
 
 async def show_streams(app: App, path: str | None = None, *, start: bool = True) -> None:
-    """Install the stream screen on first use, bring it up, open ``path``'s stream."""
-    if not app.is_screen_installed(SCREEN_NAME):
-        session = app.session  # type: ignore[attr-defined]
-        recorder = getattr(app, "recorder", None)
-        app.install_screen(StreamScreen(session, recorder=recorder), SCREEN_NAME)
-    screen = app.get_screen(SCREEN_NAME)
-    assert isinstance(screen, StreamScreen)
+    """Bring the stream screen up and open ``path``'s stream."""
+    screen = stream_screen(app)
     if app.screen is not screen:
         await app.push_screen(screen)
     if path is not None:
         await screen.open_stream(path, start=start)
-
-
-def stream_target(app: App, path: str | None) -> str | None:
-    """The node to stream for ``path``: itself, or a frontend's demux0 (the frontend only
-    tunes; the transport stream comes out of the demux).  None, with a notification,
-    for nodes without a buffer queue."""
-    kind = dvb_kind(path) if path is not None else None
-    if kind == "frontend":
-        return path.rsplit("/", 1)[0] + "/demux0"  # type: ignore[union-attr]
-    devices = getattr(getattr(app, "main_screen", None), "devices", None)
-    node = devices.find(path) if devices is not None and path is not None else None
-    if path is None or (node is not None and node.kind in NO_QUEUE_KINDS):
-        app.notify("Move the cursor to a video, demux or dvr node: media controller and "
-                   "subdev nodes have no buffer queue.", title="stream: start",
-                   severity="warning", markup=False)
-        return None
-    return path
 
 
 async def stream_command(app: App, path: str | None, verb: str = "open") -> None:
@@ -336,13 +338,12 @@ async def stream_command(app: App, path: str | None, verb: str = "open") -> None
 
     ``open`` shows the stream screen with ``path``'s stream (started); ``show`` only
     shows the screen; the others act on the stream in the active tab."""
+    screen = stream_screen(app)
     if verb == "open":
-        path = stream_target(app, path)
+        path = screen.target(path)
         if path is None:
             return
     await show_streams(app, path if verb == "open" else None)
-    screen = app.get_screen(SCREEN_NAME)
-    assert isinstance(screen, StreamScreen)
     step = {"pause": "toggle_pause", "manual": "manual", "queue": "queue_one",
             "dequeue": "dequeue_one"}.get(verb)
     if verb == "stop":

@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from core.errors import MediaError
-from mediatui.verbs.output import print_json
+from mediatui.verbs.output import EXIT_FAILURE, EXIT_USAGE, fail, print_json
 
 if TYPE_CHECKING:
     from core.observe.observed import AttachSnapshot
@@ -47,12 +47,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _err(message: str, code: int) -> int:
-    print(f"mediatui: {message}", file=sys.stderr)
-    return code
-
-
 def run(args: argparse.Namespace) -> int:
+    """Observe, print, return the exit code: 0; 1 when the node cannot be observed or
+    failed (why, on stderr, and a ``mediatui.error/1`` document with --json); 2 for a
+    bad option."""
+    as_json = bool(args.json)
+
+    def _err(error: MediaError | str, code: int) -> int:
+        return fail(error, as_json=as_json, code=code)
+
     from core.service import attach as service
 
     if getattr(args, "demo", False):
@@ -63,11 +66,11 @@ def run(args: argparse.Namespace) -> int:
         obs = service.open_observer(args.device, source=args.source, rate_hz=args.rate,
                                     duration=args.duration, record=bool(args.trace))
     except ValueError as exc:
-        return _err(str(exc), 2)
+        return _err(str(exc), EXIT_USAGE)
     except service.AttachError as exc:
-        return _err(str(exc), 1)
+        return _err(str(exc), EXIT_FAILURE)
     except MediaError as exc:
-        return _err(str(exc), 1)
+        return _err(exc, EXIT_FAILURE)
     if obs.fallback and not args.quiet:
         print(f"mediatui: {obs.fallback}", file=sys.stderr)
     if not args.quiet:
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         final = _run(obs, args)
     except MediaError as exc:
-        return _err(str(exc), 1)
+        return _err(exc, EXIT_FAILURE)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = {"user_s": after.ru_utime - before.ru_utime, "sys_s": after.ru_stime - before.ru_stime}
     elapsed = final.stream.elapsed
@@ -90,13 +93,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             n = service.save_trace(args.trace, [obs])
         except OSError as exc:
-            return _err(f"--trace {args.trace}: {exc.strerror}", 1)
+            return _err(f"--trace {args.trace}: {exc.strerror}", EXIT_FAILURE)
         trace_file = args.trace
         if not args.quiet:
             print(f"mediatui: wrote {n} trace events to {args.trace} (open it in "
                   "ui.perfetto.dev)", file=sys.stderr)
     if args.json:
-        print_json(service.document(final, obs, cpu=cpu, trace_file=trace_file))
+        print_json("attach", service.document(final, obs, cpu=cpu, trace_file=trace_file))
     else:
         print(render(final, obs, cpu))
     return 0

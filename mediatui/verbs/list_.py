@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if devices.notice:
         print(f"mediatui: {devices.notice}", file=sys.stderr)
     if args.json:
-        print_json(devices.as_dict())
+        print_json("list", devices.as_dict())
         return 0
     if not devices.groups:
         print("no media devices found: check permissions (video group) or try --demo")

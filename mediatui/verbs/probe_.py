@@ -18,16 +18,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     # Imported here: every verb's parser is built at start-up, only one verb runs.
     from core.errors import MediaError
-    from core.inspect import describe
+    from core.service.inspection import describe
+    from core.service.session import Session
     from mediatui.verbs.output import fail, print_json
     from mediatui.verbs.render import render_probe
 
     try:
-        result = describe(args.device, probe=True)
+        with Session() as session:
+            result = describe(session, args.device, probe=True)
     except MediaError as exc:
         return fail(exc, as_json=args.json)
     if args.json:
-        print_json(result)
+        print_json("probe", result)
     else:
         print(render_probe(result))
     return 0

@@ -1,5 +1,5 @@
-"""Plain-text renderings of core's summaries for the terminal (the --json forms are the
-same dictionaries)."""
+"""Plain-text renderings of the JSON records (``mediatui.info/1``, ``mediatui.probe/1``)
+for the terminal; the TUI's inspector uses the same record-to-text helpers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,37 @@ from typing import Any
 
 def _flags(values: list[str]) -> str:
     return ", ".join(values) if values else "-"
+
+
+def fract_text(value: dict[str, Any] | None) -> str:
+    """``{"numerator": 1, "denominator": 30}`` -> ``"1/30"`` (``"-"`` for None)."""
+    if not value:
+        return "-"
+    return f"{value['numerator']}/{value['denominator']}"
+
+
+def size_text(size: dict[str, Any]) -> str:
+    """A ``sizes[]`` record: ``640x480`` or ``16x16-1920x1080 step 2x2``."""
+    if size["type"] == "discrete":
+        return f"{size['width']}x{size['height']}"
+    return (f"{size['min_width']}x{size['min_height']}-{size['max_width']}x"
+            f"{size['max_height']} step {size['step_width']}x{size['step_height']}")
+
+
+def interval_text(ival: dict[str, Any]) -> str:
+    """An ``intervals[]`` record: ``1/30`` or ``1/60-1/1``."""
+    text = fract_text(ival)
+    if ival["type"] != "discrete":
+        text += f"-{ival['max_numerator']}/{ival['max_denominator']}"
+    return text
+
+
+def format_text(fmt: dict[str, Any]) -> str:
+    """A format record: ``640x480 YUYV none (614400 bytes)`` or its error."""
+    if "error" in fmt:
+        return str(fmt["error"]["title"])
+    planes = " + ".join(str(p["sizeimage"]) for p in fmt.get("planes", []))
+    return f"{fmt['width']}x{fmt['height']} {fmt['fourcc']} {fmt['field']} ({planes} bytes)"
 
 
 def render_info(info: dict[str, Any]) -> str:
@@ -21,22 +52,14 @@ def render_info(info: dict[str, Any]) -> str:
     ]
     for queue in info["queues"]:
         lines.append(f"  {queue['buf_type']}:")
-        cur = queue.get("current_format", {})
-        if "error" in cur:
-            lines.append(f"    current format: {cur['error']}")
-        else:
-            planes = " + ".join(str(p["sizeimage"]) for p in cur.get("planes", []))
-            lines.append(
-                f"    current format: {cur.get('width')}x{cur.get('height')} "
-                f"{cur.get('pixelformat')} ({planes} bytes)"
-            )
+        lines.append(f"    current format: {format_text(queue.get('current_format', {}))}")
         if queue.get("frame_interval"):
-            lines.append(f"    frame interval: {queue['frame_interval']} s")
+            lines.append(f"    frame interval: {fract_text(queue['frame_interval'])} s")
         for fmt in queue["formats"]:
             lines.append(f"    [{fmt['fourcc']}] {fmt['description']}")
             for size in fmt["sizes"]:
-                ivals = ", ".join(size.get("intervals", []))
-                lines.append(f"        {size['size']}" + (f"  @ {ivals}" if ivals else ""))
+                ivals = ", ".join(interval_text(i) for i in size.get("intervals", []))
+                lines.append(f"        {size_text(size)}" + (f"  @ {ivals}" if ivals else ""))
     return "\n".join(lines)
 
 
@@ -44,8 +67,9 @@ def render_probe(probe: dict[str, Any]) -> str:
     if probe.get("kind") == "dvb-frontend":
         return (
             f"{probe['path']}: {probe['name']}\n"
+            f"  frequency: {probe['frequency_min_hz']} - {probe['frequency_max_hz']} Hz\n"
             f"  delivery systems: {_flags(probe['delivery_systems'])}\n"
-            f"  status: {_flags(probe['status'])}"
+            f"  status: {_flags(probe['fe_status'])}"
         )
     if probe.get("kind", "").startswith("dvb"):
         api = "present" if probe["mmap_api"] else f"absent ({probe['note']})"
@@ -56,8 +80,8 @@ def render_probe(probe: dict[str, Any]) -> str:
     for q in probe["queues"]:
         lines += [
             f"  {q['buf_type']}:",
-            f"    memory types:    {_flags(q['memory'])}",
-            f"    capabilities:    {_flags(q['capabilities'])}",
+            f"    memory types:    {_flags(q['memory_types'])}",
+            f"    buf caps:        {_flags(q['buf_caps'])}",
             f"    max_num_buffers: {q['max_num_buffers']}",
             f"    orphaned bufs:   {'yes' if q['orphaned_bufs'] else 'no'}",
             f"    EXPBUF:          {'yes' if q['expbuf'] else 'no'}",

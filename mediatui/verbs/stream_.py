@@ -10,32 +10,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import resource
 import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.dvblimits import ALL_PIDS, TS_PACKET
 from core.errors import MediaError
-from mediatui.verbs.output import fail, print_json
+from mediatui.verbs.output import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+    int_in,
+    positive_float,
+    print_json,
+)
+from mediatui.verbs.render import fract_text
 
 if TYPE_CHECKING:
+    from core.service.stream import StreamSpec
     from core.stream import Stream, StreamSnapshot
-    from core.video import VideoDevice
 
 # The streaming modules are imported when the verb runs: the CLI builds every verb's
 # parser at start-up, and `mediatui list` should not pay for them.
-
-ALL_PIDS = 0x2000
-TS_PACKET = 188
-_DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
-
-
-def dvb_kind(path: str) -> str | None:
-    m = _DVB.search(path)
-    return m.group(1) if m else None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,9 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--duration seconds, or Ctrl-C.",
     )
     p.add_argument("device", help="video node, or /dev/dvb/adapterN/demuxN or dvrN")
-    p.add_argument("-n", "--count", type=int, metavar="N", help="stop after N frames (buffers)")
-    p.add_argument("-t", "--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
-    p.add_argument("-b", "--buffers", type=int, metavar="N",
+    p.add_argument("-n", "--count", type=int_in(1), metavar="N",
+                   help="stop after N frames (buffers)")
+    p.add_argument("-t", "--duration", type=positive_float, metavar="SECONDS",
+                   help="stop after SECONDS")
+    p.add_argument("-b", "--buffers", type=int_in(1, 32), metavar="N",
                    help="buffers to request (default 4; 32 for DVB, whose data is lost "
                    "when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
@@ -66,13 +70,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     fmt = p.add_argument_group("format (video)")
     fmt.add_argument("--format", metavar="FOURCC", help="pixel format, e.g. YUYV or NV12M")
     fmt.add_argument("--size", metavar="WxH", help="frame size, e.g. 640x480")
-    fmt.add_argument("--fps", type=float, help="frame rate to ask for (VIDIOC_S_PARM)")
+    fmt.add_argument("--fps", type=positive_float, help="frame rate to ask for (VIDIOC_S_PARM)")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=lambda s: int(s, 0), default=ALL_PIDS,
+    dvb.add_argument("--pid", type=int_in(0, ALL_PIDS, base=0), default=None,
                      help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int, default=256 * TS_PACKET, metavar="BYTES",
-                     help="DMX_REQBUFS size (default 256 TS packets)")
-    dvb.add_argument("--tune", type=int, metavar="HZ",
+    dvb.add_argument("--buffer-size", type=int_in(TS_PACKET), default=None, metavar="BYTES",
+                     help="DMX_REQBUFS size (default 1024 TS packets)")
+    dvb.add_argument("--tune", type=int_in(1), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
     p.add_argument("--trace", metavar="FILE",
@@ -83,15 +87,24 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Stream, print the statistics, and return the exit code: 0; 1 when the device
+    failed or no data arrived (why, on stderr); 2 for a usage error; 130 on Ctrl-C."""
     as_json = bool(args.json)
     stream: Stream | None = None
-    if args.trace and dvb_kind(args.device):
-        return fail("--trace: DVB buffers have no trace events to record")
+    report: Report | None = None
+    if args.trace:
+        from core.inspect import dvb_kind
+
+        if dvb_kind(args.device) is not None:
+            return fail("--trace: DVB buffers have no trace events to record",
+                        as_json=as_json)
     try:
-        with _opened(args) as stream:
+        spec = stream_spec(args)
+        with _opened(spec) as stream:
+            report = Report(requested=requested(args, spec), negotiated=None)
             tracing = _Tracing(args) if args.trace else None
             try:
-                final = _run(stream, args)
+                final = _run(stream, args, report)
             finally:
                 if tracing is not None:
                     tracing.finish(quiet=args.quiet)
@@ -100,132 +113,83 @@ def run(args: argparse.Namespace) -> int:
         if last is None or last.frames == 0:
             return fail(exc, as_json=as_json)
         # It failed mid-stream (e.g. the device went away): the statistics still count.
-        _print(last, as_json)
+        _print(last, as_json, report)
         return fail(exc)
     except ValueError as exc:
-        return fail(str(exc))
-    _print(final, as_json)
-    return 0
+        return fail(str(exc), as_json=as_json, code=EXIT_USAGE)
+    _print(final, as_json, report)
+    if report is not None and report.interrupted:
+        return EXIT_INTERRUPTED
+    why = no_data_reason(final)
+    if why is not None:
+        print(f"mediatui: {why}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
-def _print(snap: StreamSnapshot, as_json: bool) -> None:
+def _print(snap: StreamSnapshot, as_json: bool, report: Report | None) -> None:
     if as_json:
-        print_json(summary(snap, _cpu()))
+        print_json("stream", summary(snap, _cpu(), report))
     else:
-        print(render(snap, _cpu()))
+        print(render(snap, _cpu(), report))
 
 
 # --- setting up ----------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Stream]:
+def _opened(spec: StreamSpec) -> Iterator[Stream]:
+    """The stream the arguments describe, set up by the service layer (the same
+    :class:`~core.service.stream.StreamRun` as the TUI's stream views) and torn down
+    when the block ends."""
+    from core.service.session import Session
+    from core.service.stream import StreamRun
+
+    # The progress line is once a second: no need for faster snapshots, nor for
+    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do.
+    with Session() as session, StreamRun(session, spec, snapshot_interval=1.0,
+                                         query_done=False) as stream_run:
+        yield stream_run.build()
+
+
+def stream_spec(args: argparse.Namespace) -> StreamSpec:
+    """The :class:`StreamSpec` for the command line; ValueError names a bad option."""
+    from core.inspect import dvb_kind
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS, VIDEO_BUFFERS, StreamSpec
+
     kind = dvb_kind(args.device)
-    if kind in ("demux", "dvr"):
-        with _dvb(args, kind) as stream:
-            yield stream
-        return
     if kind == "frontend":
         raise ValueError(f"{args.device} is a frontend: stream its demux or dvr node")
-    from core.video import VideoDevice
-
-    devices = [VideoDevice(args.device)]
-    try:
-        for path in args.to or ():
-            devices.append(VideoDevice(path))
-        yield _video(devices, args)
-    finally:
-        for dev in reversed(devices):
-            dev.close()
-
-
-def _video(devices: list[VideoDevice], args: argparse.Namespace) -> Stream:
-    from core.stream import (
-        ExportSource,
-        HeapSource,
-        UdmabufSource,
-        is_m2m,
-        pipeline_stream,
-        video_stream,
-    )
-    from core.stream.pipeline import m2m_types
-    from core.video import parse_memory
-
-    dev = devices[0]
-    count = args.buffers or 4
-    interval = 1.0  # the progress line is once a second; no need for faster snapshots
-    m2m = is_m2m(dev)
-    main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
-    _apply_format(dev, main_t, args)
-    if m2m:
-        fmt = dev.get_format(main_t)
-        dev.set_format(m2m_types(dev)[1], width=fmt.width, height=fmt.height)
-    if args.to:
-        return pipeline_stream(devices, count=count, max_frames=args.count,
-                               duration=args.duration, snapshot_interval=interval,
-                               query_done=False)
-    source: Any = None
-    if args.import_from:
-        source = ExportSource(args.import_from, match=dev.get_format(main_t))
-    elif args.heap:
-        source = HeapSource(args.heap)
-    elif args.udmabuf:
-        source = UdmabufSource()
-    memory = args.memory or ("dmabuf" if source is not None else "mmap")
-    if memory == "dmabuf" and source is None:
-        raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or --udmabuf")
-    if memory == "mmap" and source is not None:
-        raise ValueError("a dma-buf source needs --memory dmabuf")
-    return video_stream(dev, count=count, memory=parse_memory(memory), source=source,
-                        max_frames=args.count, duration=args.duration,
-                        snapshot_interval=interval, query_done=False)
-
-
-def _apply_format(dev: VideoDevice, buf_type: int, args: argparse.Namespace) -> None:
+    if kind in ("demux", "dvr"):
+        size = args.buffer_size if args.buffer_size is not None else DVB_BUFFER_SIZE
+        return StreamSpec((args.device,), count=args.buffers or DVB_BUFFERS,
+                          frequency=args.tune or 0,
+                          pid=ALL_PIDS if args.pid is None else args.pid, buffer_size=size,
+                          max_frames=args.count, duration=args.duration)
     width = height = None
     if args.size:
         try:
             width, height = (int(x) for x in args.size.lower().split("x"))
         except ValueError:
             raise ValueError(f"--size wants WxH, e.g. 640x480, not {args.size!r}") from None
-    if args.format or width is not None:
-        dev.set_format(buf_type, width=width, height=height, pixelformat=args.format)
-    if args.fps:
-        dev.set_frame_rate(buf_type, args.fps)
-
-
-@contextlib.contextmanager
-def _dvb(args: argparse.Namespace, kind: str) -> Iterator[Stream]:
-    from core.abi import dvb as d
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
-    from core.stream import dvb_stream
-
-    adapter = args.device.rsplit("/", 1)[0]
-    if args.tune:
-        with FrontendDevice(f"{adapter}/frontend0") as fe:
-            fe.tune_dvbt(args.tune)
-            fe.wait_for_lock(10.0)
-    demux: DemuxDevice | None = None
-    node: DemuxDevice | DvrDevice
-    try:
-        # The filter starts once every buffer is queued (see DvbQueue.start).
-        if kind == "dvr":
-            # The dvr carries what demux filters with DMX_OUT_TS_TAP send it.
-            demux = DemuxDevice(f"{adapter}/demux0")
-            demux.set_pes_filter(args.pid, output=d.DMX_OUT_TS_TAP, start=False)
-            node = DvrDevice(args.device)
-        else:
-            node = demux = DemuxDevice(args.device)
-            demux.set_pes_filter(args.pid, start=False)
-        try:
-            yield dvb_stream(node, count=args.buffers or 32, size=args.buffer_size,
-                             max_frames=args.count, duration=args.duration,
-                             snapshot_interval=1.0, start_filter=demux.start)
-        finally:
-            node.close()
-    finally:
-        if demux is not None:
-            demux.close()
+    source = None
+    if args.import_from:
+        source = f"export:{args.import_from}"
+    elif args.heap:
+        source = f"heap:{args.heap}"
+    elif args.udmabuf:
+        source = "udmabuf"
+    memory = args.memory or ("dmabuf" if source is not None else "mmap")
+    if not args.to:
+        if memory == "dmabuf" and source is None:
+            raise ValueError("--memory dmabuf needs --import-from DEVICE, --heap NAME or "
+                             "--udmabuf")
+        if memory == "mmap" and source is not None:
+            raise ValueError("a dma-buf source needs --memory dmabuf")
+    return StreamSpec((args.device, *(args.to or ())), count=args.buffers or VIDEO_BUFFERS,
+                      memory=memory,
+                      source=source, pixelformat=args.format, width=width, height=height,
+                      fps=args.fps, max_frames=args.count, duration=args.duration)
 
 
 # --- tracing --------------------------------------------------------------------------------
@@ -276,7 +240,7 @@ class _Tracing:
 # --- running -------------------------------------------------------------------------------
 
 
-def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
+def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnapshot:
     stop = threading.Event()
     progress = None if args.quiet else _Progress()
 
@@ -284,9 +248,14 @@ def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
         if progress is not None:
             progress.show(snap)
 
+    def on_sigint(*_: object) -> None:
+        report.interrupted = True
+        stop.set()
+
+    report.negotiated = negotiated(stream)
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, on_sigint)
     global _LOOP_CPU
     before = resource.getrusage(resource.RUSAGE_SELF)
     try:
@@ -298,6 +267,9 @@ def _run(stream: Stream, args: argparse.Namespace) -> StreamSnapshot:
             progress.done()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
+        report.granted = granted(stream)
+        if report.negotiated is not None:
+            report.negotiated["buffers"] = stream.queues[stream.primary].count
 
 
 class _Progress:
@@ -355,13 +327,94 @@ def _cpu() -> dict[str, float]:
     return out
 
 
-def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[str, Any]:
-    """The final statistics as plain values; the full snapshot under ``"snapshot"``."""
+# --- the report --------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What the verb knows besides the snapshots: the request, what the driver gave."""
+
+    requested: dict[str, Any]
+    negotiated: dict[str, Any] | None
+    granted: dict[str, Any] | None = None  # DVB: DMX_REQBUFS count and size granted
+    interrupted: bool = False  # Ctrl-C ended the stream
+
+
+def requested(args: argparse.Namespace, spec: StreamSpec) -> dict[str, Any]:
+    """The ``requested`` record: video ``{fourcc, width, height, frame_interval}`` (null
+    where the driver's current value is kept), DVB ``{pid, buffer_size_bytes}``; both
+    with ``buffers`` (the count REQBUFS asks for), as the set-up asks for them."""
+    if spec.is_dvb:
+        return {"buffers": spec.count, "pid": spec.pid, "buffer_size_bytes": spec.buffer_size}
+    from core.negotiation import VideoRequest
+
+    width = height = None
+    if args.size:
+        with contextlib.suppress(ValueError):
+            width, height = (int(x) for x in args.size.lower().split("x"))
+    req = VideoRequest.from_fps(args.format, width, height, args.fps).as_dict()
+    return {"buffers": spec.count, **req}
+
+
+def negotiated(stream: Stream) -> dict[str, Any] | None:
+    """The main queue's format and frame interval read back after set-up (G_FMT,
+    G_PARM), with ``adjusted``: the requested keys the driver changed.  None for DVB."""
+    from core.negotiation import read_negotiated
+    from core.stream.vqueue import VideoQueue
+
+    q = stream.queues[stream.primary]
+    if not isinstance(q, VideoQueue):
+        return None
+    got = read_negotiated(q.dev, q.buf_type)
+    return None if got is None else got.as_dict()
+
+
+def granted(stream: Stream) -> dict[str, Any] | None:
+    """DVB: the DMX_REQBUFS count and size the driver granted (None before allocation)."""
+    from core.stream.dvbqueue import DvbQueue
+
+    q = stream.queues[stream.primary]
+    if not isinstance(q, DvbQueue) or not q.count:
+        return None
+    return {"buffers": q.count, "buffer_size_bytes": q.size}
+
+
+def _adjusted(report: Report) -> list[str]:
+    from core.negotiation import adjusted
+
+    return adjusted(report.requested, report.negotiated or report.granted)
+
+
+def no_data_reason(snap: StreamSnapshot) -> str | None:
+    """Why a stream that ended normally is still a failure: it received no data."""
+    if not snap.queues or snap.error is not None:
+        return None
+    q = snap.main
+    if q.ts is not None:
+        if q.ts.bytes:
+            return None
+        return (f"{q.path}: no data: 0 TS packets in {snap.elapsed:.1f} s. Nothing matched "
+                "the PID filter, or the frontend is not tuned and locked (try --tune HZ, "
+                "or check `mediatui info` on the frontend).")
+    if q.frames:
+        return None
+    what = "returned" if q.role == "output" else "filled"
+    return (f"{q.path}: no data: the driver {what} no buffer in {snap.elapsed:.1f} s "
+            f"({q.name}, {len(q.buffers)} buffers queued). Is the source producing frames "
+            "(input selected, signal present, pipeline linked)?")
+
+
+def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
+            report: Report | None = None) -> dict[str, Any]:
+    """The ``mediatui.stream/1`` payload: the main queue's statistics as plain values,
+    what was requested and what the driver gave, the full snapshot under ``"snapshot"``."""
+    from core.stream.snapshot import per_pid
+
     out: dict[str, Any] = {"elapsed_s": snap.elapsed, "state": str(snap.state)}
     if snap.queues:
         q = snap.main
-        out["device"] = q.path
-        out["queue"] = q.name
+        out["path"] = q.path
+        out["buf_type"] = q.name
         out["memory"] = q.memory
         out["buffers"] = len(q.buffers)
         out["frames"] = q.frames
@@ -375,23 +428,56 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> dict[s
             t = q.ts
             out.update(bytes=t.bytes, packets=t.packets, bytes_per_s=t.bytes_per_s,
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
-                       cc_errors=t.cc_errors,
-                       cc_errors_by_pid={f"{pid:#06x}": n for pid, n in t.cc_errors_by_pid},
+                       cc_errors=t.cc_errors, cc_errors_by_pid=per_pid(t.cc_errors_by_pid),
                        dmx_flags=dict(t.dmx_flags))
         out["starvations"] = q.depth.starvations
+    if report is not None:
+        out["requested"] = report.requested
+        out["negotiated"] = report.negotiated if report.negotiated is not None else report.granted
+        out["adjusted"] = _adjusted(report)
+        out["interrupted"] = report.interrupted
     if snap.error is not None:
-        out["error"] = {"kind": snap.error.kind, "ioctl": snap.error.ioctl,
-                        "errno": snap.error.errno_name, "title": snap.error.title,
-                        "explanation": snap.error.explanation}
+        e = snap.error
+        out["error"] = {"kind": e.kind, "path": e.path, "ioctl": e.ioctl, "errno": e.errno,
+                        "errno_name": e.errno_name, "title": e.title,
+                        "explanation": e.explanation}
     if cpu is not None:
         out["cpu"] = cpu
     out["snapshot"] = snap.as_dict()
     return out
 
 
-def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None) -> str:
+def _asked_text(report: Report) -> list[str]:
+    """``format: asked 641x480 YUYV @ 1/30 s, driver gave 640x480 YUYV @ 1/30 s``."""
+    got = report.negotiated
+    if got is None:
+        if report.granted is None:
+            return []
+        g = report.granted
+        line = f"buffers: {g['buffers']} x {g['buffer_size_bytes']} bytes (DMX_REQBUFS)"
+        adjusted = _adjusted(report)
+        return [line + (f"  adjusted by the driver: {', '.join(adjusted)}" if adjusted else "")]
+    req = report.requested
+    planes = ", ".join(f"{p['bytesperline']}/{p['sizeimage']}" for p in got["planes"])
+    gave = (f"{got['width']}x{got['height']} {got['fourcc']} {got['field']}"
+            f" @ {fract_text(got['frame_interval'])} s (bytesperline/sizeimage {planes})")
+    asked = [f"{req['width']}x{req['height']}" if req["width"] is not None else "",
+             req["fourcc"] or "",
+             f"@ {fract_text(req['frame_interval'])} s" if req["frame_interval"] else ""]
+    asked_text = " ".join(a for a in asked if a) or "the current format"
+    lines = [f"format: asked {asked_text}; driver gave {gave}"]
+    adjusted = _adjusted(report)
+    if adjusted:
+        lines.append(f"  adjusted by the driver: {', '.join(adjusted)}")
+    return lines
+
+
+def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
+           report: Report | None = None) -> str:
     """The final statistics as text, one queue per paragraph."""
     lines = [f"streamed for {snap.elapsed:.2f} s ({snap.state})"]
+    if report is not None:
+        lines += _asked_text(report)
     for k, q in enumerate(snap.queues):
         mark = "*" if k == snap.primary else " "
         head = f"{mark} {q.path} {q.name} ({q.memory} x{len(q.buffers)}"

@@ -8,13 +8,13 @@ object a line (NDJSON).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
 
 from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
 from mediatui.verbs.list_ import clean
+from mediatui.verbs.output import int_in, positive_float, print_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,8 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="skip libudev: read kernel uevents from a netlink socket",
     )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this long")
-    p.add_argument("--count", type=int, metavar="N", help="stop after N events")
+    p.add_argument("--timeout", type=positive_float, metavar="SECONDS",
+                   help="stop after this long")
+    p.add_argument("--count", type=int_in(1), metavar="N", help="stop after N events")
     return p
 
 
@@ -72,10 +73,9 @@ def run(args: argparse.Namespace) -> int:
 def print_event(event: HotplugEvent, *, as_json: bool) -> None:
     wall = time.time() - (time.monotonic() - event.timestamp)
     if as_json:
-        record = {"time": round(wall, 6), **event.as_dict()}
-        sys.stdout.write(json.dumps(record, default=str) + "\n")
-    else:
-        sys.stdout.write(event_line(event, wall) + "\n")
+        print_line("watch", {"time_s": round(wall, 6), **event.as_dict()})
+        return
+    sys.stdout.write(event_line(event, wall) + "\n")
     sys.stdout.flush()
 
 

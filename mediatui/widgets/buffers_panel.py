@@ -17,9 +17,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from core.abi import v4l2 as v
 from core.dvb import DVB_V2_MAX_SIZE, TS_PACKET
 from core.queue import BufferState, QueueState
+from core.service.session import DeviceView
 from core.video import buf_type_name, memory_name
-from mediatui.messages import ActionRequested
-from mediatui.session import DeviceView
 from mediatui.widgets.text import plain
 
 COLUMNS = ("buf", "state", "flags", "pl", "length", "used", "offset", "map", "exp fd", "imp fd")
@@ -122,11 +121,13 @@ class BuffersPanel(Vertical):
             yield Input(str(TS_PACKET * 1024), type="integer", compact=True, id="dvb-size",
                         classes="dvb")
         with Horizontal(classes="controls buttons"):
-            yield Button("Request", id="buffers_request", compact=True)
-            yield Button("Create", id="buffers_create", compact=True, classes="video")
-            yield Button("Free", id="buffers_free", compact=True)
-            yield Button("Query", id="buffers_query", compact=True)
-            yield Button("Map", id="buffers_map", compact=True)
+            yield Button("Request", id="buffers_request",
+                         action="screen.buffers_request", compact=True)
+            yield Button("Create", id="buffers_create",
+                         action="screen.buffers_create", compact=True, classes="video")
+            yield Button("Free", id="buffers_free", action="screen.buffers_free", compact=True)
+            yield Button("Query", id="buffers_query", action="screen.buffers_query", compact=True)
+            yield Button("Map", id="buffers_map", action="screen.buffers_map", compact=True)
         yield Static(NO_DEVICE, id="buffers-summary", markup=False)
         table: DataTable[Text] = DataTable(id="buffers-table", cursor_type="row",
                                            zebra_stripes=True)
@@ -136,19 +137,14 @@ class BuffersPanel(Vertical):
         self.query_one(DataTable).add_columns(*COLUMNS)
         self._set_mode(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id:
-            self.post_message(ActionRequested(event.button.id))
-
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "buf-type":
             self._render_queue()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the count (or size) field requests: letters go into the field."""
         event.stop()
-        self.post_message(ActionRequested("buffers_request"))
+        await self.app.run_action("screen.buffers_request")
 
     # --- what the user chose --------------------------------------------------------
 

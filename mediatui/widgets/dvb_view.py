@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
-from mediatui.streaming import ALL_PIDS
+from core.dvb import ALL_PIDS, TS_PACKET
 from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.ts_panel import TsPanel
 
@@ -84,7 +84,7 @@ class DvbView(StreamView):
         except ValueError:
             size = 0
         bad = [name for name, ok in (("frequency", freq is not None), ("PID", pid is not None),
-                                     ("buffer size", size >= 188)) if not ok]
+                                     ("buffer size", size >= TS_PACKET)) if not ok]
         if bad:
             self.note(f"not applied: invalid {', '.join(bad)}")
             self.app.bell()

@@ -15,8 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, DataTable, Select, Static
 
 from core.queue import QueueState
-from mediatui.messages import ActionRequested
-from mediatui.session import DeviceView, DmabufRow
+from core.service.session import DeviceView, DmabufRow
 from mediatui.widgets.buffers_panel import cell
 from mediatui.widgets.text import size
 
@@ -70,10 +69,12 @@ class ExportPanel(Vertical):
                               compact=True, id="export-access")
             yield Checkbox("O_CLOEXEC", value=True, compact=True, id="export-cloexec")
         with Horizontal(classes="controls buttons"):
-            yield Button("Export", id="export_selected", compact=True)
-            yield Button("Export all", id="export_all", compact=True)
-            yield Button("Close fd", id="export_close", compact=True)
-            yield Button("Close all", id="export_close_all", compact=True)
+            yield Button("Export", id="export_selected",
+                         action="screen.export_selected", compact=True)
+            yield Button("Export all", id="export_all", action="screen.export_all", compact=True)
+            yield Button("Close fd", id="export_close", action="screen.export_close", compact=True)
+            yield Button("Close all", id="export_close_all",
+                         action="screen.export_close_all", compact=True)
         yield Static("", id="export-summary", markup=False)
         table: DataTable[Text] = DataTable(id="export-table", cursor_type="row",
                                            zebra_stripes=True)
@@ -82,11 +83,6 @@ class ExportPanel(Vertical):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.show(None, None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id:
-            self.post_message(ActionRequested(event.button.id))
 
     # --- what the user chose --------------------------------------------------------
 

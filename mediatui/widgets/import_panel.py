@@ -17,9 +17,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from core.abi import v4l2 as v
 from core.dmabuf import page_align
 from core.queue import QueueState
+from core.service.session import DeviceView, DmabufRow
 from core.video import buf_type_name, memory_name
-from mediatui.messages import ActionRequested
-from mediatui.session import DeviceView, DmabufRow
 from mediatui.widgets.buffers_panel import cell
 from mediatui.widgets.export_panel import dmabuf_row
 from mediatui.widgets.text import plain
@@ -114,8 +113,10 @@ class ImportPanel(Vertical):
             yield Label("size", classes="label")
             yield Input("", placeholder="plane length", type="integer", compact=True,
                         id="import-size")
-            yield Button("Queue (QBUF)", id="import_queue", compact=True)
-            yield Button("Close allocations", id="import_close", compact=True)
+            yield Button("Queue (QBUF)", id="import_queue",
+                         action="screen.import_queue", compact=True)
+            yield Button("Close allocations", id="import_close",
+                         action="screen.import_close", compact=True)
         yield Static("", id="import-preflight", markup=False)
         table: DataTable[Text] = DataTable(id="import-table", cursor_type="row")
         yield table
@@ -124,20 +125,16 @@ class ImportPanel(Vertical):
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.show(None, None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id:
-            self.post_message(ActionRequested(event.button.id))
-
     def on_select_changed(self, event: Select.Changed) -> None:
         self._render_preflight()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._render_preflight()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the size field queues, as the button does."""
         event.stop()
-        self.post_message(ActionRequested("import_queue"))
+        await self.app.run_action("screen.import_queue")
 
     # --- what the user chose --------------------------------------------------------
 

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from core.discovery import DeviceNode
 from mediatui.messages import Inspection
+from mediatui.verbs.render import format_text, fract_text, interval_text, size_text
 from mediatui.widgets.text import flags, plain
 
 HINT = "Select a node in the browser and press Enter to open and inspect it."
@@ -78,16 +79,10 @@ def video_queues(info: dict[str, Any]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for queue in info["queues"]:
         out += [Text(""), title(queue["buf_type"], "bold underline")]
-        cur = queue.get("current_format", {})
-        if "error" in cur:
-            current = cur["error"]
-        else:
-            planes = " + ".join(str(p["sizeimage"]) for p in cur.get("planes", []))
-            current = f"{cur.get('width')}x{cur.get('height')} {cur.get('pixelformat')} " \
-                      f"({planes} B)"
+        current = plain(format_text(queue.get("current_format", {})))
         rows: list[tuple[str, object]] = [("current format", current)]
         if queue.get("frame_interval"):
-            rows.append(("frame interval", f"{queue['frame_interval']} s"))
+            rows.append(("frame interval", f"{fract_text(queue['frame_interval'])} s"))
         rows.append(("formats", len(queue["formats"])))
         out.append(grid(rows))
         # Plain lines, not a grid: vivid has dozens of formats with a dozen intervals
@@ -98,8 +93,8 @@ def video_queues(info: dict[str, Any]) -> list[RenderableType]:
             line.append(plain(fmt["description"]), style="not bold")
             lines.append(line)
             for size in fmt["sizes"]:
-                ivals = ", ".join(size.get("intervals", []))
-                row = Text(f"          {plain(size['size'])}")
+                ivals = ", ".join(interval_text(i) for i in size.get("intervals", []))
+                row = Text(f"          {size_text(size)}")
                 if ivals:
                     row.append(f"  @ {plain(ivals)}", style="dim")
                 lines.append(row)
@@ -115,19 +110,19 @@ def probe_blocks(probe: dict[str, Any]) -> list[RenderableType]:
         present = probe.get("mmap_api")
         rows: list[tuple[str, object]] = [
             ("DVB mmap API", "present" if present else f"absent ({probe.get('note')})")]
-        if probe.get("max_size"):
-            rows.append(("max size", f"{probe['max_size']} B (4096 TS packets)"))
+        if probe.get("max_size_bytes"):
+            rows.append(("max size", f"{probe['max_size_bytes']} B (4096 TS packets)"))
         return [*out, grid(rows)]
     if not probe.get("streaming"):
         out.append(Text("  no streaming I/O on this node", style="yellow"))
     for q in probe.get("queues", []):
         out += [title(f"  {q['buf_type']}"), grid([
-            ("memory types", flags(q["memory"])),
+            ("memory types", flags(q["memory_types"])),
             ("max buffers", q["max_num_buffers"]),
             ("min buffers", q["min_buffers"]),
             ("orphaned bufs", _yes(q["orphaned_bufs"])),
             ("EXPBUF", _yes(q["expbuf"])),
-            ("capabilities", flags(q["capabilities"])),
+            ("buf caps", flags(q["buf_caps"])),
             ("probed with", q["method"]),
         ], indent=4)]
     return out
@@ -135,9 +130,9 @@ def probe_blocks(probe: dict[str, Any]) -> list[RenderableType]:
 
 def frontend_blocks(info: dict[str, Any]) -> list[RenderableType]:
     return [title(f"{info['path']}  {info['name']}"), grid([
-        ("frequency", f"{info['frequency_min']} - {info['frequency_max']}"),
+        ("frequency", f"{info['frequency_min_hz']} - {info['frequency_max_hz']} Hz"),
         ("delivery", flags(info["delivery_systems"])),
-        ("status", flags(info["status"])),
+        ("status", flags(info["fe_status"])),
     ])]
 
 

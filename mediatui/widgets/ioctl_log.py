@@ -8,7 +8,6 @@ ENUM_FMTs is one message, and the widget then reads everything new in one go.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -23,6 +22,7 @@ from textual.strip import Strip
 
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
+from core.service import jsondoc
 from mediatui.messages import IoctlTraced
 from mediatui.widgets.text import plain
 
@@ -75,12 +75,11 @@ class IoctlRecorder:
             self._entries.clear()
 
     def save_ndjson(self, path: Path) -> int:
-        """Write every kept entry as one JSON object a line; returns how many."""
+        """Write every kept entry as one ``mediatui.ioctl/1`` JSON line; returns how many."""
         entries = self.entries()
         with path.open("w", encoding="utf-8") as f:
-            for entry in entries:
-                f.write(json.dumps(entry.as_dict(), default=str) + "\n")
-        return len(entries)
+            return jsondoc.write_lines(f, (jsondoc.document("ioctl", e.as_dict())
+                                           for e in entries))
 
 
 def entry_text(entry: TraceEntry) -> Text:

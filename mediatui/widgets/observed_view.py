@@ -9,16 +9,17 @@ keys are refused with the reason: they would act on someone else's queue.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from core.errors import MediaError
 from core.observe.observed import AttachSnapshot
-from mediatui.streaming import failed_snapshot, unexpected
+from core.service.failure import unexpected
+from core.service.stream import StreamSpec, failed_snapshot
+from mediatui.messages import StreamNoted, StreamSnapshotReady
 from mediatui.widgets.stream_view import BADGES, StreamView
 from mediatui.widgets.text import plain
-from mediatui.workers import SnapshotPoster, StreamNoted, StreamSnapshotReady
+from mediatui.workers import SnapshotPoster
 
 READ_ONLY = ("read-only: this stream belongs to another process; pause and the step keys "
              "act only on streams mediatui runs itself")
@@ -30,25 +31,8 @@ class ObservedView(StreamView):
     observed: AttachSnapshot | None = None
     source: str = ""
 
-    def start(self) -> bool:
-        """Start observing; False while the previous run is still winding down."""
-        if self.running:
-            return False
-        self._done.clear()
-        self.run_key += 1
-        self.snapshot = None
-        self.observed = None
-        self.phase = "starting"
-        self.lanes.reset()
-        self.stats_panel.clear()  # type: ignore[attr-defined]
-        self.query_one(".stream-banner").display = False
-        self.note(f"attach: {self.spec.title}")
-        self.show_header()
-        self._stream_worker(self.spec, self.run_key)
-        return True
-
-    @work(thread=True, exclusive=True, group="stream", exit_on_error=False)
-    def _stream_worker(self, spec, key: int) -> None:  # type: ignore[no-untyped-def]
+    def _stream_body(self, spec: StreamSpec, key: int) -> None:
+        """The observer's thread (the run's worker): attach, observe until cancelled."""
         from core.service import attach as service
 
         worker = get_current_worker()
@@ -72,7 +56,7 @@ class ObservedView(StreamView):
         except MediaError as exc:
             poster(failed_snapshot(exc, self.clock))
         except Exception as exc:  # a bug must not leave the view waiting forever
-            poster(failed_snapshot(unexpected(exc), self.clock))
+            poster(failed_snapshot(unexpected("observing", exc), self.clock))
         finally:
             self._done.set()
 

@@ -1,8 +1,10 @@
 """One stream: its state line, buffer lanes, statistics and notes, and the thread worker
 that runs it.
 
-The worker runs :func:`mediatui.streaming.run_stream` (the core engine's poll loop) with
-the worker's ``cancelled_event`` as the stop event; snapshots come back as
+The worker runs :func:`core.service.stream.run_stream` (set-up through the service
+layer, then the core engine's poll loop) with the worker's ``cancelled_event`` as the
+stop event.  It runs on the view's screen, whose one ``Worker.StateChanged`` handler
+explains a failure; snapshots come back as
 :class:`StreamSnapshotReady` messages posted to this view and are applied together in
 one ``batch_update``.  Keys reach the engine through its thread-safe command methods
 (``pause``, ``queue_one``...), never through an ioctl on the UI thread.
@@ -10,25 +12,27 @@ one ``batch_update``.  Keys reach the engine through its thread-safe command met
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import RichLog, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
+from core.service.session import Session
+from core.service.stream import Clock, StreamRun, StreamSpec, run_stream
 from core.stream import Stream, StreamSnapshot, StreamState
-from mediatui.session import Session
-from mediatui.streaming import Clock, StreamRun, StreamSpec, run_stream
+from mediatui.messages import StreamNoted, StreamSnapshotReady
 from mediatui.widgets.buffer_lanes import BufferLanes
 from mediatui.widgets.rate_panel import RatePanel
 from mediatui.widgets.text import plain
-from mediatui.workers import FrameTraceFilter, SnapshotPoster, StreamNoted, StreamSnapshotReady
+from mediatui.workers import FrameTraceFilter, SnapshotPoster
 
 STOP_WAIT_S = 3.0  # longest the UI waits for a stream's cleanup when the view goes
 
@@ -67,6 +71,7 @@ class StreamView(Vertical):
         self.run_key = 0  # which run a message belongs to (a stopped run may still post)
         self.applied = 0
         self.removed = False
+        self.worker: Worker[None] | None = None
         self._done = threading.Event()
         self._done.set()
 
@@ -126,24 +131,31 @@ class StreamView(Vertical):
         self.query_one(".stream-banner").display = False
         self.note(f"start: {self.spec.title}, {self.spec.count} buffers")
         self.show_header()
-        self._stream_worker(self.spec, self.run_key)
+        # On the screen, not on this view: Worker.StateChanged goes to the worker's node
+        # only, and the screen is where failures are explained.
+        self.worker = self.screen.run_worker(
+            partial(self._stream_body, self.spec, self.run_key), name="stream",
+            group="stream", thread=True, exit_on_error=False)
         return True
 
     def stop(self) -> None:
         """Ask the engine to stop; its cleanup (STREAMOFF, unmap, REQBUFS 0) follows."""
         if self.stream is not None:
             self.stream.stop()
-        for worker in self.workers_running():
-            worker.cancel()
+        if self.worker is not None:
+            self.worker.cancel()
 
-    def workers_running(self) -> list:
-        return [w for w in self.app.workers if w.node is self and w.group == "stream"]
+    async def stopped(self, timeout: float = STOP_WAIT_S) -> bool:
+        """Wait (without blocking the event loop) until the run's cleanup is over;
+        False if it took longer than ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self._done.is_set():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
 
-    def wait_stopped(self, timeout: float = STOP_WAIT_S) -> bool:
-        return self._done.wait(timeout)
-
-    @work(thread=True, exclusive=True, group="stream", exit_on_error=False)
-    def _stream_worker(self, spec: StreamSpec, key: int) -> None:
+    def _stream_body(self, spec: StreamSpec, key: int) -> None:
         """The engine's thread: build, stream until cancelled or stopped, clean up."""
         worker = get_current_worker()
         trace = self.trace
@@ -305,8 +317,8 @@ class StreamView(Vertical):
             text.append(f"  {self.spec.count} buffers", style="dim")
         self.query_one(".stream-header", Static).update(text, layout=False)  # one row
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         """The view (or the app) is going: stop the stream and let its cleanup finish
-        before the session closes the fds under it."""
+        before the session closes the fds under it (awaited, not a blocking wait)."""
         self.stop()
-        self.wait_stopped()
+        await self.stopped()

@@ -240,8 +240,10 @@ def test_pilot_pipeline_vivid_vim2m_vivid_out_dmabuf(vivid_cap: str, vim2m: str,
 
 
 def test_pilot_dvb_view_on_vidtv(dvb_adapter: dict[str, str]) -> None:
-    """s on vidtv's frontend: the DVB view tunes 474 MHz (lock), sets the PES filter,
-    DMX_REQBUFS and queues; buffers arrive with TS packets, bitrate and flags."""
+    """s on vidtv's frontend: the DVB view tunes 474 MHz (lock), sets the PES filter up
+    stopped, DMX_REQBUFS, queues every buffer, then DMX_START (the service layer's one
+    order, the same as ``mediatui stream --tune``); 10 s of TS arrive with bitrate and
+    flags and 0 continuity errors."""
 
     async def run() -> None:
         app = make_app(watch=False)
@@ -252,12 +254,23 @@ def test_pilot_dvb_view_on_vidtv(dvb_adapter: dict[str, str]) -> None:
             assert view is not None
             await _until(pilot, "TS buffers", lambda: view.snapshot is not None
                          and view.snapshot.frames >= 5, 60)
+            # When continuity was lost, if it was: (elapsed s, cc errors so far).
+            losses: list[tuple[float, int]] = []
+            deadline = time.monotonic() + 90
+            while view.snapshot.elapsed < 10.0 and time.monotonic() < deadline:
+                cc = view.snapshot.main.ts.cc_errors
+                if cc != (losses[-1][1] if losses else 0):
+                    losses.append((round(view.snapshot.elapsed, 2), cc))
+                await pilot.pause(0.1)
+            assert view.snapshot.elapsed >= 10.0
             ts = view.snapshot.main.ts
             assert ts.packets > 0 and ts.bytes_per_s and ts.sync_losses == 0
+            assert ts.cc_errors == 0, (losses, dict(ts.cc_errors_by_pid), ts.buffers)
             panel = str(view.stats_panel.query_one("#ts-numbers").render())
             assert "Mbit/s" in panel and "dmx flags" in panel and "continuity" in panel
             notes = "\n".join(line.text for line in view.notes.lines)
             assert "LOCK" in notes and "DMX_SET_PES_FILTER" in notes
+            assert "set up stopped" in notes and "then DMX_START" in notes
             await pilot.press("s")
             await _until(pilot, "stopped", lambda: not view.running)
             assert not app.session.is_open(dvb_adapter["demux"])

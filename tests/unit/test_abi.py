@@ -508,3 +508,22 @@ def test_describe_format_and_dvb() -> None:
     )
     sync = dmabuf.dma_buf_sync(flags=dmabuf.DMA_BUF_SYNC_START | dmabuf.DMA_BUF_SYNC_READ)
     assert describe.summarize_dma_buf_sync(sync) == "flags=START|READ"
+
+
+def test_every_summarizer_describes_an_ioctl_something_issues() -> None:
+    """No trace summarizer for a struct only unissued ioctls take (dead code otherwise):
+    each argument type belongs to an ioctl whose constant core or mediatui names."""
+    import re
+    from pathlib import Path
+
+    from core.abi import describe
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for d in ("core", "mediatui") for p in (root / d).rglob("*.py")
+               if not p.relative_to(root).as_posix().startswith(("core/abi/", "core/virtual/"))]
+    used = set()
+    for path in sources:
+        used |= set(re.findall(r"\.([A-Z][A-Z0-9_]+)\b", path.read_text()))
+    issued_types = {argtype for name, argtype in abi_ioctl.REGISTRY.values() if name in used}
+    unused = [t.__name__ for t in describe.SUMMARIZERS if t not in issued_types]
+    assert not unused, unused

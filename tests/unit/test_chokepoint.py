@@ -11,6 +11,7 @@ import pytest
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
+from core.facts import NodeKind
 
 
 class _EchoBackend:
@@ -21,6 +22,10 @@ class _EchoBackend:
 
     def owns_path(self, path: str) -> bool:
         return path == "/dev/echo0"
+
+    def node_kind(self, path: str) -> NodeKind:
+        return NodeKind(path, "character device", 81, 0, "video4linux", "video4linux/echo0",
+                        "video4linux")
 
     def open(self, path: str, flags: int) -> int:
         return os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)

@@ -239,7 +239,7 @@ def test_dvb_node_belongs_to_the_bridge_not_its_i2c_adapter():
     assert n.name == "dvb0.demux0"
     assert n.physical == "/devices/platform/vidtv.0"
     assert n.driver == "vidtv"
-    assert n.as_dict()["adapter"] == "0"
+    assert n.as_dict()["adapter"] == 0
 
 
 def test_a_sensor_on_an_i2c_bus_is_its_own_device():
@@ -452,8 +452,9 @@ def test_json_keeps_the_original_keys_and_adds_groups():
         for key in ("path", "subsystem", "kind", "name", "driver", "card", "bus_info"):
             assert key in device, (key, device)
     cap = listing["devices"][1]
-    assert cap["capabilities"] == "0x85208000"
-    assert cap["device_caps"] == "0x05200001"
+    assert cap["capabilities_raw"] == 0x85208000
+    assert cap["device_caps_raw"] == 0x05200001
+    assert cap["device_caps"] == ["VIDEO_CAPTURE", "EXT_PIX_FORMAT", "READWRITE", "STREAMING"]
     assert cap["group"] == "/devices/platform/vivid.0"
     assert cap["by_path"] == ["/dev/v4l/by-path/platform-vivid.0-video-index0"]
     assert cap["udev"]["ID_V4L_PRODUCT"] == "vivid"
@@ -489,7 +490,7 @@ def test_discover_lists_a_node_source_through_describe():
     devices = discover(FakeSource(), describe=describe)
     assert devices.source == "virtual (test)"
     demux = devices.find("/dev/dvb/adapter0/demux0")
-    assert demux is not None and demux.as_dict()["adapter"] == "0"  # as `list` always said
+    assert demux is not None and demux.as_dict()["adapter"] == 0
     groups = {g.devpath: [n.path for n in g.nodes] for g in devices.groups}
     assert groups == {
         "virtual/platform:vivid-000": ["/dev/media4", "/dev/video7"],

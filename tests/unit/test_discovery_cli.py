@@ -135,4 +135,5 @@ def test_watch_json_is_one_object_per_line(capsys):
     assert [r["action"] for r in records] == ["add", "remove"]
     assert records[0]["node"]["bus_info"] == "platform:vivid-000"
     assert records[1]["path"] == "/dev/video7"
-    assert isinstance(records[1]["time"], float)
+    assert isinstance(records[1]["time_s"], float)
+    assert {r["schema"] for r in records} == {"mediatui.watch/1"}

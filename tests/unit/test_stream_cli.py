@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.inspect import dvb_kind
 from mediatui.cli import main
 from mediatui.demo import uninstall_demo
-from mediatui.verbs.stream_ import dvb_kind
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,8 @@ def test_capture_json(capsys):
     assert code == 0, err
     result = json.loads(out)
     assert result["frames"] == 6 and result["drops"] == result["drops_while_queued"]
-    assert result["queue"] == "video-capture-mplane" and result["buffers"] == 4
+    assert result["buf_type"] == "video-capture-mplane" and result["buffers"] == 4
+    assert result["schema"] == "mediatui.stream/1" and result["path"] == "/dev/video0"
     assert result["snapshot"]["final"] and result["state"] == "stopped"
     assert set(result["cpu"]) >= {"user_s", "sys_s", "stream_user_s", "stream_sys_s"}
 
@@ -53,7 +54,7 @@ def test_pipeline_to_m2m_and_display(capsys):
 
 def test_udmabuf_error_is_one_explained_line(capsys):
     code, out, err = run(capsys, "/dev/video0", "--udmabuf", "--count", "3")
-    assert code == 2 and out == ""
+    assert code == 1 and out == ""  # the device refused: a runtime failure, not usage
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "VIDIOC_QBUF" in lines[0] and "EFAULT" in lines[0]
     assert "vmap" in lines[0]
@@ -76,3 +77,68 @@ def test_dvb_demux_tuned(capsys):
 def test_dvb_kind():
     assert dvb_kind("/dev/dvb/adapter0/dvr0") == "dvr"
     assert dvb_kind("/dev/video0") is None
+
+
+def test_requested_and_negotiated_format(capsys):
+    """The driver rounds 641x480 down and picks the nearest interval: both are reported."""
+    code, out, err = run(capsys, "/dev/video0", "--size", "641x480", "--fps", "31",
+                         "--count", "3", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["requested"] == {"buffers": 4, "fourcc": None, "width": 641, "height": 480,
+                                   "frame_interval": {"numerator": 1000, "denominator": 31000}}
+    got = result["negotiated"]
+    assert (got["width"], got["height"], got["fourcc"]) == (640, 480, "YUYV")
+    assert got["planes"] == [{"bytesperline": 1280, "sizeimage": 614400}]
+    assert got["buffers"] == 4 and got["field"] == "none"
+    assert result["adjusted"] == ["width", "frame_interval"]
+    code, out, _ = run(capsys, "/dev/video0", "--size", "641x480", "--count", "2")
+    assert "adjusted by the driver: width" in out
+
+
+def test_dvb_without_data_exits_1_and_says_why(capsys):
+    """No --tune: vidtv's demux delivers nothing; that is a failure, explained on stderr."""
+    code, out, err = run(capsys, "/dev/dvb/adapter0/demux0", "--duration", "0.3", "--json")
+    assert code == 1
+    result = json.loads(out)
+    from core.service.stream import DVB_BUFFER_SIZE, DVB_BUFFERS
+
+    assert result["packets"] == 0 and result["negotiated"] == {
+        "buffers": DVB_BUFFERS, "buffer_size_bytes": DVB_BUFFER_SIZE}
+    assert "no data: 0 TS packets" in err and "--tune" in err
+
+
+def test_usage_error_with_json_prints_an_error_document(capsys):
+    code, out, err = run(capsys, "/dev/video0", "--memory", "dmabuf", "--json")
+    assert code == 2 and "--heap" in err
+    doc = json.loads(out)
+    assert doc["schema"] == "mediatui.error/1" and doc["exit_code"] == 2
+    assert doc["error"]["kind"] == "UsageError"
+
+
+def test_interrupted_stream_prints_statistics_and_exits_130(capsys, monkeypatch):
+    """Ctrl-C (SIGINT) stops the stream: the statistics still print, the exit code is 130."""
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code, out, _ = run(capsys, "/dev/video0", "--fps", "30", "--duration", "20", "--json")
+    finally:
+        timer.cancel()
+    assert code == 130
+    result = json.loads(out)
+    assert result["interrupted"] is True and result["elapsed_s"] < 10
+
+
+@pytest.mark.parametrize(("option", "value", "allowed"), [
+    ("--count", "0", ">= 1"), ("--buffers", "33", "1..32"), ("--pid", "0x2001", "0..8192"),
+    ("--duration", "-1", "> 0"), ("--fps", "0", "> 0")])
+def test_bad_option_values_are_usage_errors_naming_the_range(capsys, option, value, allowed):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--demo", "stream", "/dev/video0", option, value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and f"allowed: {allowed}" in err

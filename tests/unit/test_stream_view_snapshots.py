@@ -22,10 +22,10 @@ from test_stream_view_data import (
 from textual.pilot import Pilot
 
 from core.discovery import DeviceList
+from core.service.stream import StreamSpec
 from core.stream import StreamSnapshot
 from mediatui.app import MediatuiApp, make_app
 from mediatui.screens.stream import SCREEN_NAME, StreamScreen, show_streams
-from mediatui.streaming import StreamSpec
 
 SIZES = [(100, 32), (80, 24)]
 EMPTY = DeviceList(source="fixed (test)")

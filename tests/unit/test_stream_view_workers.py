@@ -10,7 +10,8 @@ from test_stream_view_data import capture_snapshot, removed_snapshot
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
 from core.stream import StreamSnapshot, StreamState
-from mediatui.workers import FrameTraceFilter, SnapshotPoster, StreamSnapshotReady
+from mediatui.messages import StreamSnapshotReady
+from mediatui.workers import FrameTraceFilter, SnapshotPoster
 
 
 class FakeClock:

@@ -314,7 +314,14 @@ async def test_log_lists_ioctls_and_saves_ndjson(tmp_path: Path) -> None:
         records = [json.loads(line) for line in saved.read_text().splitlines()]
         reqbufs = [r for r in records if r["ioctl"] == "VIDIOC_REQBUFS"]
         assert reqbufs and reqbufs[-1]["path"] == CAMERA and reqbufs[-1]["errno"] is None
-        assert "count=2" in reqbufs[-1]["arg"]
+        assert "count=2" in reqbufs[-1]["summary"]
+        args = reqbufs[-1]["args"]
+        assert args["count"] == 2 and args["memory"] == "mmap" and args["type_raw"] == 9
+        assert "MMAP" in args["capabilities"]  # the driver's answer, decoded
+        from core.service import jsondoc
+
+        for record in records:  # every saved line is a mediatui.ioctl/1 document
+            assert jsondoc.validate(record) == "ioctl"
 
 
 @sync

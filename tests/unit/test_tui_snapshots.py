@@ -18,10 +18,10 @@ from core.abi import v4l2 as v
 from core.discovery import DeviceList, DeviceNode, PhysicalDevice
 from core.dvb import DvbAllocation
 from core.queue import BufferState, BufferStatus, PlaneState, QueueState
+from core.service.session import DeviceView, DmabufRow
 from mediatui.app import make_app
 from mediatui.messages import Inspection, InspectionLoaded, SessionChanged
 from mediatui.screens.main import MainScreen
-from mediatui.session import DeviceView, DmabufRow
 
 SIZES = [(100, 32), (80, 24)]
 
@@ -64,31 +64,45 @@ DEVICES = DeviceList(
 )
 
 INFO = {
-    "path": "/dev/video0", "driver": "vivid", "card": "vivid-000 [markup?]",
-    "bus_info": "platform:vivid-000", "version": "6.1.0",
-    "capabilities": ["VIDEO_CAPTURE", "STREAMING", "DEVICE_CAPS"],
-    "device_caps": ["VIDEO_CAPTURE", "STREAMING"],
+    "path": "/dev/video0", "kind": "video-capture", "driver": "vivid",
+    "card": "vivid-000 [markup?]", "bus_info": "platform:vivid-000", "version": "6.1.0",
+    "capabilities": ["VIDEO_CAPTURE", "STREAMING", "DEVICE_CAPS"], "capabilities_raw": 0x84000001,
+    "device_caps": ["VIDEO_CAPTURE", "STREAMING"], "device_caps_raw": 0x04000001,
     "queues": [{
         "buf_type": "video-capture",
-        "current_format": {"width": 640, "height": 480, "pixelformat": "YUYV", "field": 1,
+        "current_format": {"buf_type": "video-capture", "fourcc": "YUYV", "width": 640,
+                           "height": 480, "field": "none",
                            "planes": [{"bytesperline": 1280, "sizeimage": 614400}]},
-        "frame_interval": "1/30",
+        "frame_interval": {"numerator": 1, "denominator": 30},
         "formats": [
-            {"fourcc": "YUYV", "description": "YUYV 4:2:2", "flags": 0,
-             "sizes": [{"size": "320x180", "intervals": ["1/30", "1/25"]},
-                       {"size": "640x480", "intervals": ["1/30"]}]},
-            {"fourcc": "NV12", "description": "Y/UV 4:2:0", "flags": 0,
-             "sizes": [{"size": "640x480", "intervals": ["1/30"]}]},
+            {"fourcc": "YUYV", "description": "YUYV 4:2:2", "flags": [], "flags_raw": 0,
+             "sizes": [{"type": "discrete", "width": 320, "height": 180,
+                        "intervals": [{"type": "discrete", "numerator": 1, "denominator": 30},
+                                      {"type": "discrete", "numerator": 1, "denominator": 25}]},
+                       {"type": "discrete", "width": 640, "height": 480,
+                        "intervals": [{"type": "discrete", "numerator": 1, "denominator": 30}]}]},
+            {"fourcc": "NV12", "description": "Y/UV 4:2:0", "flags": [], "flags_raw": 0,
+             "sizes": [{"type": "discrete", "width": 640, "height": 480,
+                        "intervals": [{"type": "discrete", "numerator": 1, "denominator": 30}]}]},
         ],
     }],
 }
 PROBE = {
-    "path": "/dev/video0", "driver": "vivid", "card": "vivid-000", "streaming": True,
-    "queues": [{"buf_type": "video-capture", "memory": ["mmap", "userptr", "dmabuf"],
-                "capabilities": ["MMAP", "USERPTR", "DMABUF", "ORPHANED_BUFS"],
-                "max_num_buffers": 32, "orphaned_bufs": True, "expbuf": True,
-                "min_buffers": 2, "method": "CREATE_BUFS(0)"}],
+    "path": "/dev/video0", "kind": "video-capture", "driver": "vivid", "card": "vivid-000",
+    "streaming": True,
+    "queues": [{"buf_type": "video-capture", "memory_types": ["mmap", "userptr", "dmabuf"],
+                "buf_caps": ["MMAP", "USERPTR", "DMABUF", "ORPHANED_BUFS"],
+                "buf_caps_raw": 0x17, "max_num_buffers": 32, "orphaned_bufs": True,
+                "expbuf": True, "min_buffers": 2, "method": "CREATE_BUFS(0)"}],
 }
+
+
+def test_fixture_documents_follow_the_contract() -> None:
+    """The inspector is drawn from the same documents `info`/`probe --json` print."""
+    from core.service import jsondoc
+
+    assert jsondoc.validate(jsondoc.document("info", INFO)) == "info"
+    assert jsondoc.validate(jsondoc.document("probe", PROBE)) == "probe"
 
 
 def _buffer(index: int, status: BufferStatus, flags: int, fds: tuple[int, ...] = ()) -> BufferState:

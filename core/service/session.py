@@ -1,10 +1,11 @@
-"""The one owner of every fd the UI opens: device nodes, their exports, and dma-bufs it
-allocated for importing.
+"""The one owner of every fd a front end opens: device nodes, their exports, and the
+dma-bufs it allocated for importing.
 
-Panels never open a node themselves.  A second handle on a node cannot touch the first
-one's queue (videobuf2 answers EBUSY), so "open" here is idempotent per path and every
-panel works on the same :class:`VideoDevice` / :class:`DemuxDevice`.  All device calls
-happen in worker threads under :attr:`Session.lock`; what leaves the session is a frozen
+Neither the TUI's panels nor the CLI's verbs open a node themselves.  A second handle
+on a node cannot touch the first one's queue (videobuf2 answers EBUSY), so "open" here is
+idempotent per path and every caller works on the same :class:`VideoDevice` /
+:class:`DemuxDevice`.  The TUI makes every device call in worker threads under
+:attr:`Session.lock`; what leaves the session is a frozen
 :class:`DeviceView` built under the same lock.
 """
 
@@ -73,6 +74,8 @@ class DeviceView:
 
 
 def node_class(path: str) -> type[Node]:
+    """The device class for a node path: DVB nodes by their name (``/dev/dvb/adapterN/
+    demuxM``...), everything else is a V4L2 video node."""
     kind = dvb_kind(path)
     if kind == "demux":
         return DemuxDevice
@@ -84,6 +87,7 @@ def node_class(path: str) -> type[Node]:
 
 
 def view_kind(node: Node | None, path: str) -> str:
+    """``"video"``, ``"dvb-demux"``, ``"dvb-dvr"``, ``"dvb-frontend"`` (or ``"none"``)."""
     cls = type(node) if node is not None else node_class(path)
     return {VideoDevice: "video", DemuxDevice: "dvb-demux", DvrDevice: "dvb-dvr",
             FrontendDevice: "dvb-frontend"}.get(cls, "none")
@@ -95,11 +99,8 @@ def available_heaps() -> tuple[str, ...]:
 
 
 def udmabuf_available() -> bool:
+    """``/dev/udmabuf`` exists (or the virtual backend serves it)."""
     return Udmabuf.available()
-
-
-def is_closed(node: Node) -> bool:
-    return node.closed
 
 
 def row_for(buf: Dmabuf, queued_on: str | None = None) -> DmabufRow:
@@ -116,7 +117,9 @@ def row_for(buf: Dmabuf, queued_on: str | None = None) -> DmabufRow:
 
 
 class Session:
-    """Open nodes by path, dma-buf allocations, and the last DVB allocation per node."""
+    """Open nodes by path, dma-buf allocations, and the last DVB allocation per node.
+
+    A context manager: leaving the ``with`` block closes everything (:meth:`close_all`)."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -125,13 +128,19 @@ class Session:
         self._dvb_allocations: dict[str, DvbAllocation] = {}
         self.allocations: list[Dmabuf] = []
 
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close_all()
+
     # --- nodes ------------------------------------------------------------------------
 
     def open(self, path: str) -> Node:
         """The node's one handle, opened on first use (raises MediaError)."""
         with self.lock:
             node = self._nodes.get(path)
-            if node is not None and not is_closed(node):
+            if node is not None and not node.closed:
                 return node
             if path in self._removed:
                 raise MediaError(path=path, ioctl="open", errno=None, title="Device removed",
@@ -142,17 +151,20 @@ class Session:
             return node
 
     def get(self, path: str) -> Node | None:
+        """The open handle of ``path``, or None (never opens)."""
         with self.lock:
             node = self._nodes.get(path)
-            return node if node is not None and not is_closed(node) else None
+            return node if node is not None and not node.closed else None
 
     def is_open(self, path: str) -> bool:
+        """``path`` has an open handle in this session."""
         return self.get(path) is not None
 
     @property
     def open_paths(self) -> tuple[str, ...]:
+        """Every path with an open handle, in the order they were opened."""
         with self.lock:
-            return tuple(p for p, n in self._nodes.items() if not is_closed(n))
+            return tuple(p for p, n in self._nodes.items() if not n.closed)
 
     def close(self, path: str) -> None:
         """Close one node: its mappings and exports go with it (the kernel frees the
@@ -173,10 +185,12 @@ class Session:
             return had
 
     def mark_present(self, path: str) -> None:
+        """Hotplug (or a rescan) saw the node again: it may be opened again."""
         with self.lock:
             self._removed.discard(path)
 
     def is_removed(self, path: str) -> bool:
+        """The node went away and has not come back."""
         return path in self._removed
 
     def close_all(self) -> None:
@@ -208,6 +222,7 @@ class Session:
             return buf
 
     def close_allocations(self) -> int:
+        """Close every heap/udmabuf dma-buf allocated here; how many were still open."""
         with self.lock:
             closed = sum(1 for b in self.allocations if not b.closed)
             for buf in self.allocations:
@@ -220,16 +235,17 @@ class Session:
         with self.lock:
             out: list[Dmabuf] = []
             for node in self._nodes.values():
-                if not isinstance(node, FrontendDevice) and not is_closed(node):
+                if not isinstance(node, FrontendDevice) and not node.closed:
                     out += node.exports()
             return out
 
     def close_exports(self) -> int:
+        """Close every exported dma-buf fd of every node; how many were open."""
         with self.lock:
             return sum(
                 node.close_exports()
                 for node in self._nodes.values()
-                if not isinstance(node, FrontendDevice) and not is_closed(node)
+                if not isinstance(node, FrontendDevice) and not node.closed
             )
 
     # --- snapshots --------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""The JSON contract: every document and NDJSON line mediatui prints carries
+``"schema": "mediatui.<document>/1"`` first, and validates against the JSON Schema
+(draft 2020-12) shipped beside this module in ``schemas/<document>.schema.json``.
+
+Key rules every document follows (README "JSON output"): the kernel's names for the
+kernel's fields (``path``, ``buf_type``, ``bytesperline``, ``sizeimage``); capabilities and
+flags as lists of kernel names, the raw number (when kept) under ``<key>_raw``; buffer
+capabilities as ``buf_caps``; numbers mediatui computes carry their unit in the key
+(``_s``, ``_bytes``, ``_hz``, ``_us``); per-PID counters as ``[{"pid": int, "count": int}]``.
+A change to a key or a type gets a new version number, never a silent edit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from typing import IO, Any
+
+VERSION = 1
+
+# Every document mediatui prints, one schema file each.
+DOCUMENTS = ("list", "info", "probe", "stream", "attach", "watch", "ioctl", "error")
+
+
+def schema_id(name: str) -> str:
+    """``"mediatui.list/1"``: the value of a document's ``schema`` key."""
+    if name not in DOCUMENTS:
+        raise ValueError(f"unknown JSON document {name!r}; known: {', '.join(DOCUMENTS)}")
+    return f"mediatui.{name}/{VERSION}"
+
+
+def document(name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` with ``"schema"`` as its first key (a ``schema`` key in it is replaced).
+
+    Raises ValueError for a document name not in :data:`DOCUMENTS`.
+    """
+    out: dict[str, Any] = {"schema": schema_id(name)}
+    out.update((k, v) for k, v in payload.items() if k != "schema")
+    return out
+
+
+def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
+    """The document as JSON text: indented for ``--json``, one compact line for NDJSON.
+
+    Non-ASCII text stays as is (UTF-8); control characters are escaped the JSON way.
+    Raises TypeError for a value JSON has no type for (no silent ``str()`` fallback: a
+    Python repr such as ``b'..'`` must never reach a document).
+    """
+    if pretty:
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def write(out: IO[str], doc: Mapping[str, Any], *, pretty: bool = True) -> None:
+    """Write one document (``pretty``) or one NDJSON line (compact) and a newline."""
+    out.write(dumps(doc, pretty=pretty) + "\n")
+
+
+def write_lines(out: IO[str], docs: Iterable[Mapping[str, Any]]) -> int:
+    """Write NDJSON, one compact document a line; returns how many lines."""
+    n = 0
+    for doc in docs:
+        write(out, doc, pretty=False)
+        n += 1
+    return n
+
+
+# --- the shipped schemas ------------------------------------------------------------------
+
+
+def schema_uri(name: str) -> str:
+    """The ``$id`` of a shipped schema, e.g. ``urn:mediatui:schema:list:1``."""
+    return f"urn:mediatui:schema:{name}:{VERSION}"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The shipped JSON Schema of document ``name`` (a dict; do not modify it)."""
+    schema_id(name)  # validates the name
+    text = resources.files("core.service").joinpath(
+        "schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+@cache
+def validator(name: str) -> Any:
+    """A ``jsonschema`` Draft 2020-12 validator for document ``name``; schemas may
+    ``$ref`` each other by their ``urn:mediatui:schema:<name>:1`` ids."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    registry: Registry[Any] = Registry().with_resources(
+        (schema_uri(n), Resource.from_contents(load_schema(n))) for n in DOCUMENTS
+    )
+    return Draft202012Validator(load_schema(name), registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate(doc: Mapping[str, Any]) -> str:
+    """Validate a document against the schema its ``schema`` key names; returns that name.
+
+    Raises ``jsonschema.ValidationError`` (the first error, with its JSON path) or
+    ValueError when the ``schema`` key is missing or names no shipped document.
+    """
+    sid = doc.get("schema")
+    if not isinstance(sid, str) or not sid.startswith("mediatui.") or "/" not in sid:
+        raise ValueError(f"not a mediatui document: schema key is {sid!r}")
+    name, version = sid.removeprefix("mediatui.").split("/", 1)
+    if name not in DOCUMENTS or version != str(VERSION):
+        raise ValueError(f"no shipped schema for {sid!r}")
+    errors = sorted(validator(name).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise errors[0]
+    return name
