@@ -20,6 +20,8 @@ from typing import Any
 from core import ioctl as chokepoint
 from core.abi import dvb as d
 from core.dmabuf import EXPORT_FLAGS_ALLOWED, DmabufOrigin, ExportedBuffer
+from core.dvb_stats import STAT_COMMANDS, FrontendStats
+from core.dvb_stats import decode as decode_stats
 from core.dvblimits import ALL_PIDS, DVB_V2_MAX_SIZE, TS_PACKET
 from core.errors import MediaError, media_error
 from core.facts import (
@@ -287,10 +289,24 @@ class FrontendInfo:
     delivery_systems: tuple[int, ...]
 
 
+# What dvb-fe-tool opens a frontend with to read it: O_RDONLY admits only the _IOC_READ
+# ioctls (FE_GET_INFO, FE_READ_STATUS, FE_GET_PROPERTY; dvb_frontend_ioctl answers
+# EPERM to the rest) and is not the one writer dvb_frontend_open allows (EBUSY for a
+# second O_RDWR), so it works while another process holds the frontend to tune it.
+FE_READ_ONLY = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 class FrontendDevice(NodeHandle):
-    """``/dev/dvb/adapterN/frontendM``: info, status and tuning."""
+    """``/dev/dvb/adapterN/frontendM``: info, status and tuning (tuning needs the
+    default read-write open; inspect with :meth:`read_only`)."""
 
     kind = "dvb-frontend"
+
+    @classmethod
+    def read_only(cls, path: str) -> FrontendDevice:
+        """Open to look, not to tune (FE_READ_ONLY): never disturbs the process that
+        tunes it.  Raises MediaError like any open."""
+        return cls(path, FE_READ_ONLY)
 
     def info(self) -> FrontendInfo:
         info = d.dvb_frontend_info()
@@ -321,6 +337,16 @@ class FrontendDevice(NodeHandle):
         except MediaError:
             return ()
         return tuple(prop.u.buffer.data[i] for i in range(prop.u.buffer.len))
+
+    def stats(self) -> FrontendStats:
+        """Every ``DTV_STAT_*`` in one ``FE_GET_PROPERTY`` (works on a read-only open,
+        as dvb-fe-tool uses it, while another process holds the frontend).
+
+        Raises :class:`MediaError` when the ioctl fails (a DVBv3-only driver: EOPNOTSUPP).
+        """
+        props = self._properties(d.FE_GET_PROPERTY, "FE_GET_PROPERTY",
+                                 [(cmd, 0) for _key, cmd in STAT_COMMANDS])
+        return decode_stats(props)
 
     def read_status(self) -> int:
         status = ctypes.c_uint(0)

@@ -167,8 +167,23 @@ def media_error(
     else:
         title = f"{ioctl or 'operation'} failed: {os.strerror(err)}"
         explanation = NO_DETAIL
+    if err == E.EBUSY and path:
+        explanation = _with_holders(explanation, path)
     cls = _CLASS_BY_CALL.get(key) or _CLASS_BY_ERRNO.get(err, MediaError)
     return cls(path=path, ioctl=ioctl, errno=err, title=title, explanation=explanation)
+
+
+def _with_holders(explanation: str, path: str) -> str:
+    """EBUSY: append who else holds ``path`` (the sentence of core/holders/explain.py,
+    from a /proc scan); the original explanation is always kept first."""
+    from core.holders.explain import holder_sentence
+    from core.service.holders import holders_roots
+
+    try:
+        sentence = holder_sentence(path, holders_roots())
+    except (OSError, ValueError):
+        return explanation  # the scan must never hide the error it explains
+    return f"{explanation} {sentence}" if sentence else explanation
 
 
 def has_specific_explanation(ioctl: str, err: int) -> bool:

@@ -261,6 +261,45 @@ class NodeKind:
         return f"a character device ({number}) of another kind: {', '.join(parts)}"
 
 
+@dataclass(frozen=True, slots=True)
+class LinkFacts:
+    """MEDIA_IOC_SETUP_LINK as asked: the link's two pads and the flags wanted
+    (``Documentation/userspace-api/media/mediactl/media-ioc-setup-link.rst``)."""
+
+    source_entity: int
+    source_pad: int
+    sink_entity: int
+    sink_pad: int
+    flags: int  # MEDIA_LNK_FL_* asked for
+
+    @property
+    def source(self) -> str:
+        return f"{self.source_entity}:{self.source_pad}"
+
+    @property
+    def sink(self) -> str:
+        return f"{self.sink_entity}:{self.sink_pad}"
+
+    @property
+    def enabling(self) -> bool:
+        return bool(self.flags & 0x1)  # MEDIA_LNK_FL_ENABLED
+
+
+@dataclass(frozen=True, slots=True)
+class PadFacts:
+    """A subdev pad ioctl as asked (``v4l/vidioc-subdev-*.rst``): the pad, ``which``
+    (0 TRY, 1 ACTIVE), and the enumeration index or selection target when there is one."""
+
+    pad: int
+    which: int
+    index: int | None = None  # ENUM_MBUS_CODE / ENUM_FRAME_SIZE
+    target: int | None = None  # G/S_SELECTION
+
+    @property
+    def which_name(self) -> str:
+        return {0: "TRY", 1: "ACTIVE"}.get(self.which, f"invalid ({self.which})")
+
+
 Facts = (
     QueueFacts
     | AllocationFacts
@@ -272,6 +311,8 @@ Facts = (
     | TuneFacts
     | PollFacts
     | NodeAccess
+    | LinkFacts
+    | PadFacts
 )
 
 __all__ = [
@@ -282,8 +323,10 @@ __all__ = [
     "Facts",
     "FilterFacts",
     "FormatFacts",
+    "LinkFacts",
     "NodeAccess",
     "NodeKind",
+    "PadFacts",
     "PlaneSizeFacts",
     "PollFacts",
     "QueueFacts",

@@ -7,11 +7,13 @@ exports), which subclasses say in :meth:`NodeHandle._release`.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, TypeVar
 
 from core import ioctl as chokepoint
 from core.errors import media_error, open_error
 from core.facts import Facts
+
+_H = TypeVar("_H", bound="NodeHandle")  # typing.Self needs Python 3.11
 
 
 class NodeHandle:
@@ -59,7 +61,7 @@ class NodeHandle:
         except OSError as exc:
             raise media_error(exc, ioctl=name, path=self.path, facts=facts) from None
 
-    def __enter__(self) -> Self:
+    def __enter__(self: _H) -> _H:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.abi import dvb as d
 from core.abi import v4l2 as v
-from core.dvb import DVB_V2_MAX_SIZE, DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb import DVB_V2_MAX_SIZE, FE_READ_ONLY, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.negotiation import fract
 from core.nodes import v4l2_kind
@@ -86,6 +86,13 @@ def video_probe(dev: VideoDevice) -> dict[str, Any]:
     }
 
 
+# dvb-fe-tool's way: a read-only open may query (FE_GET_INFO, FE_READ_STATUS,
+# FE_GET_PROPERTY are _IOR) while another process holds the frontend read-write
+# (drivers/media/dvb-core/dvb_frontend.c: dvb_frontend_open/ioctl).  One definition,
+# core.dvb's (what FrontendDevice.read_only opens with).
+FRONTEND_READ_FLAGS = FE_READ_ONLY
+
+
 def _hz(value: int, fe_type: int) -> int:
     # dvb_frontend_info frequencies are in kHz for satellite (FE_QPSK) frontends, in Hz
     # for every other type; with several delivery systems the kernel sets type from the
@@ -95,10 +102,12 @@ def _hz(value: int, fe_type: int) -> int:
 
 def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
     """The payload of a DVB frontend (``info`` and ``probe``): name, frequency range in
-    Hz, delivery systems (SYS_* names without the prefix) and FE_* status names."""
+    Hz, delivery systems (SYS_* names without the prefix), FE_* status names, and the
+    DTV_STAT_* statistics (:meth:`core.dvb_stats.FrontendStats.as_dict`; ``stats`` None
+    and ``stats_error`` when the driver has no DVBv5 statistics)."""
     info = fe.info()
     status = fe.read_status()
-    return {
+    out: dict[str, Any] = {
         "path": fe.path,
         "kind": "dvb-frontend",
         "name": info.name,
@@ -108,6 +117,12 @@ def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
         "fe_status": d.fe_status_names(status),
         "fe_status_raw": status,
     }
+    try:
+        out["stats"] = fe.stats().as_dict()
+    except MediaError as exc:
+        out["stats"] = None
+        out["stats_error"] = str(exc)
+    return out
 
 
 def dvb_queue_probe(node: DemuxDevice | DvrDevice) -> dict[str, Any]:

@@ -193,7 +193,11 @@ def describe_node(path: str) -> NodeInfo:
     if base.startswith("media"):
         return _describe_media(path)
     if base.startswith("v4l-subdev"):
-        return NodeInfo(path, "video4linux", "v4l-subdev", name=_sysfs_name(path))
+        # No QUERYCAP on a subdev: a virtual one says its driver the way sysfs would.
+        virtual = _virtual_facts(path)
+        return NodeInfo(path, "video4linux", "v4l-subdev", name=_sysfs_name(path),
+                        driver=virtual.driver if virtual is not None else "",
+                        bus_info=virtual.bus_info if virtual is not None else "")
     name = _sysfs_name(path)
     try:
         fd = chokepoint.open_node(path)

@@ -12,8 +12,8 @@ import contextlib
 import mmap
 import threading
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from core.compat import StrEnum
 from core.dmabuf import Dmabuf, ExportedBuffer
 
 

@@ -50,6 +50,7 @@ from core.formats import (
     parse_pixelformat,
 )
 from core.handle import NodeHandle
+from core.limits import timeperframe
 from core.probe import probe_queues
 from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
 
@@ -244,7 +245,9 @@ class VideoDevice(NodeHandle):
         """S_PARM: ask for ``fps`` frames per second; returns what the driver chose."""
         parm = v.v4l2_streamparm(type=buf_type)
         tpf = _timeperframe(parm, buf_type)
-        tpf.numerator, tpf.denominator = 1000, round(fps * 1000)
+        # The nearest u32/u32 fraction (a plain 1000/round(fps*1000) overflows the u32
+        # denominator above 4.3 MHz and divides by zero below 0.0005 fps).
+        tpf.numerator, tpf.denominator = timeperframe(fps)
         self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", self._format_facts(buf_type))
         return (tpf.numerator, tpf.denominator)
 
@@ -556,8 +559,15 @@ class VideoDevice(NodeHandle):
 
     def stream_on(self, buf_type: int) -> None:
         queue = self.queue(buf_type)
-        self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
-                    self.queue_facts(buf_type))
+        try:
+            self._ioctl(v.VIDIOC_STREAMON, ctypes.c_int(buf_type), "VIDIOC_STREAMON",
+                        self.queue_facts(buf_type))
+        except MediaError as exc:
+            if exc.errno in (errno.EPIPE, errno.ENOLINK):  # name the link (core/media)
+                from core.media.explain import explain_streamon
+
+                raise explain_streamon(exc, self.path) from None
+            raise
         queue.streaming = True
 
     def stream_off(self, buf_type: int) -> None:

@@ -33,12 +33,16 @@ class MediatuiApp(App[int]):
     """Browse media devices and walk buffers through their life, one ioctl at a time."""
 
     TITLE = "mediatui"
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss", "stream.tcss"]
+    # stream.tcss belongs to the stream screen (StreamScreen.CSS_PATH): scoped there, its
+    # rules are not matched against the browser's widgets at start-up.
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "panels.tcss"]
     COMMANDS = App.COMMANDS | {MediatuiCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
+        # Not in the footer (it is full); listed by ? and the palette.
+        Binding("h", "holders", "Holders", show=False, id="app.holders"),
     ]
 
     def __init__(
@@ -97,6 +101,12 @@ class MediatuiApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
 
+    def action_holders(self) -> None:
+        """Who holds every media node and dma-buf, system-wide."""
+        from mediatui.screens.holders import HoldersScreen
+
+        if not isinstance(self.screen, HoldersScreen):
+            self.push_screen(HoldersScreen(self.backend))
 
 
 def make_app(

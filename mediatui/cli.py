@@ -6,25 +6,51 @@ Each verb lives in its own module under :mod:`mediatui.verbs` with ``add_parser`
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
 
 from mediatui import __version__
-from mediatui.verbs.output import EXIT_CODES_HELP, EXIT_INTERRUPTED
+from mediatui.exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USAGE
+
+# Not typing.TYPE_CHECKING: importing typing costs as much as the rest of `--version`.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import NoReturn
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "attach", "watch")
+VERBS = ("list", "info", "probe", "stream", "attach", "watch", "topology", "check", "setup",
+         "who", "dmabufs", "completion")
 
 
 def _verb_module(name: str):
     return importlib.import_module(f"mediatui.verbs.{name}_")
 
 
+class _UsageError:
+    """The last usage error argparse reported (for ``--json``'s error document)."""
+
+    last: str | None = None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    import argparse
+
+    from mediatui.cli_habits import add_device_option, add_epilog
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse, remembering its usage error so ``--json`` can also print it as a
+        ``mediatui.error/1`` document (scripts read stdout, people read stderr).
+        Defined here so that argparse loads only when a parser is built."""
+
+        def error(self, message: str) -> NoReturn:
+            _UsageError.last = f"{self.prog}: error: {message}"
+            super().error(message)
+
+    parser = _Parser(
         prog="mediatui",
         description=(
             "Explore Linux media devices (V4L2 video, DVB demux/dvr) and watch their "
@@ -32,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=EXIT_CODES_HELP + " With --json, every verb prints a versioned JSON "
         "document (\"schema\": \"mediatui.<verb>/1\"); on failure, a mediatui.error/1 "
-        "document.",
+        "document. Run 'mediatui COMMAND --help' for examples.",
     )
     parser.add_argument("--version", action="version", version=f"mediatui {__version__}")
     parser.add_argument(
@@ -49,23 +75,52 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         verb = module.add_parser(sub)
+        add_epilog(verb, name)  # examples and the exit-code table under --help
         if verb.epilog is None:
             verb.epilog = EXIT_CODES_HELP
         # --demo is accepted after the verb too: `mediatui list --demo`.
         verb.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                           help="use virtual devices")
         verb.set_defaults(run=module.run)
+        add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:
+        # Answered before argparse and the verb modules load (argparse alone costs about
+        # as much as the interpreter's own start): scripts probe for the tool this way.
+        print(f"mediatui {__version__}")
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
+    _UsageError.last = None
+    try:
+        args = parser.parse_args(words)
+        from mediatui.cli_habits import resolve_device
+
+        resolve_device(parser, args)  # -d/--device and bare numbers, as v4l2-ctl
+    except SystemExit as exc:
+        if exc.code == EXIT_USAGE and "--json" in words and _UsageError.last:
+            from mediatui.verbs.output import error_record, print_json
+
+            print_json("error", {"exit_code": EXIT_USAGE,
+                                 "error": error_record(_UsageError.last, "UsageError")})
+        raise
     if args.demo:
         from mediatui.demo import install_demo
 
         install_demo()
     if args.verb is None:
+        web = bool(os.environ.get("TEXTUAL_DRIVER"))
+        if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # Without a terminal the UI would write escape sequences into a pipe and
+            # wait forever for keys (`ssh board mediatui` without -t, a script that
+            # forgot the verb).  Another Textual driver needs no terminal: `textual
+            # serve` runs us over pipes with TEXTUAL_DRIVER set to its web driver.
+            print("mediatui: the terminal UI needs a terminal on stdin and stdout: use a "
+                  "command (mediatui --help lists them) or `ssh -t`", file=sys.stderr)
+            return 2
         from mediatui.app import run_app
 
         return run_app(demo=args.demo)

@@ -42,6 +42,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("stream: step queue", "stream('queue')", "QBUF one buffer the application holds"),
     ("stream: step dequeue", "stream('dequeue')", "DQBUF one buffer by hand"),
     ("view: streams", "stream('show')", "the running streams"),
+    ("view: holders", "app.holders", "who holds every media node and dma-buf, system-wide"),
 )
 
 

@@ -73,6 +73,34 @@ async def buffers(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def holders(pilot: Pilot) -> None:
+    """The Holders view on the demo board: the simulated client on /dev/video6."""
+    await settle(pilot)
+    await pilot.press("h")
+    for _ in range(30):
+        await pilot.pause(0.1)
+        if getattr(pilot.app.screen, "holders", None) is not None:
+            break
+    await pilot.pause(2.2)  # a few samples in the trend
+    await pilot.press("tab", "enter")
+    await pilot.pause(0.2)
+
+
+async def topology(pilot: Pilot) -> None:
+    """vimc's "Raw Capture 0" at the power-on defaults: the Topology tab (6)."""
+    await settle(pilot)
+    tree = pilot.app.screen.query_one(DeviceTree)
+    node = next(leaf for group in tree.root.children for leaf in group.children
+                if leaf.data == "/dev/video3")
+    tree.move_cursor(node)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("6")
+    await pilot.press("l")  # the ioctl log away: room for the graph
+    await settle(pilot)
+
+
 def stream(spec: StreamSpec, snaps: list[StreamSnapshot], selected: int = 0) -> Scene:
     async def scene(pilot: Pilot) -> None:
         await settle(pilot)
@@ -108,8 +136,10 @@ SCENES: dict[str, Scene] = {
     "browser": browser,
     "inspector": inspector,
     "buffers": buffers,
+    "topology": topology,
     "stream-view": stream(StreamSpec(("/dev/video7",), label="vivid-000-vid-cap"),
                           series(capture_snapshot)),
+    "holders": holders,
     "pipeline": stream(StreamSpec(("/dev/video7", "/dev/video3")), series(pipeline_snapshot),
                        selected=1),
     "dvb-view": stream(StreamSpec(("/dev/dvb/adapter0/demux0",), count=8,

@@ -12,7 +12,8 @@ import ctypes
 import enum
 import os
 
-from core.abi.ioctl import IOW, IOWR
+from core.abi.ioctl import IOW, IOW_ALIAS, IOWR
+from core.abi.layout import c_u64
 
 # =======================================================================================
 # linux/dma-heap.h
@@ -31,10 +32,10 @@ class dma_heap_allocation_data(ctypes.Structure):
     """
 
     _fields_ = [
-        ("len", ctypes.c_uint64),
+        ("len", c_u64),
         ("fd", ctypes.c_uint32),
         ("fd_flags", ctypes.c_uint32),
-        ("heap_flags", ctypes.c_uint64),
+        ("heap_flags", c_u64),
     ]
 
 
@@ -59,8 +60,8 @@ class udmabuf_create(ctypes.Structure):
     _fields_ = [
         ("memfd", ctypes.c_uint32),
         ("flags", ctypes.c_uint32),
-        ("offset", ctypes.c_uint64),
-        ("size", ctypes.c_uint64),
+        ("offset", c_u64),
+        ("size", c_u64),
     ]
 
 
@@ -68,8 +69,8 @@ class udmabuf_create_item(ctypes.Structure):
     _fields_ = [
         ("memfd", ctypes.c_uint32),
         ("__pad", ctypes.c_uint32),
-        ("offset", ctypes.c_uint64),
-        ("size", ctypes.c_uint64),
+        ("offset", c_u64),
+        ("size", c_u64),
     ]
 
 
@@ -154,7 +155,7 @@ def dma_buf_sync_names(flags: int) -> list[str]:
 class dma_buf_sync(ctypes.Structure):
     """DMA_BUF_IOCTL_SYNC: bracket CPU access (START|READ … END|READ)."""
 
-    _fields_ = [("flags", ctypes.c_uint64)]
+    _fields_ = [("flags", c_u64)]
 
 
 class dma_buf_export_sync_file(ctypes.Structure):
@@ -171,11 +172,12 @@ DMA_BUF_IOCTL_SYNC = IOW("DMA_BUF_IOCTL_SYNC", DMA_BUF_BASE, 0, dma_buf_sync)
 # a NUL-terminated name (at most DMA_BUF_NAME_LEN bytes with the NUL).  Through the
 # chokepoint pass ctypes.create_string_buffer(name): fcntl.ioctl() hands the kernel a
 # pointer to those bytes.  The header also spells the number by argument size, since the
-# pointer is 4 bytes on 32-bit user space: _A (__u32) and _B (__u64).  On x86_64 _B is the
-# same number as DMA_BUF_SET_NAME, so it is an alias rather than a second registration.
+# pointer is 4 bytes on 32-bit user space: _A (__u32) and _B (__u64).  One of them is the
+# same number as DMA_BUF_SET_NAME (_B on 64-bit, _A on 32-bit), so both are aliases
+# rather than second registrations.
 DMA_BUF_SET_NAME = IOW("DMA_BUF_SET_NAME", DMA_BUF_BASE, 1, ctypes.c_char_p)
-DMA_BUF_SET_NAME_A = IOW("DMA_BUF_SET_NAME_A", DMA_BUF_BASE, 1, ctypes.c_uint32)
-DMA_BUF_SET_NAME_B = DMA_BUF_SET_NAME
+DMA_BUF_SET_NAME_A = IOW_ALIAS("DMA_BUF_SET_NAME_A", DMA_BUF_BASE, 1, ctypes.c_uint32)
+DMA_BUF_SET_NAME_B = IOW_ALIAS("DMA_BUF_SET_NAME_B", DMA_BUF_BASE, 1, c_u64)
 DMA_BUF_IOCTL_EXPORT_SYNC_FILE = IOWR("DMA_BUF_IOCTL_EXPORT_SYNC_FILE", DMA_BUF_BASE, 2,
                                       dma_buf_export_sync_file)
 DMA_BUF_IOCTL_IMPORT_SYNC_FILE = IOW("DMA_BUF_IOCTL_IMPORT_SYNC_FILE", DMA_BUF_BASE, 3,

@@ -16,6 +16,7 @@ import ctypes
 import enum
 
 from core.abi.ioctl import IO, IOR, IOW, IOWR
+from core.abi.layout import c_s64, c_u64
 from core.abi.v4l2 import decode_flags
 
 # =======================================================================================
@@ -178,7 +179,7 @@ class dmx_pes_filter_params(ctypes.Structure):
 
 
 class dmx_stc(ctypes.Structure):
-    _fields_ = [("num", ctypes.c_uint), ("base", ctypes.c_uint), ("stc", ctypes.c_uint64)]
+    _fields_ = [("num", ctypes.c_uint), ("base", ctypes.c_uint), ("stc", c_u64)]
 
 
 class dmx_buffer(ctypes.Structure):
@@ -827,7 +828,7 @@ class dvb_frontend_info(ctypes.Structure):
 
 
 class _dtv_stats_value(ctypes.Union):
-    _fields_ = [("uvalue", ctypes.c_uint64), ("svalue", ctypes.c_int64)]
+    _fields_ = [("uvalue", c_u64), ("svalue", c_s64)]
 
 
 class dtv_stats(ctypes.Structure):

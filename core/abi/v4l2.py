@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import os
 
 from core.abi.ioctl import IO, IOR, IOW, IOWR
+from core.abi.layout import c_s64, c_u64
 
 # ---------------------------------------------------------------------------------------
 # Limits
@@ -732,15 +734,28 @@ V4L2_EVENT_SUB_FL_ALLOW_FEEDBACK = 1 << 1
 
 
 class timeval(ctypes.Structure):
-    """``struct timeval`` from ``<sys/time.h>``: 16 bytes on x86_64 (two longs)."""
+    """``v4l2_buffer.timestamp``: the kernel's ``__kernel_v4l2_timeval`` (videodev2.h).
 
-    _fields_ = [("tv_sec", ctypes.c_long), ("tv_usec", ctypes.c_long)]
+    Two 64-bit integers on every architecture, 32-bit ones included: the y2038-safe
+    layout that ``VIDIOC_QBUF``/``DQBUF`` use and that glibc's ``struct timeval`` has
+    with ``_TIME_BITS=64`` (Debian armhf/i386 since trixie).  Two ``long``s would pick
+    the legacy ``*_TIME32`` ioctls on 32-bit boards, which a kernel without
+    ``CONFIG_COMPAT_32BIT_TIME`` refuses.  sparc64 alone keeps ``tv_usec`` an ``int`` in
+    the first half of the second word (the kernel header says so); handled below.
+    """
+
+    _fields_ = (
+        [("tv_sec", c_s64), ("tv_usec", ctypes.c_int), ("_pad", ctypes.c_int)]
+        if os.uname().machine.startswith("sparc64")
+        else [("tv_sec", c_s64), ("tv_usec", c_s64)]
+    )
 
 
 class timespec(ctypes.Structure):
-    """``struct timespec`` from ``<time.h>`` (v4l2_event.timestamp)."""
+    """``v4l2_event.timestamp``: the kernel's ``struct __kernel_timespec``
+    (``linux/time_types.h``): 64-bit seconds and nanoseconds on every architecture."""
 
-    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+    _fields_ = [("tv_sec", c_s64), ("tv_nsec", c_s64)]
 
 
 def v4l2_timeval_to_ns(tv: timeval) -> int:
@@ -1152,7 +1167,7 @@ class v4l2_exportbuffer(ctypes.Structure):
     ]
 
 
-v4l2_std_id = ctypes.c_uint64
+v4l2_std_id = c_u64
 
 
 class v4l2_input(ctypes.Structure):
@@ -1205,10 +1220,10 @@ class v4l2_query_ext_ctrl(ctypes.Structure):
         ("id", ctypes.c_uint32),
         ("type", ctypes.c_uint32),
         ("name", ctypes.c_char * 32),
-        ("minimum", ctypes.c_int64),
-        ("maximum", ctypes.c_int64),
-        ("step", ctypes.c_uint64),
-        ("default_value", ctypes.c_int64),
+        ("minimum", c_s64),
+        ("maximum", c_s64),
+        ("step", c_u64),
+        ("default_value", c_s64),
         ("flags", ctypes.c_uint32),
         ("elem_size", ctypes.c_uint32),
         ("elems", ctypes.c_uint32),
@@ -1219,7 +1234,7 @@ class v4l2_query_ext_ctrl(ctypes.Structure):
 
 
 class _v4l2_querymenu_u(ctypes.Union):
-    _fields_ = [("name", ctypes.c_char * 32), ("value", ctypes.c_int64)]
+    _fields_ = [("name", ctypes.c_char * 32), ("value", c_s64)]
 
 
 class v4l2_querymenu(ctypes.Structure):
@@ -1241,7 +1256,7 @@ class _v4l2_ext_control_u(ctypes.Union):
     # so only the generic ones are spelled out.
     _fields_ = [
         ("value", ctypes.c_int32),
-        ("value64", ctypes.c_int64),
+        ("value64", c_s64),
         ("string", ctypes.c_char_p),
         ("p_u8", ctypes.POINTER(ctypes.c_uint8)),
         ("p_u16", ctypes.POINTER(ctypes.c_uint16)),
@@ -1288,7 +1303,7 @@ class v4l2_event_vsync(ctypes.Structure):
 
 
 class _v4l2_event_ctrl_value(ctypes.Union):
-    _fields_ = [("value", ctypes.c_int32), ("value64", ctypes.c_int64)]
+    _fields_ = [("value", ctypes.c_int32), ("value64", c_s64)]
 
 
 class v4l2_event_ctrl(ctypes.Structure):

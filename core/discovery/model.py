@@ -166,8 +166,9 @@ class HotplugEvent:
     behind known nodes (bind/unbind), as received.
 
     ``path`` is the devnode so a UI can match a remove against the node it shows; it is
-    None for bind/unbind (a physical device has no node).  ``node`` is set on add only:
-    the freshly described node.
+    None for bind/unbind (a physical device has no node).  ``node`` is the freshly
+    described node on add, and on remove/change the last description the watcher kept
+    (so a remove says which device and driver went away); None when it never knew it.
     """
 
     action: HotplugAction

@@ -9,10 +9,11 @@ must use the "kernel" source instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.discovery import netlink, sysfs
@@ -40,11 +41,45 @@ def load_context() -> pyudev.Context:
     except ImportError as exc:
         raise LibudevUnavailable(f"pyudev not installed: {exc}") from None
     try:
-        return pyudev.Context()
+        with _libudev_by_soname():
+            return pyudev.Context()
     except (ImportError, OSError, AttributeError) as exc:
         # ImportError: find_library("udev") found nothing; OSError: dlopen failed;
         # AttributeError: a libudev too old for pyudev's signatures.
         raise LibudevUnavailable(str(exc) or type(exc).__name__) from None
+
+
+LIBUDEV_SONAME = "libudev.so.1"  # the soname since systemd 183 (2012); libudev.so.0 before
+
+
+@contextlib.contextmanager
+def _libudev_by_soname() -> Iterator[None]:
+    """Let pyudev load libudev by its soname instead of ``ctypes.util.find_library``.
+
+    ``find_library`` runs ``/sbin/ldconfig -p`` as a subprocess (and gcc/ld when that
+    fails): 0.4-0.7 s of every start under emulation. dlopen of the soname finds the
+    same library through the loader's own cache. When the soname does not load, the
+    original lookup runs unchanged (an unusual install, or no libudev at all).
+    """
+    from ctypes import CDLL
+
+    from pyudev._ctypeslib import utils
+
+    original = utils.find_library
+    try:
+        CDLL(LIBUDEV_SONAME)
+    except OSError:
+        yield
+        return
+
+    def by_soname(name: str) -> str | None:
+        return LIBUDEV_SONAME if name == "udev" else original(name)
+
+    utils.find_library = by_soname
+    try:
+        yield
+    finally:
+        utils.find_library = original
 
 
 def udevd_running(run_dir: str = "/run/udev", proc: str = "/proc") -> bool:

@@ -143,9 +143,11 @@ class EventTracker:
             self._note_physical(chain)
             known = node
         elif action == "remove":
-            known = self.nodes.pop(devpath, None)
+            # The node can no longer be asked anything: say what went away from what
+            # we remembered (name, driver, bus_info from discovery or its add event).
+            known = node = self.nodes.pop(devpath, None)
         else:
-            known = self.nodes.get(devpath)
+            known = node = self.nodes.get(devpath)
         path = devnode(props, self._dev_root) or (known.path if known else None)
         kind = known.kind if known is not None else kind_from_name(subsystem, sysname, props)
         return HotplugEvent(

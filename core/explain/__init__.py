@@ -4,7 +4,8 @@
 (ioctl, errno)) and :data:`GENERIC` (for the errno alone) for the title and explanation.
 """
 
-from core.explain import dmabuf, dvb, generic, v4l2
+from core.explain import dmabuf, dvb, generic, media, v4l2
 from core.explain.registry import GENERIC, RULES, Explainer, Explanation
 
-__all__ = ["GENERIC", "RULES", "Explainer", "Explanation", "dmabuf", "dvb", "generic", "v4l2"]
+__all__ = ["GENERIC", "RULES", "Explainer", "Explanation", "dmabuf", "dvb", "generic", "media",
+           "v4l2"]

@@ -23,7 +23,7 @@ ever sees these.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from core.compat import StrEnum
 from typing import NamedTuple
 
 

@@ -12,6 +12,9 @@ return frozen values (or raise :class:`core.errors.MediaError`, already explaine
   teardown of capture, output, mem2mem, pipelines and DVB with tuning), :func:`run_stream`;
 - :mod:`core.service.attach`: observe, read-only, a stream another process runs
   (:mod:`core.observe`), its ``mediatui.attach/1`` document and Perfetto trace;
+- :mod:`core.service.holders`: who holds every media node and dma-buf (a /proc, maps
+  and debugfs scan, :func:`holders_roots` for ``--demo``), for ``who``/``dmabufs``
+  and the Holders view;
 - :mod:`core.service.jsondoc`: the JSON contract (``"schema": "mediatui.<doc>/1"``),
   the shipped schemas in ``schemas/`` and their validation.
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.dvb import DemuxDevice, DvrDevice
+from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
-from core.inspect import dvb_queue_probe, frontend_info, video_info, video_probe
+from core.inspect import (
+    FRONTEND_READ_FLAGS,
+    dvb_queue_probe,
+    frontend_info,
+    video_info,
+    video_probe,
+)
 from core.service.failure import unexpected
-from core.service.session import Session
+from core.service.session import Session, node_class
 from core.video import VideoDevice
 
 
@@ -24,13 +30,16 @@ class Inspection:
 
     ``kind``: ``"video"``, ``"dvb-demux"``, ``"dvb-dvr"`` or ``"dvb-frontend"``;
     ``info``: :func:`core.inspect.video_info` / ``frontend_info``; ``probe``:
-    :func:`core.inspect.video_probe` / ``dvb_queue_probe``."""
+    :func:`core.inspect.video_probe` / ``dvb_queue_probe``; ``holders``: the sentence of
+    :func:`core.service.holders.node_holders_sentence` naming who else holds the node
+    (filled by the TUI's inspector, which shows it; None when nobody or not asked)."""
 
     path: str
     kind: str
     info: dict[str, Any] | None
     probe: dict[str, Any] | None
     error: MediaError | None = None
+    holders: str | None = None
 
 
 def inspect(session: Session, path: str, *, info: bool = True,
@@ -42,6 +51,11 @@ def inspect(session: Session, path: str, *, info: bool = True,
     Never raises: a refused open or ioctl is the Inspection's ``error``."""
     kind = "video"
     try:
+        if node_class(path) is FrontendDevice and not session.is_open(path):
+            # Read-only, as dvb-fe-tool: works while another program holds it read-write
+            # (a second O_RDWR open is EBUSY), and leaves nothing open in the session.
+            with FrontendDevice(path, FRONTEND_READ_FLAGS) as fe:
+                return Inspection(path, "dvb-frontend", frontend_info(fe), None)
         with session.lock:
             node = session.open(path)
             if isinstance(node, VideoDevice):

@@ -13,6 +13,7 @@ A change to a key or a type gets a new version number, never a silent edit.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -21,7 +22,8 @@ from typing import IO, Any
 VERSION = 1
 
 # Every document mediatui prints, one schema file each.
-DOCUMENTS = ("list", "info", "probe", "stream", "attach", "watch", "ioctl", "error")
+DOCUMENTS = ("list", "info", "probe", "stream", "attach", "watch", "ioctl", "error", "topology",
+             "check", "subdev", "who", "dmabufs")
 
 
 def schema_id(name: str) -> str:
@@ -44,13 +46,34 @@ def document(name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
     """The document as JSON text: indented for ``--json``, one compact line for NDJSON.
 
-    Non-ASCII text stays as is (UTF-8); control characters are escaped the JSON way.
+    Non-ASCII text stays as is (UTF-8); control characters are escaped the JSON way,
+    and so is every other character that is not printable (DEL, C1 controls, bidi
+    overrides, lone surrogates: :func:`_escape_unprintable`), so a document on a terminal
+    can neither drive it nor reorder what it shows, and always encodes as UTF-8.
     Raises TypeError for a value JSON has no type for (no silent ``str()`` fallback: a
     Python repr such as ``b'..'`` must never reach a document).
     """
     if pretty:
-        return json.dumps(doc, indent=2, ensure_ascii=False)
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
+    else:
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    return _UNPRINTABLE.sub(_escape_unprintable, text)
+
+
+# json.dumps escapes C0 itself; above ASCII, a match is checked with str.isprintable
+# (Unicode category), the same rule as core.untrusted.escape.
+_UNPRINTABLE = re.compile(r"[^\x00-\x7e]")
+
+
+def _escape_unprintable(m: re.Match[str]) -> str:
+    c = m.group()
+    if c.isprintable():
+        return c
+    n = ord(c)
+    if n > 0xFFFF:  # JSON spells these as a UTF-16 surrogate pair
+        n -= 0x10000
+        return f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}"
+    return f"\\u{n:04x}"
 
 
 def write(out: IO[str], doc: Mapping[str, Any], *, pretty: bool = True) -> None:
@@ -79,8 +102,9 @@ def schema_uri(name: str) -> str:
 def load_schema(name: str) -> dict[str, Any]:
     """The shipped JSON Schema of document ``name`` (a dict; do not modify it)."""
     schema_id(name)  # validates the name
-    text = resources.files("core.service").joinpath(
-        "schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    # One joinpath() per segment: several arguments need Python 3.11.
+    text = resources.files("core.service").joinpath("schemas").joinpath(
+        f"{name}.schema.json").read_text(encoding="utf-8")
     value: dict[str, Any] = json.loads(text)
     return value
 

@@ -146,7 +146,10 @@ class Session:
                 raise MediaError(path=path, ioctl="open", errno=None, title="Device removed",
                                  explanation="The node went away (unplugged or unbound); "
                                  "it can be opened again if it comes back.")
-            node = node_class(path)(path)
+            cls = node_class(path)
+            # Inspecting never disturbs: a frontend is opened read-only, as dvb-fe-tool
+            # does (tuning opens its own read-write handle, StreamRun.tune).
+            node = cls.read_only(path) if cls is FrontendDevice else cls(path)
             self._nodes[path] = node
             return node
 

@@ -29,6 +29,7 @@ from core.dvb import ALL_PIDS, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import DeviceGone, MediaError
 from core.formats import parse_memory
 from core.inspect import dvb_kind
+from core.limits import check_count_max, check_fourcc
 from core.service.failure import unexpected
 from core.service.session import Node, Session
 from core.stream import (
@@ -138,6 +139,8 @@ class StreamRun:
         self.opened: list[str] = []  # paths this run opened in the session
         self.stream: Stream | None = None
         self._filter: DemuxDevice | None = None  # a dvr's TS_TAP filter handle
+        self._tuner: FrontendDevice | None = None  # the read-write frontend handle
+        self._stats_fe: FrontendDevice | None = None  # read-only, for DTV_STAT_*
 
     def _open(self, path: str) -> Node:
         with self.session.lock:
@@ -170,6 +173,10 @@ class StreamRun:
         dev = devices[0]
         m2m = is_m2m(dev)
         main_t = m2m_types(dev)[0] if m2m else dev.capability().buf_types[0]
+        if spec.count > VIDEO_BUFFERS:
+            # vb2 would clamp to the queue's maximum without a word: refuse instead.
+            most = dev.probe([main_t])[0].max_num_buffers  # None: not reported (pre-6.8)
+            check_count_max(spec.count, MAX_BUFFERS if most is None else most)
         self._apply_format(dev, main_t)
         if m2m:
             # The CAPTURE side of a mem2mem follows the size of its OUTPUT side.
@@ -186,6 +193,9 @@ class StreamRun:
 
     def _apply_format(self, dev: VideoDevice, buf_type: int) -> None:
         spec = self.spec
+        if spec.pixelformat is not None:
+            # S_FMT would silently replace an unknown fourcc with the driver's choice.
+            check_fourcc(spec.pixelformat, [f.fourcc for f in dev.formats(buf_type)])
         if spec.pixelformat is not None or spec.width is not None:
             fmt = dev.set_format(buf_type, width=spec.width, height=spec.height,
                                  pixelformat=spec.pixelformat)
@@ -210,9 +220,18 @@ class StreamRun:
 
     def _dvb(self) -> Stream:
         spec = self.spec
+        # dvb_vb2_reqbufs -> vb2_core_reqbufs clamps to VB2_MAX_FRAME (32 on 6.1).
+        check_count_max(spec.count, MAX_BUFFERS)
         adapter = spec.path.rsplit("/", 1)[0]
+        frontend = f"{adapter}/frontend0"
         if spec.frequency:
-            self.tune(f"{adapter}/frontend0")
+            self.tune(frontend)
+        # Statistics come from a read-only open (dvb-fe-tool's way): it works whether this
+        # run tuned or another program (dvbv5-zap) holds the frontend.
+        try:
+            self._stats_fe = FrontendDevice.read_only(frontend)
+        except MediaError as exc:
+            self.note(f"no frontend statistics: {exc.title}")
         node = self._open(spec.path)
         start: Callable[[], None]
         if isinstance(node, DvrDevice):
@@ -235,18 +254,22 @@ class StreamRun:
         return dvb_stream(node, count=spec.count, size=spec.buffer_size,
                           max_frames=spec.max_frames, duration=spec.duration,
                           clock=self.clock, snapshot_interval=self.snapshot_interval,
-                          start_filter=start)
+                          start_filter=start, frontend=self._stats_fe)
 
     def tune(self, frontend: str, timeout: float = LOCK_TIMEOUT_S) -> int:
         """FE_SET_PROPERTY DVB-T at the spec's frequency, then poll FE_READ_STATUS for a
         lock (vidtv: no TS data reaches the demux until it locks); the fe_status bits.
 
         The frontend stays open until :meth:`close` (closing it lets the frontend thread
-        put the tuner to sleep)."""
-        node = self._open(frontend)
-        if not isinstance(node, FrontendDevice):
+        put the tuner to sleep).  Tuning needs the read-write open (the frontend's one
+        writer), so it is this run's own handle: the session opens frontends read-only
+        to inspect them (FrontendDevice.read_only)."""
+        if dvb_kind(frontend) != "frontend":
             raise MediaError(path=frontend, ioctl=None, errno=None, title="Not a frontend",
                              explanation="Tuning needs the adapter's frontend node.")
+        if self._tuner is None or self._tuner.closed:
+            self._tuner = FrontendDevice(frontend)
+        node = self._tuner
         node.tune_dvbt(self.spec.frequency)
         status = node.wait_for_lock(timeout)
         names = " ".join(n.removeprefix("FE_HAS_") for n in d.fe_status_names(status))
@@ -262,6 +285,10 @@ class StreamRun:
             with contextlib.suppress(MediaError, OSError):
                 self._filter.close()
             self._filter = None
+        if self._stats_fe is not None:
+            with contextlib.suppress(MediaError, OSError):
+                self._stats_fe.close()
+            self._stats_fe = None
         paths = list(self.opened)
         if self.spec.is_dvb and self.spec.path not in paths:
             paths.append(self.spec.path)
@@ -269,6 +296,10 @@ class StreamRun:
             with contextlib.suppress(MediaError, OSError, ValueError):
                 self.session.close(path)
         self.opened.clear()
+        if self._tuner is not None:  # last, as the first thing opened
+            with contextlib.suppress(MediaError, OSError):
+                self._tuner.close()
+            self._tuner = None
 
     def __enter__(self) -> StreamRun:
         return self

@@ -10,6 +10,7 @@ allocated until the caller closes the fd (DMX_REQBUFS(0) would be EBUSY).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 from collections import deque
 from collections.abc import Callable
@@ -17,11 +18,13 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import dvb as d
-from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice
+from core.dvb import DVB_QUEUE, TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
+from core.dvb_stats import FrontendStats
 from core.errors import MediaError, media_error
 from core.facts import BufferFacts, QueueFacts
 from core.queue import BufferStatus
-from core.stream.snapshot import QueueSnapshot
+from core.stream.snapshot import QueueSnapshot, TsStreamStats
+from core.stream.stall import StallWatch
 from core.stream.stats import DepthTracker, TsStats
 from core.stream.vqueue import IN_DRIVER, WITH_APP
 
@@ -39,10 +42,18 @@ class DvbQueue:
     prev = None
     next = None
 
+    # How often the frontend's statistics are read (FE_READ_STATUS, FE_GET_PROPERTY).
+    FRONTEND_INTERVAL_S = 0.5
+
     def __init__(self, node: DemuxDevice | DvrDevice, *, count: int = 8,
                  size: int = 64 * TS_PACKET, parse: bool = True,
-                 start_filter: Callable[[], None] | None = None) -> None:
+                 start_filter: Callable[[], None] | None = None,
+                 frontend: FrontendDevice | None = None) -> None:
         self.dev = node
+        self.frontend = frontend  # owned by the caller; only read here
+        self._fe_stats: FrontendStats | None = None
+        self._fe_error: str | None = None
+        self._fe_read_at = float("-inf")
         self.start_filter = start_filter
         self.requested = count
         self.size = size
@@ -58,6 +69,8 @@ class DvbQueue:
         self.streaming = False
         self.ts = TsStats()
         self.depth = DepthTracker()
+        self.started_at: float | None = None
+        self.stall = StallWatch(node.path)
         self._dq = d.dmx_buffer()
         self._qbufs: list[Any] = []
 
@@ -107,6 +120,7 @@ class DvbQueue:
             self.queue(i, now)
         self.streaming = True
         self.dev.started = True
+        self.started_at = now
         self.depth.start(self.in_driver, now)
         if self.start_filter is not None:
             self.start_filter()
@@ -151,7 +165,23 @@ class DvbQueue:
             self.ts.bytes += used
         return i
 
+    def _read_frontend(self, now: float) -> None:
+        """FE_READ_STATUS (drivers refresh their statistics on it, as dvb-fe-tool relies
+        on), then every DTV_STAT_*; throttled to :attr:`FRONTEND_INTERVAL_S`.  A failure
+        is kept as text for the snapshot, never raised: the TS keeps streaming."""
+        if self.frontend is None or now - self._fe_read_at < self.FRONTEND_INTERVAL_S:
+            return
+        self._fe_read_at = now
+        try:
+            self.frontend.read_status()
+            self._fe_stats = self.frontend.stats()
+            self._fe_error = None
+        except MediaError as exc:
+            self._fe_stats = None
+            self._fe_error = str(exc)
+
     def snapshot(self, now: float, query_done: bool) -> QueueSnapshot:
+        self._read_frontend(now)
         queue = self.dev.queue
         with queue.lock:
             for i in range(self.count):
@@ -171,8 +201,17 @@ class DvbQueue:
             buffers=self.dev.queue_state().buffers[: self.count],
             depth=self.depth.sample(now),
             stats=None,
-            ts=self.ts.freeze(now),
+            ts=self._ts_stats(now),
+            frontend=self._fe_stats,
+            frontend_error=self._fe_error,
         )
+
+    def _ts_stats(self, now: float) -> TsStreamStats:
+        ts = self.ts.freeze(now)
+        last = self.ts.last_arrival if self.ts.last_arrival is not None else self.started_at
+        since = None if last is None or not self.streaming else now - last
+        warnings = self.stall.warnings(now, since)
+        return dataclasses.replace(ts, warnings=warnings) if warnings else ts
 
     def stream_off(self) -> None:
         """DVB has no STREAMOFF; the queue stops when the fd is closed (D4)."""

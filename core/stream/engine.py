@@ -2,11 +2,15 @@
 
 One :class:`Stream` drives one or more queues (a capture, an output, both queues of a
 mem2mem device, a linked capture → mem2mem → output pipeline, or a DVB demux/dvr)
-with ``select.poll()`` on their fds and an eventfd used to wake it, with a timeout of
-at most 100 ms so a plain ``threading.Event`` (Textual's ``worker.cancelled_event``)
-stops it promptly.  Per frame it only does DQBUF → record → re-QBUF; at a bounded rate
-it freezes a :class:`~core.stream.snapshot.StreamSnapshot` and hands it to the
-``on_snapshot`` callback, which is the only thing that leaves the loop's thread.
+with ``select.poll()`` on their fds and an eventfd used to wake it. :meth:`Stream.stop`
+(and every command) writes the eventfd, so a loop stopped that way sleeps until the next
+buffer, snapshot or deadline, at most :data:`IDLE_POLL_MS`; a caller that hands
+:meth:`Stream.run` a plain ``threading.Event`` instead (one the loop cannot be woken by)
+gets a timeout of :data:`POLL_TIMEOUT_MS` so that event is seen promptly.  Per frame it
+only does DQBUF → record → re-QBUF; at a bounded rate (or never, with
+``snapshot_interval=None``: nobody reads them) it freezes a
+:class:`~core.stream.snapshot.StreamSnapshot` and hands it to the ``on_snapshot``
+callback, which is the only thing that leaves the loop's thread.
 
 Control from other threads (the UI's pause/step keys) goes through a small command
 queue drained by the loop after the eventfd wakes it:
@@ -47,7 +51,8 @@ Clock = Callable[[], float]
 SnapshotSink = Callable[[StreamSnapshot], None]
 AnyQueue = VideoQueue | DvbQueue
 
-POLL_TIMEOUT_MS = 100  # the longest a stop Event can go unnoticed
+POLL_TIMEOUT_MS = 100  # the longest a caller's stop Event can go unnoticed
+IDLE_POLL_MS = 1000  # the longest sleep when every stop reason wakes the eventfd
 _IN = select.POLLIN | select.POLLRDNORM
 _OUT = select.POLLOUT | select.POLLWRNORM
 _IDLE = select.POLLPRI  # asks nothing of vb2, but unregistration still reports ERR|HUP
@@ -72,7 +77,7 @@ class Stream(StreamControl):
         max_frames: int | None = None,
         duration: float | None = None,
         clock: Clock = time.monotonic,
-        snapshot_interval: float = 0.1,
+        snapshot_interval: float | None = 0.1,
         query_done: bool = True,
         setup: Callable[[], None] | None = None,
         teardown: Callable[[], None] | None = None,
@@ -85,7 +90,9 @@ class Stream(StreamControl):
         self.max_frames = max_frames
         self.duration = duration
         self.clock = clock
-        self.snapshot_interval = max(0.0, snapshot_interval)
+        # None: no periodic snapshots (nobody shows them); the final one and those a
+        # command asks for are still made.
+        self.snapshot_interval = None if snapshot_interval is None else max(0.0, snapshot_interval)
         self.query_done = query_done
         self._setup = setup
         self._teardown = teardown
@@ -100,13 +107,20 @@ class Stream(StreamControl):
         self._dirty = True
         self._erred: set[int] = set()
         self._snap_now = False
+        self._cap_ms = POLL_TIMEOUT_MS
         self.last: StreamSnapshot | None = None
 
     # --- the loop -----------------------------------------------------------------------
 
     def run(self, stop: threading.Event | None = None,
             on_snapshot: SnapshotSink | None = None) -> StreamSnapshot:
-        """Set up, stream, clean up; return the final snapshot (raise the error, if any)."""
+        """Set up, stream, clean up; return the final snapshot (raise the error, if any).
+
+        *stop*, when given, is checked at least every :data:`POLL_TIMEOUT_MS`; without it
+        the loop is stopped by :meth:`stop` (which wakes it at once) and otherwise sleeps
+        until the next buffer, snapshot or deadline.
+        """
+        self._cap_ms = POLL_TIMEOUT_MS if stop is not None else IDLE_POLL_MS
         stop = stop or threading.Event()
         sink = on_snapshot or (lambda _s: None)
         error: MediaError | None = None
@@ -162,11 +176,20 @@ class Stream(StreamControl):
         max_frames = self.max_frames
         deadline = None if self.duration is None else self._start + self.duration
         interval = self.snapshot_interval
-        next_snap = self._start  # a first snapshot right away
+        # a first snapshot right away; none at all when nobody reads them
+        next_snap = self._start if interval is not None else float("inf")
+        cap_ms = self._cap_ms
+        cap_s = cap_ms / 1000.0
+        end = float("inf") if deadline is None else deadline
+        wake_at = min(next_snap, end)  # the next thing the loop must do by the clock
+        now = self._start
         while True:
             if self._dirty:
                 self._update_masks(by_fd)
-            events = poll(POLL_TIMEOUT_MS)
+            # Sleep until then at most; buffers, commands and stop() wake poll themselves.
+            until = wake_at - now
+            events = poll(cap_ms if until >= cap_s else int(until * 1000.0) + 1 if until > 0
+                          else 0)
             now = clock()
             for fd, ev in events:
                 if fd == wake:
@@ -190,7 +213,9 @@ class Stream(StreamControl):
             if now >= next_snap or self._snap_now:
                 self._snap_now = False
                 sink(self._snapshot(now))
-                next_snap = now + interval
+                if interval is not None:
+                    next_snap = now + interval
+                    wake_at = min(next_snap, end)
 
     def _fds(self) -> dict[int, list[AnyQueue]]:
         by_fd: dict[int, list[AnyQueue]] = {}
@@ -382,4 +407,4 @@ def _qname(q: AnyQueue) -> str:
     return f"{q.path} {'dvb' if isinstance(q, DvbQueue) else v.buf_type_name(q.buf_type)}"
 
 
-__all__ = ["POLL_TIMEOUT_MS", "Command", "DeviceGone", "Stream"]
+__all__ = ["IDLE_POLL_MS", "POLL_TIMEOUT_MS", "Command", "DeviceGone", "Stream"]

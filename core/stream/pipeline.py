@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import TS_PACKET, DemuxDevice, DvrDevice
+from core.dvb import TS_PACKET, DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.stream.dvbqueue import DvbQueue
 from core.stream.engine import Clock, Stream
@@ -240,6 +240,15 @@ def pipeline_stream(
         raise ValueError("a pipeline needs at least two devices")
     queues: list[VideoQueue] = []
     first = devices[0]
+    if is_m2m(first) or v.is_output(_main_buf_type(first)):
+        # Nothing would feed its OUTPUT queue: the stream would wait for ever at 0 frames.
+        kind = "a mem2mem node" if is_m2m(first) else "a video output"
+        raise MediaError(path=first.path, ioctl=None, errno=None,
+                         title="The first stage of a pipeline must capture",
+                         explanation=f"It is {kind}, which produces nothing on its own. "
+                         "Start the pipeline at a capture node and link this one after "
+                         "it (--to), or stream it alone: then mediatui feeds its OUTPUT "
+                         "queue itself.")
     producer = VideoQueue(first, capture_type(first), count=count, export=True)
     queues.append(producer)
     links: list[Callable[[], None]] = []
@@ -295,11 +304,15 @@ def dvb_stream(
     clock: Clock = time.monotonic,
     snapshot_interval: float = 0.1,
     start_filter: Callable[[], None] | None = None,
+    frontend: FrontendDevice | None = None,
 ) -> Stream:
     """A demux (with its filter set) or dvr node through the DVB mmap API.
 
     Set the filter up without DMX_IMMEDIATE_START and pass ``start_filter`` (the
-    demux's ``start``) to have it started once every buffer is queued."""
-    q = DvbQueue(node, count=count, size=size, parse=parse, start_filter=start_filter)
+    demux's ``start``) to have it started once every buffer is queued.  With
+    ``frontend`` (an open handle, read-only is enough) every snapshot carries its
+    DTV_STAT_* statistics."""
+    q = DvbQueue(node, count=count, size=size, parse=parse, start_filter=start_filter,
+                 frontend=frontend)
     return Stream([q], max_frames=max_frames, duration=duration, clock=clock,
                   snapshot_interval=snapshot_interval, query_done=False)

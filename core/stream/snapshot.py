@@ -8,10 +8,11 @@ the receiver could use: only numbers, strings and :class:`core.queue.BufferState
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any
 
 from core.abi import v4l2 as v
+from core.compat import StrEnum
+from core.dvb_stats import FrontendStats
 from core.errors import MediaError
 from core.queue import BufferState
 
@@ -77,6 +78,9 @@ class TsStreamStats:
     pid_packets: tuple[tuple[int, int], ...]  # (pid, packets) for every PID seen
     dmx_flags: tuple[tuple[str, int], ...]  # dmx_buffer.flags bit name -> buffers with it
     since_last_buffer: float | None
+    # Why nothing arrives, e.g. "no packet for 3.0 s: the frontend is not tuned or not
+    # locked (frontend0 status: none)" (core.stream.stall).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,10 @@ class QueueSnapshot:
     stats: StreamStats | None  # video queues
     ts: TsStreamStats | None = None  # DVB queues
     source: str | None = None  # where imported dma-bufs come from, e.g. "heap /dev/dma_heap/system"
+    # DVB queues: the adapter's frontend statistics (DTV_STAT_*) at most ~0.5 s old, None
+    # when no frontend could be read (frontend_error says why).
+    frontend: FrontendStats | None = None
+    frontend_error: str | None = None
 
     @property
     def name(self) -> str:
@@ -218,6 +226,9 @@ def _queue_dict(q: QueueSnapshot) -> dict[str, Any]:
             "dmx_flags": dict(t.dmx_flags),
             "since_last_buffer_s": t.since_last_buffer,
         }
+    if q.role == "dvb":
+        # The adapter's frontend statistics (DTV_STAT_*) as last read, or None.
+        out["frontend"] = q.frontend.as_dict() if q.frontend is not None else None
     return out
 
 

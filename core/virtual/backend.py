@@ -25,6 +25,7 @@ from typing import Any
 from core import fdinfo
 from core import ioctl as chokepoint
 from core.facts import NodeKind
+from core.holders.roots import ScanRoots
 from core.nodekind import MEDIA_MAJORS, MISC_MEDIA
 from core.virtual.clock import Clock, RealClock
 from core.virtual.memory import fdinfo_provider
@@ -49,6 +50,7 @@ class VirtualBackend:
         self._nodes: dict[str, Node] = {}
         self._handles: dict[int, FileHandle] = {}
         self._installed = False
+        self._holders_roots: ScanRoots | None = None
         for node in nodes:
             self.add(node)
 
@@ -110,6 +112,27 @@ class VirtualBackend:
         """What sysfs would say about ``path`` (core.nodes asks for virtual paths)."""
         node = self._nodes.get(path)
         return node.facts() if node is not None else None
+
+    def set_holders_roots(self, roots: ScanRoots | None) -> None:
+        """The /proc-like tree that describes simulated processes using our nodes."""
+        self._holders_roots = roots
+
+    def holders_roots(self) -> ScanRoots | None:
+        """core.service.holders reads this tree instead of /proc when it is set."""
+        return self._holders_roots
+
+    def virtual_devnode(self, major: int, minor: int) -> str | None:
+        """The path of the node with this character device number (what
+        ``/sys/dev/char/MAJOR:MINOR`` resolves on a real system)."""
+        for node in self._nodes.values():
+            if (MAJORS.get(node.subsystem), node.minor or 0) == (major, minor):
+                return node.path
+        return None
+
+    def media_device_of(self, path: str) -> str | None:
+        """The media controller node ``path`` belongs to, if its driver has one."""
+        node = self._nodes.get(path)
+        return getattr(node, "media_path", None) if node is not None else None
 
     def install(self) -> VirtualBackend:
         """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""

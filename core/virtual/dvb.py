@@ -67,6 +67,8 @@ class DvbAdapter:
         self.number = number
         self.stream = stream or TransportStream()
         self.name = name
+        # FE_GET_INFO's name (vidtv_demod's): a str, surrogate-escaped bytes allowed.
+        self.frontend_name = "Dummy demod for DVB-T/T2/C/S/S2"
         self.status = 0
         self.frequency = 0
         self.delivery_system: int = d.SYS_DVBT

@@ -33,10 +33,10 @@ class MediaNode(Node):
         if request != m.MEDIA_IOC_DEVICE_INFO:
             raise fail(errno.ENOTTY)
         info: m.media_device_info = arg
-        info.driver = self.driver.encode()[:15]
-        info.model = self.model.encode()[:31]
-        info.serial = self.serial.encode()[:39]
-        info.bus_info = self.bus_info.encode()[:31]
+        info.driver = self.driver.encode("utf-8", "surrogateescape")[:15]
+        info.model = self.model.encode("utf-8", "surrogateescape")[:31]
+        info.serial = self.serial.encode("utf-8", "surrogateescape")[:39]
+        info.bus_info = self.bus_info.encode("utf-8", "surrogateescape")[:31]
         info.media_version = KERNEL_VERSION
         info.driver_version = KERNEL_VERSION
         info.hw_revision = 0

@@ -86,6 +86,9 @@ class Node:
         self.cond: threading.Condition = threading.Condition(threading.RLock())
         self.clock: Clock | None = None
         self.after_change: Callable[[], None] = lambda: None
+        # Extra udev properties (ID_*) as udevd's rules would add them; the hostile
+        # board fills them with device-chosen text.
+        self.udev_props: dict[str, str] = {}
 
     def attached_clock(self) -> Clock:
         """The backend's clock; a node serves ioctls only once attached to a backend."""
@@ -137,6 +140,7 @@ class Node:
             "MAJOR": str(major),
             "MINOR": str(self.minor or 0),
         }
+        props |= self.udev_props
         if self.subsystem == "dvb":
             adapter, devtype = self.sysname.removeprefix("dvb").split(".", 1)
             props |= {"DVB_ADAPTER_NUM": adapter,

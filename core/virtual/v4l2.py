@@ -195,9 +195,9 @@ class V4L2Node(Node):
     # --- identity and formats ---------------------------------------------------------
 
     def _querycap(self, fh: FileHandle, cap: v.v4l2_capability) -> None:
-        cap.driver = self.driver.encode()[:15]
-        cap.card = self.card.encode()[:31]
-        cap.bus_info = self.bus_info.encode()[:31]
+        cap.driver = self.driver.encode("utf-8", "surrogateescape")[:15]
+        cap.card = self.card.encode("utf-8", "surrogateescape")[:31]
+        cap.bus_info = self.bus_info.encode("utf-8", "surrogateescape")[:31]
         cap.version = KERNEL_VERSION
         cap.device_caps = self.device_caps
         cap.capabilities = self.device_caps | self.extra_caps | v.V4L2_CAP_DEVICE_CAPS
@@ -209,7 +209,7 @@ class V4L2Node(Node):
             raise fail(errno.EINVAL)
         pixelformat, description, flags = formats[desc.index]
         desc.pixelformat = pixelformat
-        desc.description = description.encode()[:31]
+        desc.description = description.encode("utf-8", "surrogateescape")[:31]
         desc.flags = flags
         desc.mbus_code = 0
 
@@ -382,7 +382,7 @@ class V4L2Node(Node):
             self._trace(EventKind.DQBUF, b, planes)
         self.after_dqbuf(fh, queue, buf)
 
-    def _trace(self, kind: EventKind, b: v.v4l2_buffer, planes: ctypes.Array | None) -> None:
+    def _trace(self, kind: EventKind, b: v.v4l2_buffer, planes: ctypes.Array[v.v4l2_plane] | None) -> None:
         """v4l2_qbuf/v4l2_dqbuf (include/trace/events/v4l2.h): the struct as returned."""
         used = sum(p.bytesused for p in planes) if planes is not None else b.bytesused
         tracebus.emit(kind, minor=self.minor if self.minor is not None else -1,

@@ -25,6 +25,7 @@ from mediatui.widgets.export_panel import ExportPanel
 from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
+from mediatui.widgets.text import plain
 
 
 class PanelActions(ServiceScreen):
@@ -148,8 +149,8 @@ class PanelActions(ServiceScreen):
         try:
             count = self.backend.recorder.save_ndjson(target)
         except OSError as exc:
-            self.notify(f"{target}: {exc.strerror}", title="log: save failed",
+            self.notify(plain(f"{target}: {exc.strerror}"), title="log: save failed",
                         severity="error", markup=False)
             return
         self.last_saved_log = target
-        self.notify(f"{count} ioctls written to {target}", title="log: save", markup=False)
+        self.notify(plain(f"{count} ioctls written to {target}"), title="log: save", markup=False)

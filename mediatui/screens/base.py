@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from core.errors import MediaError
 from core.service.failure import unexpected
 from mediatui.backend import Backend
+from mediatui.widgets.text import plain, plain_lines
 
 
 def worker_error(worker: Worker[object]) -> MediaError:
@@ -52,4 +53,6 @@ class ServiceScreen(Screen[None]):
         else:
             title = f"{label}: {error.ioctl}" if error.ioctl else label
         body = f"{error.title}\n{error.explanation}".strip()
-        self.notify(body, title=title, severity="error", timeout=12, markup=False)
+        # Paths and explanations can carry device text: escaped, line by line.
+        self.notify(plain_lines(body), title=plain(title), severity="error", timeout=12,
+                    markup=False)

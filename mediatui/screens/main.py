@@ -11,6 +11,7 @@ it comes back as frozen values in messages that the screen applies in one
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +25,7 @@ from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
 from core.service.buffers import Outcome
 from core.service.failure import unexpected
+from core.service.holders import node_holders_sentence
 from core.service.inspection import inspect
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
@@ -45,7 +47,8 @@ from mediatui.widgets.export_panel import ExportPanel
 from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import NO_DEVICES, Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import plain, plain_lines
+from mediatui.widgets.topology_view import TopologyView
 
 TABS = ("inspector", "buffers", "export", "import", "stream")
 STREAM_NOTE = "Press s to stream the node under the cursor (buffer lanes, fps, drops)."
@@ -60,6 +63,7 @@ class MainScreen(PanelActions):
         Binding("3", "show_tab('export')", "Export", show=False, id="view.export"),
         Binding("4", "show_tab('import')", "Import", show=False, id="view.import"),
         Binding("5", "show_tab('stream')", "Stream", show=False, id="view.stream"),
+        Binding("6", "show_tab('topology')", "Topology", show=False, id="view.topology"),
         Binding("o", "open_device", "Open device", show=False, id="device.open"),
         Binding("d", "close_device", "Close device", show=False, id="device.close"),
         Binding("ctrl+r", "rescan", "Rescan devices", show=False, id="device.rescan"),
@@ -101,6 +105,8 @@ class MainScreen(PanelActions):
                     yield ImportPanel(id="import-panel")
                 with TabPane("Stream", id="stream"):
                     yield Static(STREAM_NOTE, id="stream-note", markup=False)
+                with TabPane("Topology", id="topology"):
+                    yield TopologyView(id="topology-view")
         yield IoctlLog(self.backend.recorder, id="ioctl-log")
         yield Footer()
 
@@ -154,6 +160,7 @@ class MainScreen(PanelActions):
         session = self.backend.session
         inspection = inspect(session, path)
         view = session.view(path)
+        inspection = replace(inspection, holders=node_holders_sentence(path))
         if not get_current_worker().is_cancelled:
             self.post_message(InspectionLoaded(inspection))
             self.post_message(SessionChanged(view))
@@ -230,7 +237,7 @@ class MainScreen(PanelActions):
         if message.path != self.path:
             return
         self.inspector.show_removed(message.path)
-        self.notify(f"{message.path} was removed (unplugged or driver unbound)",
+        self.notify(plain(f"{message.path} was removed (unplugged or driver unbound)"),
                     title="device: removed", severity="warning", markup=False)
         self.post_message(SessionChanged(self.backend.session.view(message.path)))
 
@@ -243,6 +250,7 @@ class MainScreen(PanelActions):
         node = self.devices.find(path) or (self.ghosts.get(path, ("", None))[1])
         # Text, not str: a str border title would be parsed as markup.
         self.query_one("#tabs", TabbedContent).border_title = Text(plain(path))
+        self.query_one(TopologyView).show_for(path)
         if node is not None and node.kind in NO_QUEUE_KINDS:
             self.inspector.show_node(node, "A media controller or subdev node: no buffer "
                                      "queue to open here.")
@@ -296,7 +304,8 @@ class MainScreen(PanelActions):
         if message.error is not None:
             self.explain(message.label, message.error)
         elif message.summary:
-            self.notify(message.summary, title=message.label, timeout=4, markup=False)
+            self.notify(plain_lines(message.summary), title=plain(message.label), timeout=4,
+                        markup=False)
         if message.label.startswith("device:"):
             self._show_devices()
 
@@ -311,4 +320,22 @@ class MainScreen(PanelActions):
 
     async def action_stream(self, verb: str = "open") -> None:
         """s and the "stream: ..." commands: the stream screen (mediatui.screens.stream)."""
-        await stream_command(self.app, self.query_one(DeviceTree).cursor_path or self.path, verb)
+        path = self.query_one(DeviceTree).cursor_path or self.path
+        if verb == "open" and path and await self._pipeline_refuses(path):
+            return
+        await stream_command(self.app, path, verb)
+
+    async def _pipeline_refuses(self, path: str) -> bool:
+        """Before STREAMON on a media-controller video node: say why it would fail."""
+        import asyncio
+
+        from core.service.topology import precheck_stream
+
+        result = await asyncio.to_thread(precheck_stream, path)
+        if result is None or result.ok:
+            return False
+        body = "\n".join(plain(p.message) for p in result.problems)
+        self.notify(body + "\nFix it in the Topology tab (6): t toggles a link, F edits a "
+                    "pad format.", title=f"{plain(path)}: pipeline does not validate",
+                    severity="error", timeout=15, markup=False)
+        return True

@@ -31,7 +31,7 @@ from mediatui.widgets.dvb_view import DvbView
 from mediatui.widgets.link_picker import LinkPicker
 from mediatui.widgets.observed_view import ObservedView
 from mediatui.widgets.stream_view import StreamView
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import content
 from mediatui.workers import FrameTraceFilter
 
 SCREEN_NAME = "streams"
@@ -48,6 +48,8 @@ Devices = Callable[[], DeviceList]  # the browser's current device list
 
 class StreamScreen(ServiceScreen):
     """Stream views in tabs; keys act on the active one."""
+
+    CSS_PATH = "../stream.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "toggle", "Start/stop", id="stream.toggle"),
@@ -170,7 +172,7 @@ class StreamScreen(ServiceScreen):
             cls = ObservedView if observe else DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
                        snapshot_interval=self.snapshot_interval)
-            pane = TabPane(plain(spec.title), view, id=f"stream-{self._serial}")
+            pane = TabPane(content(spec.title), view, id=f"stream-{self._serial}")
             await self.tabs.add_pane(pane)
             self._show_empty()
         pane_id = view.parent.id if view.parent is not None else None
@@ -242,7 +244,7 @@ class StreamScreen(ServiceScreen):
                 view.show_header()
                 pane = view.parent
                 if isinstance(pane, TabPane) and pane.id:
-                    self.tabs.get_tab(pane.id).label = plain(view.spec.title)
+                    self.tabs.get_tab(pane.id).label = content(view.spec.title)
 
         self.app.push_screen(LinkPicker(options), linked)
 

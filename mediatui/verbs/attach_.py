@@ -14,10 +14,12 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from core.errors import MediaError
+from core.untrusted import escape
+from mediatui.verbs import options
 from mediatui.verbs.output import EXIT_FAILURE, EXIT_USAGE, fail, print_json
 
 if TYPE_CHECKING:
+    from core.errors import MediaError
     from core.observe.observed import AttachSnapshot
     from core.observe.observer import Observer
 
@@ -33,11 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "and states). Stops after --duration seconds or Ctrl-C.",
     )
     p.add_argument("device", help="video node another process streams")
-    p.add_argument("-t", "--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
+    p.add_argument("-t", "--duration", type=options.duration(), metavar="SECONDS",
+                   help="stop after SECONDS")
     p.add_argument("--source", choices=("auto", "trace", "sample"), default="auto",
                    help="trace (tracepoints, exact), sample (QUERYBUF, approximate) or auto "
                    "(trace when permitted, else sample; default)")
-    p.add_argument("--rate", type=float, default=20.0, metavar="HZ",
+    p.add_argument("--rate", type=options.sample_rate(), default=20.0, metavar="HZ",
                    help="QUERYBUF sampling rounds per second (default 20)")
     p.add_argument("--trace", metavar="FILE",
                    help="write a Perfetto/Chrome JSON trace of the buffers to FILE")
@@ -56,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     def _err(error: MediaError | str, code: int) -> int:
         return fail(error, as_json=as_json, code=code)
 
+    # core is imported when the verb runs: `mediatui --help` stays quick.
+    from core.errors import MediaError
     from core.service import attach as service
 
     if getattr(args, "demo", False):
@@ -134,26 +139,12 @@ def _run(obs: Observer, args: argparse.Namespace) -> AttachSnapshot:
             signal.signal(signal.SIGINT, previous)
 
 
-def _escape(text: str) -> str:
-    """Control and bidi characters shown escaped (the text comes from other processes)."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if o < 0x20 or 0x7F <= o < 0xA0:
-            out.append(f"\\x{o:02x}")
-        elif 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or o in (0x200E, 0x200F, 0x061C):
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def process_line(p: Any) -> str:
     who = f"pid {p.tgid}" if p.tgid is not None else "pid ? (gone)"
     if p.tgid is not None and p.tgid != p.pid:
         who += f" (thread {p.pid})"
-    cmd = _escape(p.cmdline) if p.cmdline else "?"
-    return f"{who} {_escape(p.comm)}: {cmd}  (qbuf {p.qbuf}, dqbuf {p.dqbuf})"
+    cmd = escape(p.cmdline) if p.cmdline else "?"
+    return f"{who} {escape(p.comm)}: {cmd}  (qbuf {p.qbuf}, dqbuf {p.dqbuf})"
 
 
 def _mark(snap: AttachSnapshot) -> str:
@@ -207,7 +198,7 @@ def render(snap: AttachSnapshot, obs: Observer, cpu: dict[str, float]) -> str:
         lines.append("no buffer movement seen")
     if snap.lost_events:
         lines.append(f"warning: the kernel dropped {snap.lost_events} trace record(s)")
-    lines.extend(f"note: {_escape(n)}" for n in snap.notes)
+    lines.extend(f"note: {escape(n)}" for n in snap.notes)
     lines.append(f"cpu: user {cpu['user_s']:.3f} s  sys {cpu['sys_s']:.3f} s  "
                  f"({cpu['per_s'] * 100:.1f} % of a CPU)")
     return "\n".join(lines)

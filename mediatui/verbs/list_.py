@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.discovery import DeviceList, DeviceNode, PhysicalDevice, discover
+from core.untrusted import escape
 from mediatui.verbs.output import print_json
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from core.discovery import DeviceList, DeviceNode, PhysicalDevice
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,9 +25,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.discovery import discover  # imported when the verb runs, not at --help
+
     devices = discover(force_fallback=args.no_udev)
     if devices.notice:
-        print(f"mediatui: {devices.notice}", file=sys.stderr)
+        print(f"mediatui: {escape(devices.notice)}", file=sys.stderr)
     if args.json:
         print_json("list", devices.as_dict())
         return 0
@@ -62,5 +68,6 @@ def node_line(node: DeviceNode, width: int) -> str:
 
 
 def clean(text: str) -> str:
-    """Device-reported names are untrusted: keep terminal control characters out."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    """Device-reported names are untrusted: the one escaping function
+    (:func:`core.untrusted.escape`) shows control and bidi characters as escapes."""
+    return escape(text)

@@ -1,27 +1,50 @@
 """Shared output helpers for the verbs: JSON documents to stdout, errors to stderr, and
-the exit codes every verb returns (README "Exit codes")."""
+the exit codes every verb returns (README "Exit codes").
+
+Text goes through the one escaping function (:func:`core.untrusted.escape`): every
+line a verb prints goes through :func:`escaped_lines` (or :func:`fail`); the lines are
+built from device-supplied values with f-strings, and escaping the whole line rather
+than each value means no value can be forgotten (our own templates have no control
+characters to lose).
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
 
-from core.errors import MediaError
-from core.inspect import error_record as core_error_record
-from core.service import jsondoc
-
-# Exit codes, the same for every verb (documented in `mediatui --help` and the README).
-EXIT_OK = 0
-EXIT_FAILURE = 1  # a device or runtime failure (an ioctl failed, no data arrived, ...)
-EXIT_USAGE = 2  # a bad option value or combination (argparse's own errors use 2 too)
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), what shells report
-
-EXIT_CODES_HELP = (
-    "exit status: 0 success; 1 device or runtime failure (including a stream that "
-    "received no data); 2 usage error; 130 interrupted (Ctrl-C)."
+from core.untrusted import escape
+from mediatui.exitcodes import (
+    EXIT_CODES_HELP,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
 )
+
+# Every verb module imports this one while the CLI builds its parsers, so core (the
+# ioctl layer, the error explanations, the JSON schemas) is imported where it is used.
+TYPE_CHECKING = False  # not typing's: type checkers treat any TYPE_CHECKING as true
+if TYPE_CHECKING:
+    from core.errors import MediaError
+
+__all__ = ["EXIT_CODES_HELP", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE"]
+
+
+def escaped_lines(text: str | Iterable[str]) -> str:
+    """``text`` (a string of lines, or the lines) with each line escaped, joined by
+    newlines: a newline *inside* a device value cannot reach here as a line break when
+    lines are passed as a list; in a single string, newlines are kept and everything
+    else non-printable (``\\x1b``, ``\\u202e``) is shown escaped."""
+    lines = text.split("\n") if isinstance(text, str) else text
+    return "\n".join(escape(line) for line in lines)
+
+
+def print_lines(text: str | Iterable[str], file: TextIO | None = None) -> None:
+    """Print verb text output, escaped line by line (see :func:`escaped_lines`)."""
+    stream = sys.stdout if file is None else file
+    stream.write(escaped_lines(text) + "\n")
 
 
 class UsageError(ValueError):
@@ -30,11 +53,15 @@ class UsageError(ValueError):
 
 def print_json(name: str, payload: Mapping[str, Any]) -> None:
     """Print the ``mediatui.<name>/1`` document (indented) on stdout."""
+    from core.service import jsondoc
+
     jsondoc.write(sys.stdout, jsondoc.document(name, payload))
 
 
 def print_line(name: str, payload: Mapping[str, Any]) -> None:
     """Print one NDJSON line of document ``name`` and flush (a reader may be waiting)."""
+    from core.service import jsondoc
+
     jsondoc.write(sys.stdout, jsondoc.document(name, payload), pretty=False)
     sys.stdout.flush()
 
@@ -43,6 +70,9 @@ def error_record(error: MediaError | str, kind: str | None = None) -> dict[str, 
     """The ``error`` object of ``mediatui.error/1`` (and of ``stream``'s ``error``):
     ``kind`` (the MediaError class, or "UsageError"), ``path``, ``ioctl``, ``errno``,
     ``errno_name``, ``title``, ``explanation``."""
+    from core.errors import MediaError
+    from core.inspect import error_record as core_error_record
+
     if isinstance(error, MediaError):
         return core_error_record(error)
     return {"kind": kind or "UsageError", "path": None, "ioctl": None, "errno": None,
@@ -56,36 +86,12 @@ def fail(error: MediaError | str, *, as_json: bool = False, code: int | None = N
     Returns the exit code: ``code`` if given, else 1 for a MediaError (the device or
     the kernel refused) and 2 for a string (a usage error).
     """
+    from core.errors import MediaError
+
     if code is None:
         code = EXIT_FAILURE if isinstance(error, MediaError) else EXIT_USAGE
     if as_json:
         kind = "UsageError" if code == EXIT_USAGE else "RuntimeError"
         print_json("error", {"exit_code": code, "error": error_record(error, kind)})
-    print(f"mediatui: {error}", file=sys.stderr)
+    print_lines(f"mediatui: {error}", file=sys.stderr)
     return code
-
-
-def int_in(low: int, high: int | None = None, *, base: int = 10) -> Callable[[str], int]:
-    """An argparse type: an integer in [low, high]; a usage error (exit 2) names the range."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text, base)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-        if value < low or (high is not None and value > high):
-            span = f"{low}..{high}" if high is not None else f">= {low}"
-            raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: {span})")
-        return value
-    parse.__name__ = "integer"
-    return parse
-
-
-def positive_float(text: str) -> float:
-    """An argparse type: a number > 0 (seconds, frames per second)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: > 0)")
-    return value

@@ -1,9 +1,16 @@
 """Plain-text renderings of the JSON records (``mediatui.info/1``, ``mediatui.probe/1``)
-for the terminal; the TUI's inspector uses the same record-to-text helpers."""
+for the terminal; the TUI's inspector uses the same record-to-text helpers.
+
+Each ``render_*`` returns text ready to print: built as lines, then every line escaped by
+:func:`mediatui.verbs.output.escaped_lines` (card, driver, bus_info, format
+descriptions and frontend names are device-supplied).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from mediatui.verbs.output import escaped_lines
 
 
 def _flags(values: list[str]) -> str:
@@ -60,20 +67,62 @@ def render_info(info: dict[str, Any]) -> str:
             for size in fmt["sizes"]:
                 ivals = ", ".join(interval_text(i) for i in size.get("intervals", []))
                 lines.append(f"        {size_text(size)}" + (f"  @ {ivals}" if ivals else ""))
-    return "\n".join(lines)
+    return escaped_lines(lines)
+
+
+def _level(value: float | None, relative: float | None, unit: str) -> str:
+    if value is not None:
+        return f"{value:.2f} {unit}"
+    if relative is not None:
+        return f"{relative * 100:.1f} % (relative)"
+    return "n/a"
+
+
+def _ratio(errors: int | None, total: int | None, ber: float | None) -> str:
+    if ber is not None:
+        return f"{ber:.2e} ({errors:,} of {total:,} bits)"
+    if errors is None:
+        return "n/a"
+    return f"n/a ({errors:,} error bits of {'?' if total is None else f'{total:,}'})"
+
+
+def frontend_stats_lines(info: dict[str, Any]) -> list[str]:
+    """The DTV_STAT_* lines of ``info`` on a frontend (its ``stats`` dict)."""
+    stats = info.get("stats")
+    if stats is None:
+        return [f"statistics: unavailable ({info.get('stats_error', 'not read')})"]
+    ucb = stats["error_block_count"]
+    total_blocks = stats["total_block_count"]
+    blocks = "n/a" if ucb is None else f"{ucb:,}" + (
+        f" of {total_blocks:,}" if total_blocks is not None else "")
+    strength = _level(stats["signal_strength_dbm"], stats["signal_strength_relative"], "dBm")
+    dbm = stats["signal_strength_dbm"]
+    if dbm is not None and not -200 <= dbm <= 100:
+        # vidtv before its first lock: an uninitialised value with a dB scale (kernel tier).
+        strength += " (implausible: the driver's value, shown as reported)"
+    return [
+        f"signal strength:    {strength}",
+        f"C/N:                {_level(stats['cnr_db'], stats['cnr_relative'], 'dB')}",
+        "pre-Viterbi BER:    " + _ratio(stats["pre_error_bit_count"],
+                                        stats["pre_total_bit_count"], stats["pre_ber"]),
+        "post-Viterbi BER:   " + _ratio(stats["post_error_bit_count"],
+                                        stats["post_total_bit_count"], stats["post_ber"]),
+        f"uncorrected blocks: {blocks}",
+    ]
 
 
 def render_probe(probe: dict[str, Any]) -> str:
     if probe.get("kind") == "dvb-frontend":
-        return (
-            f"{probe['path']}: {probe['name']}\n"
-            f"  frequency: {probe['frequency_min_hz']} - {probe['frequency_max_hz']} Hz\n"
-            f"  delivery systems: {_flags(probe['delivery_systems'])}\n"
-            f"  status: {_flags(probe['fe_status'])}"
-        )
+        return escaped_lines([
+            f"{probe['path']}: {probe['name']}",
+            f"  frequency: {probe['frequency_min_hz']} - {probe['frequency_max_hz']} Hz",
+            f"  delivery systems: {_flags(probe['delivery_systems'])}",
+            f"  status: {_flags(probe['fe_status'])}",
+            *(f"  {line}" for line in frontend_stats_lines(probe)),
+        ])
     if probe.get("kind", "").startswith("dvb"):
         api = "present" if probe["mmap_api"] else f"absent ({probe['note']})"
-        return f"{probe['path']}: {probe['kind']}\n  DVB mmap API: {api}"
+        return escaped_lines([f"{probe['path']}: {probe['kind']}", f"  DVB mmap API: {api}"])
     lines = [f"{probe['path']}: {probe['card']} ({probe['driver']})"]
     if not probe["streaming"]:
         lines.append("  no streaming I/O on this node")
@@ -88,4 +137,4 @@ def render_probe(probe: dict[str, Any]) -> str:
             f"    min buffers:     {q['min_buffers'] if q['min_buffers'] is not None else '-'}",
             f"    probed with:     {q['method']}",
         ]
-    return "\n".join(lines)
+    return escaped_lines(lines)

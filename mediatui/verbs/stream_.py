@@ -15,19 +15,19 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.dvblimits import ALL_PIDS, TS_PACKET
-from core.errors import MediaError
+from core.dvblimits import ALL_PIDS
+from core.untrusted import escape
+from mediatui.verbs import options
 from mediatui.verbs.output import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    escaped_lines,
     fail,
-    int_in,
-    positive_float,
     print_json,
 )
 from mediatui.verbs.render import fract_text
@@ -46,37 +46,47 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="stream a node headless and print frame statistics (like v4l2-ctl --stream-mmap)",
         description="Stream buffers from DEVICE, printing a progress line on stderr once a "
         "second and the final statistics at the end. Stops after --count frames, "
-        "--duration seconds, or Ctrl-C.",
+        "--duration seconds (whichever comes first), or Ctrl-C. Every value is checked "
+        "against the kernel field it fills before the device is opened: a bad one is a "
+        "usage error (exit 2) naming the option and the allowed range. What the driver "
+        "changed (buffer count, DVB buffer size, format, frame rate) is said on stderr.",
     )
     p.add_argument("device", help="video node, or /dev/dvb/adapterN/demuxN or dvrN")
-    p.add_argument("-n", "--count", type=int_in(1), metavar="N",
-                   help="stop after N frames (buffers)")
-    p.add_argument("-t", "--duration", type=positive_float, metavar="SECONDS",
-                   help="stop after SECONDS")
-    p.add_argument("-b", "--buffers", type=int_in(1, 32), metavar="N",
-                   help="buffers to request (default 4; 32 for DVB, whose data is lost "
-                   "when every buffer is full)")
+    p.add_argument("-n", "--count", type=options.frame_count(), metavar="N",
+                   help="stop after N frames (DVB: buffers); 0 or absent: until stopped "
+                   "(like v4l2-ctl --stream-count=0)")
+    p.add_argument("-t", "--duration", type=options.duration(), metavar="SECONDS",
+                   help="stop after SECONDS (a positive number); absent: until stopped")
+    p.add_argument("-b", "--buffers", type=options.buffer_count(), metavar="N",
+                   help="buffers to request, 1 to the queue's maximum (32 on 6.1; default "
+                   "4; 32 for DVB, whose data is lost when every buffer is full)")
     mem = p.add_argument_group("memory (video)")
     mem.add_argument("--memory", choices=("mmap", "dmabuf"), default=None,
                      help="memory type (default mmap; dmabuf needs a source below)")
     src = mem.add_mutually_exclusive_group()
     src.add_argument("--import-from", metavar="DEVICE",
                      help="import DEVICE's exported MMAP buffers (like v4l2-ctl --export-device)")
-    src.add_argument("--heap", metavar="NAME", help="import dma-bufs from /dev/dma_heap/NAME")
+    src.add_argument("--heap", metavar="NAME", type=options.heap_name(),
+                     help="import dma-bufs from /dev/dma_heap/NAME (a name, not a path)")
     src.add_argument("--udmabuf", action="store_true", help="import dma-bufs from /dev/udmabuf")
     src.add_argument("--to", metavar="DEVICE", action="append",
                      help="pipeline: export this node's buffers into DEVICE's OUTPUT queue "
                      "(a mem2mem or video output node); repeat for more stages")
     fmt = p.add_argument_group("format (video)")
-    fmt.add_argument("--format", metavar="FOURCC", help="pixel format, e.g. YUYV or NV12M")
-    fmt.add_argument("--size", metavar="WxH", help="frame size, e.g. 640x480")
-    fmt.add_argument("--fps", type=positive_float, help="frame rate to ask for (VIDIOC_S_PARM)")
+    fmt.add_argument("--format", metavar="FOURCC", type=options.fourcc(),
+                     help="pixel format, e.g. YUYV or NV12M: one the node lists "
+                     "(mediatui info DEVICE), else refused")
+    fmt.add_argument("--size", metavar="WxH", type=options.frame_size(),
+                     help="frame size, e.g. 640x480")
+    fmt.add_argument("--fps", type=options.frame_rate(),
+                     help="frame rate to ask for (VIDIOC_S_PARM), a positive number")
     dvb = p.add_argument_group("DVB")
-    dvb.add_argument("--pid", type=int_in(0, ALL_PIDS, base=0), default=None,
-                     help="PID to filter (default 0x2000: every PID)")
-    dvb.add_argument("--buffer-size", type=int_in(TS_PACKET), default=None, metavar="BYTES",
-                     help="DMX_REQBUFS size (default 1024 TS packets)")
-    dvb.add_argument("--tune", type=int_in(1), metavar="HZ",
+    dvb.add_argument("--pid", type=options.pid(), default=None,
+                     help="PID to filter, 0 to 0x1fff (default 0x2000: every PID)")
+    dvb.add_argument("--buffer-size", type=options.byte_size(), default=None,
+                     metavar="BYTES", help="DMX_REQBUFS size, 1 to 2^32-1 (default 1024 TS "
+                     "packets; best a multiple of 188)")
+    dvb.add_argument("--tune", type=options.frequency(), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
     p.add_argument("--trace", metavar="FILE",
@@ -89,7 +99,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Stream, print the statistics, and return the exit code: 0; 1 when the device
     failed or no data arrived (why, on stderr); 2 for a usage error; 130 on Ctrl-C."""
+    from core.errors import MediaError
+    from core.limits import OptionError
+
     as_json = bool(args.json)
+    if not args.count:
+        args.count = None  # 0: until stopped (the engine's max_frames=None)
     stream: Stream | None = None
     report: Report | None = None
     if args.trace:
@@ -100,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                         as_json=as_json)
     try:
         spec = stream_spec(args)
-        with _opened(spec) as stream:
+        with _opened(spec, progress=shows_progress(args)) as stream:
             report = Report(requested=requested(args, spec), negotiated=None)
             tracing = _Tracing(args) if args.trace else None
             try:
@@ -110,11 +125,16 @@ def run(args: argparse.Namespace) -> int:
                     tracing.finish(quiet=args.quiet)
     except MediaError as exc:
         last = stream.last if stream is not None else None
-        if last is None or last.frames == 0:
+        # A set-up failure leaves a snapshot without queues: nothing was streamed.
+        if last is None or not last.queues or last.frames == 0:
             return fail(exc, as_json=as_json)
         # It failed mid-stream (e.g. the device went away): the statistics still count.
         _print(last, as_json, report)
         return fail(exc)
+    except OptionError as exc:
+        # A value the node itself refuses (a fourcc it does not offer, more buffers than
+        # its queue holds): a usage error like argparse's, before any buffer exists.
+        return fail(f"stream: error: argument {exc}", as_json=as_json, code=EXIT_USAGE)
     except ValueError as exc:
         return fail(str(exc), as_json=as_json, code=EXIT_USAGE)
     _print(final, as_json, report)
@@ -122,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     why = no_data_reason(final)
     if why is not None:
-        print(f"mediatui: {why}", file=sys.stderr)
+        print(escape(f"mediatui: {why}"), file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -138,7 +158,7 @@ def _print(snap: StreamSnapshot, as_json: bool, report: Report | None) -> None:
 
 
 @contextlib.contextmanager
-def _opened(spec: StreamSpec) -> Iterator[Stream]:
+def _opened(spec: StreamSpec, *, progress: bool = True) -> Iterator[Stream]:
     """The stream the arguments describe, set up by the service layer (the same
     :class:`~core.service.stream.StreamRun` as the TUI's stream views) and torn down
     when the block ends."""
@@ -146,8 +166,10 @@ def _opened(spec: StreamSpec) -> Iterator[Stream]:
     from core.service.stream import StreamRun
 
     # The progress line is once a second: no need for faster snapshots, nor for
-    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do.
-    with Session() as session, StreamRun(session, spec, snapshot_interval=1.0,
+    # re-reading every dequeued buffer with QUERYBUF as the TUI's lanes do; with no
+    # progress line nobody reads them, so none are made but the final one.
+    with Session() as session, StreamRun(session, spec,
+                                         snapshot_interval=1.0 if progress else None,
                                          query_done=False) as stream_run:
         yield stream_run.build()
 
@@ -166,12 +188,7 @@ def stream_spec(args: argparse.Namespace) -> StreamSpec:
                           frequency=args.tune or 0,
                           pid=ALL_PIDS if args.pid is None else args.pid, buffer_size=size,
                           max_frames=args.count, duration=args.duration)
-    width = height = None
-    if args.size:
-        try:
-            width, height = (int(x) for x in args.size.lower().split("x"))
-        except ValueError:
-            raise ValueError(f"--size wants WxH, e.g. 640x480, not {args.size!r}") from None
+    width, height = args.size if args.size else (None, None)
     source = None
     if args.import_from:
         source = f"export:{args.import_from}"
@@ -200,6 +217,7 @@ class _Tracing:
     before STREAMON, recording every buffer move; written out when the stream ends."""
 
     def __init__(self, args: argparse.Namespace) -> None:
+        from core.errors import MediaError
         from core.service import attach as service
 
         self.path = args.trace
@@ -240,26 +258,45 @@ class _Tracing:
 # --- running -------------------------------------------------------------------------------
 
 
+def shows_progress(args: argparse.Namespace) -> bool:
+    """The progress line goes to stderr unless --quiet, or --json with stderr not a
+    terminal (a script collects the document; nobody watches the line)."""
+    return not args.quiet and (not args.json or sys.stderr.isatty())
+
+
 def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnapshot:
-    stop = threading.Event()
-    progress = None if args.quiet else _Progress()
+    progress = _Progress() if shows_progress(args) else None
+
+    said = False
 
     def on_snapshot(snap: StreamSnapshot) -> None:
+        nonlocal said
+        if not said and snap.queues:
+            said = True  # the first snapshot after REQBUFS: what the driver granted
+            say_adjustments(snap, args, report)
         if progress is not None:
             progress.show(snap)
 
     def on_sigint(*_: object) -> None:
         report.interrupted = True
-        stop.set()
+        stream.stop()  # wakes the loop through its eventfd, whatever its poll timeout
 
     report.negotiated = negotiated(stream)
+    size = report.requested.get("buffer_size_bytes")
+    if size is not None:
+        from core.adjusted import ts_size_warning
+
+        warning = ts_size_warning(size)
+        if warning is not None:
+            report.warnings.append(warning)
+            print(f"mediatui: warning: {warning}", file=sys.stderr)
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, on_sigint)
     global _LOOP_CPU
     before = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        return stream.run(stop, on_snapshot)
+        return stream.run(None, on_snapshot)
     finally:
         after = resource.getrusage(resource.RUSAGE_SELF)
         _LOOP_CPU = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
@@ -282,7 +319,7 @@ class _Progress:
     def show(self, snap: StreamSnapshot) -> None:
         if snap.final or snap.number == 0:
             return
-        line = progress_line(snap)
+        line = escape(progress_line(snap))
         if self.tty:
             sys.stderr.write("\r\x1b[K" + line)
         else:
@@ -306,9 +343,10 @@ def progress_line(snap: StreamSnapshot) -> str:
     queued = f"queued {q.depth.in_driver}/{len(q.buffers)}"
     if q.ts is not None:
         t = q.ts
-        return (f"{q.path}: {t.buffers} buffers  {_fmt(t.bytes_per_s, '.0f')} B/s  "
+        line = (f"{q.path}: {t.buffers} buffers  {_fmt(t.bytes_per_s, '.0f')} B/s  "
                 f"{_fmt(t.packets_per_s, '.0f')} pkt/s  cc errors {t.cc_errors}  "
                 f"sync losses {t.sync_losses}  {queued}")
+        return "  ".join((line, *t.warnings))  # why nothing arrives (core.stream.stall)
     s = q.stats
     assert s is not None
     return (f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  "
@@ -338,6 +376,36 @@ class Report:
     negotiated: dict[str, Any] | None
     granted: dict[str, Any] | None = None  # DVB: DMX_REQBUFS count and size granted
     interrupted: bool = False  # Ctrl-C ended the stream
+    warnings: list[str] = field(default_factory=list)  # set-up warnings (DVB size % 188)
+
+
+def say_adjustments(snap: StreamSnapshot, args: argparse.Namespace, report: Report) -> None:
+    """On stderr, one line per value the driver changed (core.adjusted): the buffer
+    count each queue was granted, the DVB buffer size, the format and frame rate."""
+    from core import adjusted
+
+    found: list[adjusted.Adjustment | None] = []
+    asked_count = report.requested.get("buffers")
+    for q in snap.queues:
+        ioctl = "DMX_REQBUFS" if q.role == "dvb" else "VIDIOC_REQBUFS"
+        if asked_count is not None:
+            found.append(adjusted.buffer_count(q.path, ioctl, asked_count, len(q.buffers)))
+        size = report.requested.get("buffer_size_bytes")
+        if q.role == "dvb" and size is not None and q.buffers and q.buffers[0].planes:
+            found.append(adjusted.buffer_size(q.path, ioctl, size,
+                                              q.buffers[0].planes[0].length))
+    got = report.negotiated
+    if got is not None and snap.queues:
+        path = snap.queues[0].path
+        found.append(adjusted.pixel_format(path, args.format, args.size, got["fourcc"],
+                                           got["width"], got["height"]))
+        interval = got.get("frame_interval")
+        if args.fps and interval:
+            found.append(adjusted.frame_rate(path, args.fps, interval["numerator"],
+                                             interval["denominator"]))
+    for a in found:
+        if a is not None:
+            print(escape(f"mediatui: {a.path}: {a.message}"), file=sys.stderr)
 
 
 def requested(args: argparse.Namespace, spec: StreamSpec) -> dict[str, Any]:
@@ -348,10 +416,7 @@ def requested(args: argparse.Namespace, spec: StreamSpec) -> dict[str, Any]:
         return {"buffers": spec.count, "pid": spec.pid, "buffer_size_bytes": spec.buffer_size}
     from core.negotiation import VideoRequest
 
-    width = height = None
-    if args.size:
-        with contextlib.suppress(ValueError):
-            width, height = (int(x) for x in args.size.lower().split("x"))
+    width, height = args.size if args.size else (None, None)
     req = VideoRequest.from_fps(args.format, width, height, args.fps).as_dict()
     return {"buffers": spec.count, **req}
 
@@ -429,13 +494,17 @@ def summary(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
             out.update(bytes=t.bytes, packets=t.packets, bytes_per_s=t.bytes_per_s,
                        packets_per_s=t.packets_per_s, sync_losses=t.sync_losses,
                        cc_errors=t.cc_errors, cc_errors_by_pid=per_pid(t.cc_errors_by_pid),
-                       dmx_flags=dict(t.dmx_flags))
+                       dmx_flags=dict(t.dmx_flags), warnings=list(t.warnings))
+            # The adapter's frontend statistics (DTV_STAT_*) as last read.
+            out["frontend"] = q.frontend.as_dict() if q.frontend is not None else None
         out["starvations"] = q.depth.starvations
     if report is not None:
         out["requested"] = report.requested
         out["negotiated"] = report.negotiated if report.negotiated is not None else report.granted
         out["adjusted"] = _adjusted(report)
         out["interrupted"] = report.interrupted
+        if report.warnings:
+            out["warnings"] = [*out.get("warnings", []), *report.warnings]
     if snap.error is not None:
         e = snap.error
         out["error"] = {"kind": e.kind, "path": e.path, "ioctl": e.ioctl, "errno": e.errno,
@@ -503,10 +572,12 @@ def render(snap: StreamSnapshot, cpu: dict[str, float] | None = None,
             flags = ", ".join(f"{name} x{n}" for name, n in t.dmx_flags if n)
             if flags:
                 lines.append(f"    dmx flags: {flags}")
+            for w in t.warnings:
+                lines.append(f"    warning: {w}")
         dep = q.depth
         lines.append(f"    driver starved {dep.starvations} time(s), {dep.starved_s:.2f} s")
     if snap.error is not None:
         lines.append(f"error: {snap.error}")
     if cpu is not None:
         lines.append(f"cpu: user {cpu['user_s']:.3f} s  sys {cpu['sys_s']:.3f} s")
-    return "\n".join(lines)
+    return escaped_lines(lines)

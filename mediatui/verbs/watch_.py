@@ -12,9 +12,13 @@ import sys
 import threading
 import time
 
-from core.discovery import HotplugEvent, Watcher, discover, installed_node_source
+from mediatui.verbs import options
 from mediatui.verbs.list_ import clean
-from mediatui.verbs.output import int_in, positive_float, print_line
+from mediatui.verbs.output import print_line
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from core.discovery import HotplugEvent
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,13 +29,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="skip libudev: read kernel uevents from a netlink socket",
     )
-    p.add_argument("--timeout", type=positive_float, metavar="SECONDS",
-                   help="stop after this long")
-    p.add_argument("--count", type=int_in(1), metavar="N", help="stop after N events")
+    p.add_argument("--timeout", type=options.duration("--timeout"), metavar="SECONDS",
+                   help="stop after this long (a positive number of seconds)")
+    p.add_argument("--count", type=options.event_count(), metavar="N",
+                   help="stop after N events (1 or more)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.discovery import Watcher, discover, installed_node_source
+
     if getattr(args, "demo", False) and installed_node_source() is not None:
         print("mediatui: virtual devices do not hotplug; nothing to watch", file=sys.stderr)
         return 0
@@ -40,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     watcher = Watcher(known=known, force_fallback=args.no_udev)
     watcher.open()
     if watcher.notice:
-        print(f"mediatui: {watcher.notice}", file=sys.stderr)
+        print(f"mediatui: {clean(watcher.notice)}", file=sys.stderr)
     print(
         f"watching video4linux, dvb and media via {watcher.source}"
         f" ({len(known)} nodes present); Ctrl-C to stop",

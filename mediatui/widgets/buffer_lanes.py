@@ -79,6 +79,15 @@ class BufferLanes(Widget):
         self.selected = 0  # the queue the step keys act on
         self.history: list[list[deque[str]]] = []  # [queue][buffer] -> statuses
         self._strips: list[Strip] | None = None
+        # The device went away (DeviceGone): the last snapshot's states are history,
+        # not what the driver holds now, so the lanes say "removed" instead.
+        self.removed = False
+
+    def mark_removed(self, removed: bool = True) -> None:
+        """Say (or stop saying) that the device behind these lanes is gone."""
+        if self.removed != removed:
+            self.removed = removed
+            self.refresh()
 
     def apply(self, snap: StreamSnapshot, *, paint: bool = True) -> None:
         """Record the snapshot's states (one cell per buffer); repaint if ``paint``."""
@@ -165,13 +174,15 @@ class BufferLanes(Widget):
         selected = k == self.selected and len(self.snapshot.queues) > 1  # type: ignore[union-attr]
         held, total = q.depth.in_driver, len(q.buffers)
         gauge = f" driver holds {meter(held, total)} {held}/{total}"
+        if self.removed:
+            gauge = " removed: device unplugged or unbound"
         title = plain(queue_title(q))
         room = width - len(gauge) - 3
         if len(title) > room > 8:
             title = title[: room - 1] + "…"
         starved = q.depth.starved and q.depth.starvations
         return [("▶ " if selected else "  ", "lane--selected"), (title, "lane--title"),
-                (gauge, "lane--starved" if starved else "lane--meter")]
+                (gauge, "lane--starved" if starved or self.removed else "lane--meter")]
 
     def _lane(self, buf: BufferState, lane: deque[str], strip: int, dvb: bool,
               show_bytes: bool) -> Parts:
@@ -190,6 +201,8 @@ class BufferLanes(Widget):
             run_state, run_len = state, 1
         parts.append(("▏", "lane--dim"))
         _glyph, word, cls = STATES.get(buf.status.value, ("?", buf.status.value, "lane--dim"))
+        if self.removed:
+            word, cls = "removed", "lane--error"
         parts.append((f" {word:<8}", cls))
         seq = "-" if buf.sequence is None else str(buf.sequence)
         parts.append((f"{'count' if dvb else 'seq':<5}{seq:>7} ", "lane--dim"))

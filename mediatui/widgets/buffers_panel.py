@@ -200,7 +200,7 @@ class BuffersPanel(Vertical):
             current = select.value
             if view.buf_types != self._buf_types:
                 self._buf_types = view.buf_types
-                select.set_options([(buf_type_name(t), t) for t in view.buf_types])
+                select.set_options([(Text(buf_type_name(t)), t) for t in view.buf_types])
                 if current in view.buf_types:
                     select.value = current
                 elif view.buf_types:

@@ -123,7 +123,7 @@ class ExportPanel(Vertical):
             self._indices = indices
             select = self.query_one("#export-index", Select)
             current = select.value
-            select.set_options([("buf all", ALL), *((f"buf {i}", i) for i in indices)])
+            select.set_options([(Text("buf all"), ALL), *((Text(f"buf {i}"), i) for i in indices)])
             select.value = current if current in indices else ALL
         dvb = view is not None and view.kind.startswith("dvb")
         self.query_one("#export-plane").display = not dvb

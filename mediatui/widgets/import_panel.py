@@ -21,7 +21,7 @@ from core.service.session import DeviceView, DmabufRow
 from core.video import buf_type_name, memory_name
 from mediatui.widgets.buffers_panel import cell
 from mediatui.widgets.export_panel import dmabuf_row
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import plain, text
 
 COLUMNS = ("fd", "from", "size", "refs", "inode", "exporter", "flags", "queued on")
 
@@ -166,14 +166,14 @@ class ImportPanel(Vertical):
             self._indices = indices
             select = self.query_one("#import-index", Select)
             current = select.value
-            select.set_options([(str(i), i) for i in indices])
+            select.set_options([(Text(str(i)), i) for i in indices])
             if indices:
                 select.value = current if current in indices else indices[0]
         new_sources = sources(view)
         if [s.key for s in new_sources] != [s.key for s in self._sources]:
             select_src = self.query_one("#import-source", Select)
             current_src = select_src.value
-            select_src.set_options([(s.label, s.key) for s in new_sources])
+            select_src.set_options([(text(s.label), s.key) for s in new_sources])
             keys = [s.key for s in new_sources]
             if keys:
                 select_src.value = current_src if current_src in keys else keys[0]

@@ -133,12 +133,29 @@ def frontend_blocks(info: dict[str, Any]) -> list[RenderableType]:
         ("frequency", f"{info['frequency_min_hz']} - {info['frequency_max_hz']} Hz"),
         ("delivery", flags(info["delivery_systems"])),
         ("status", flags(info["fe_status"])),
+        *_frontend_stat_rows(info),
     ])]
+
+
+def _frontend_stat_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """The DTV_STAT_* rows, worded as ``mediatui info`` prints them."""
+    from mediatui.verbs.render import frontend_stats_lines
+
+    short = {"signal strength": "signal", "pre-Viterbi BER": "BER pre-Viterbi",
+             "post-Viterbi BER": "BER post-Vit.", "uncorrected blocks": "uncorr. blocks"}
+    rows = []
+    for line in frontend_stats_lines(info):
+        label, _, value = line.partition(":")
+        rows.append((short.get(label.strip(), label.strip()), value.strip()))
+    return rows
 
 
 def inspection_renderable(inspection: Inspection, node: DeviceNode | None) -> Group:
     blocks: list[RenderableType] = []
     info, probe = inspection.info, inspection.probe
+    if inspection.holders:
+        # Who else has it (h: the Holders view): first, it is why operations get EBUSY.
+        blocks += [Text(plain(inspection.holders), style="yellow"), Text("")]
     if inspection.error is not None:
         err = inspection.error
         failed = f"{err.ioctl or 'open'} failed" + (f": {err.errno_name}" if err.errno else "")

@@ -19,6 +19,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
@@ -27,6 +28,7 @@ from mediatui.messages import IoctlTraced
 from mediatui.widgets.text import plain
 
 MAX_ENTRIES = 10_000
+FLUSH_INTERVAL_S = 0.1  # the log repaints at most this often while ioctls arrive
 
 
 class IoctlRecorder:
@@ -122,16 +124,48 @@ class IoctlLog(ScrollView, can_focus=True):
         self._widest = 0
         self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
         self.lines_written = 0
+        self._last_flush = 0.0
+        self._flush_timer: Timer | None = None
+        # Follow new entries: an explicit flag, on until the user scrolls up, back on
+        # when they reach the end again.  Inferring it from "scrolled to the end" at
+        # each append broke on resize (a taller panel clamps the scroll, a shorter one
+        # leaves the view above the end without anyone having scrolled).
+        self.follow = True
 
     def on_mount(self) -> None:
         self.border_subtitle = "l hide · w save"
         self.flush()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value >= self.max_scroll_y:
+            self.follow = True  # at the end (the user came back, or we scrolled there)
+        elif new_value < old_value:
+            self.follow = False  # the user went up to read: stay there
+
+    def on_resize(self) -> None:
+        if self.follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+
     def on_ioctl_traced(self, message: IoctlTraced) -> None:
+        """At most one flush (and so one repaint) per FLUSH_INTERVAL_S: a worker issuing
+        ioctls one by one (an inspector opening a node under emulation) would otherwise
+        repaint the screen once per ioctl. The first of a burst shows at once."""
+        if self._flush_timer is not None:
+            return
+        wait = self._last_flush + FLUSH_INTERVAL_S - time.monotonic()
+        if wait <= 0:
+            self.flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self._flush_timer = None
         self.flush()
 
     def flush(self) -> None:
         """Add every entry recorded since the last flush."""
+        self._last_flush = time.monotonic()
         entries, self._seen = self.recorder.since(self._seen)
         if entries:
             self._append([entry_text(e) for e in entries])
@@ -159,7 +193,7 @@ class IoctlLog(ScrollView, can_focus=True):
         return [t.plain for t in self._lines]
 
     def _append(self, texts: list[Text]) -> None:
-        follow = self.is_vertical_scroll_end or not self._lines
+        follow = self.follow or not self._lines
         self._lines.extend(texts)
         self._widest = max(self._widest, *(t.cell_len for t in texts))
         excess = len(self._lines) - self.max_lines

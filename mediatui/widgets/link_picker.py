@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from mediatui.widgets.text import plain
+from mediatui.widgets.text import text
 
 
 class LinkPicker(ModalScreen[str | None]):
@@ -29,7 +29,10 @@ class LinkPicker(ModalScreen[str | None]):
         with Vertical(id="link-box"):
             yield Static("Link to: frames go on into this node's OUTPUT queue as dma-bufs",
                          markup=False)
-            yield OptionList(*(Option(plain(label), id=path) for path, label in self.candidates))
+            # Text prompts (never a str: OptionList would parse it as markup), and
+            # markup=False as a second lock.
+            yield OptionList(*(Option(text(label), id=path) for path, label in self.candidates),
+                             markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

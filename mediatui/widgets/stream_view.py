@@ -126,6 +126,7 @@ class StreamView(Vertical):
         self.snapshot = None
         self.removed = False
         self.phase = "starting"
+        self.lanes.mark_removed(False)
         self.lanes.reset()
         self.stats_panel.clear()  # type: ignore[attr-defined]
         self.query_one(".stream-banner").display = False
@@ -283,14 +284,15 @@ class StreamView(Vertical):
         banner = self.query_one(".stream-banner", Static)
         if error.kind == "DeviceGone":
             self.removed = True
-            banner.update(plain(REMOVED.format(path=error.path or self.spec.path)))
+            self.lanes.mark_removed()
+            banner.update(Text(plain(REMOVED.format(path=error.path or self.spec.path))))
             banner.set_class(True, "-removed")
         else:
             message = str(error)
             if error.errno_name == "EBUSY":
                 message += f"\n{BUSY_HINT}"
                 self.app.notify(BUSY_HINT, title="stream: busy", markup=False, timeout=8)
-            banner.update(plain(message))
+            banner.update(Text(plain(message)))
             banner.set_class(False, "-removed")
         banner.display = True
         self.note(f"✗ {error.title}" + (f" ({error.errno_name})" if error.errno_name else ""))

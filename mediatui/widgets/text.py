@@ -2,17 +2,38 @@
 
 Card names, format descriptions and trace summaries come from drivers (or from anyone
 who can create a virtual device): they are untrusted.  Everything shown goes through
-:func:`plain` (no control characters) and into ``Text`` objects, never into markup.
+:func:`plain` (:func:`core.untrusted.escape`: non-printable characters shown as
+``\x1b``, ``\u202e``) and into ``Text``/``Content`` objects, never into markup.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
+
+from core.untrusted import escape
+
+# The one escaping function, under the name the widgets have always used.
+plain = escape
 
 
-def plain(value: object) -> str:
-    """``str(value)`` with terminal control characters replaced by ``?``."""
-    return "".join(c if c.isprintable() else "?" for c in str(value))
+def plain_lines(value: object) -> str:
+    """:func:`plain` line by line: our own multi-line messages (a notification's title
+    and explanation) keep their line breaks, everything else non-printable is escaped.
+    For ``notify(..., markup=False)``, which takes a ``str``."""
+    return "\n".join(escape(line) for line in str(value).split("\n"))
+
+
+def text(value: object, style: str = "") -> Text:
+    """A Rich ``Text`` of ``escape(value)``: never parsed as markup (for Select
+    prompts, Option prompts, notes, anything that takes a renderable)."""
+    return Text(escape(value), style=style)
+
+
+def content(value: object) -> Content:
+    """A Textual ``Content`` of ``escape(value)``: for tab labels, TabPane titles and
+    border titles, which parse a ``str`` as content markup."""
+    return Content(escape(value))
 
 
 def line(*parts: tuple[object, str] | object) -> Text:

@@ -79,13 +79,18 @@ def test_info_and_probe_documents(capsys, node_by_name, dvb_adapter):
 
 
 def test_error_documents_exit_1(capsys):
-    """A vimc subdev and a media node have no VIDIOC_QUERYCAP: ENOTTY, exit 1; a missing
-    node: ENOENT, exit 1.  The stdout is a mediatui.error/1 document."""
+    """`info` on a vimc subdev or a media node gives its subdev/topology document (exit 0);
+    MEDIA_IOC_DEVICE_INFO on a subdev is ENOTTY and a missing node ENOENT: exit 1 with a
+    mediatui.error/1 document."""
     subdev = sorted(Path("/dev").glob("v4l-subdev*"))[0]
     media = sorted(Path("/dev").glob("media*"))[0]
-    for path, errno_name in ((str(subdev), "ENOTTY"), (str(media), "ENOTTY"),
-                             ("/dev/video99", "ENOENT")):
-        code, doc, _ = _verb(capsys, "info", path)
+    for path, document in ((str(subdev), "subdev"), (str(media), "topology")):
+        code, doc, err = _verb(capsys, "info", path)
+        assert code == 0, err
+        _valid(doc, document)
+    for args, errno_name in ((("topology", str(subdev)), "ENOTTY"),
+                             (("info", "/dev/video99"), "ENOENT")):
+        code, doc, _ = _verb(capsys, *args)
         assert code == 1
         _valid(doc, "error")
         assert doc["exit_code"] == 1 and doc["error"]["errno_name"] == errno_name, doc

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from scenarios import Rig, load_all
 
+from core.media.read import media_device_of
+
 SCENARIOS = load_all()
 
 
@@ -22,6 +24,7 @@ def rig(vivid_cap, vivid_cap_mplane, vivid_out, vim2m, dvb_adapter, node_by_name
         heap="system",
         udmabuf="/dev/udmabuf",
         capture_contig=node_by_name("vivid-002-vid-cap"),
+        vimc_media=media_device_of(node_by_name("Raw Capture 0")),
     )
 
 

@@ -37,7 +37,9 @@ run goes on with the next test.
 Other knobs: ``pytest -s`` (or ``MEDIATUI_VM_VERBOSE=1``) streams the guest's output
 live; ``MEDIATUI_VM_KEEP=1`` keeps the run directory (``vng.log``, ``reports.jsonl``)
 even after a green run; ``MEDIATUI_VM_9P_CACHE=none`` turns off the guest's caching
-of the read-only root (see :func:`root_cache_args`). The outer ``-v``/``-q``,
+of the read-only root (see :func:`root_cache_args`); ``MEDIATUI_VM_CONSOLE=1`` puts the
+guest kernel's console (oopses, panics, the OOM killer) into ``vng.log`` (see
+:func:`console_args`). The outer ``-v``/``-q``,
 ``--tb``, ``-l`` and ``-s`` are passed to the inner pytest.
 
 Devices in the guest with the default arguments
@@ -117,6 +119,7 @@ ENV_TEST_TIMEOUT = "MEDIATUI_VM_TEST_TIMEOUT"
 ENV_VERBOSE = "MEDIATUI_VM_VERBOSE"
 ENV_KEEP = "MEDIATUI_VM_KEEP"
 ENV_9P_CACHE = "MEDIATUI_VM_9P_CACHE"
+ENV_CONSOLE = "MEDIATUI_VM_CONSOLE"  # 1: the guest kernel's console into vng.log
 ENV_VNG = "MEDIATUI_VNG"  # another vng executable (the harness's own tests use a fake)
 
 MARK_PREFIX = "@@mediatui-vm@@ "
@@ -390,6 +393,38 @@ def guest_command(python: str, pytest_args: Sequence[str], rundir: Path, cwd: Pa
     )
 
 
+# x86's COMMAND_LINE_SIZE. vng 1.42 passes ``--exec`` base64-encoded on the kernel
+# command line (``virtme.exec=``), so a long command makes QEMU refuse the boot: vng
+# exited 255 with no output once the checkout lived at /check/work/main instead of
+# /work/main (2076 bytes).
+KERNEL_CMDLINE_MAX = 2048
+
+
+def guest_script(command: str, rundir: Path) -> str:
+    """Write *command* to ``rundir/guest.sh``; return the short command that runs it.
+
+    The run directory is shared read-write with the guest (``--rwdir``) at the same
+    path, so the kernel command line carries only ``sh <rundir>/guest.sh`` whatever
+    the checkout path and the number of test files.
+    """
+    script = rundir / "guest.sh"
+    script.write_text("#!/bin/sh\n" + command + "\n", encoding="utf-8")
+    return f"exec sh {shlex.quote(str(script))}"
+
+
+def console_args(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """vng flags that show the guest kernel's console when ``MEDIATUI_VM_CONSOLE=1``.
+
+    vng 1.42 sends the console to /dev/null and boots with ``quiet loglevel=0``, so a
+    guest that oopses, panics or meets the OOM killer dies "without a word".  vng's
+    ``--verbose`` is what passes ``--show-boot-console`` to virtme-run (virtme_ng/run.py
+    ``_get_virtme_verbose``): the console then goes to QEMU's stderr, which the harness
+    merges into the guest output and ``vng.log``, with every printk level.
+    """
+    environ = os.environ if environ is None else environ
+    return ("--verbose",) if _truthy(environ.get(ENV_CONSOLE)) else ()
+
+
 def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) -> list[str]:
     assert pre.vng and pre.kernel
     return [
@@ -397,6 +432,7 @@ def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) 
         "--run",
         str(pre.kernel),
         "--disable-kvm",
+        *console_args(),
         "--user",
         "root",
         "--cpus",
@@ -455,8 +491,9 @@ class GuestRun:
         (rundir / "selection.json").write_text(json.dumps({"nodeids": run.nodeids}))
         pytest_args = inner_pytest_args(self.config, (str(item.path) for item in self.items))
         command = guest_command(sys.executable, pytest_args, rundir, Path(self.config.rootpath))
-        argv = vng_command(self.pre, run.extra_args, rundir, command)
+        argv = vng_command(self.pre, run.extra_args, rundir, guest_script(command, rundir))
         assert self.pre.vng is not None
+        compile_bytecode(Path(self.config.rootpath))
         env = dict(os.environ)
         # vng runs virtme-run through PATH.
         env["PATH"] = os.pathsep.join([str(self.pre.vng.parent), env.get("PATH", "")])
@@ -629,6 +666,21 @@ class GuestRun:
             self._buffer = b""
         for line in lines:
             add_record(run, line)
+
+
+def compile_bytecode(root: Path) -> None:
+    """Write the project's .pyc files on the host before a boot.
+
+    The guest sees the repository read-only, so Python there can write no bytecode
+    cache and would compile every module from source at every start (twice the cost of
+    the imports themselves, and ~15x slower under TCG); an installed wheel ships its
+    .pyc files too. Done here explicitly because PYTHONDONTWRITEBYTECODE may be set.
+    """
+    import compileall
+
+    for package in ("core", "mediatui"):
+        if (root / package).is_dir():
+            compileall.compile_dir(root / package, quiet=1)
 
 
 def acquire_vm_lock(echo: Callable[[str], None] | None = None) -> IO[str] | None:

@@ -29,6 +29,7 @@ class Rig:
     heap: str = "system"
     udmabuf: str | None = "/dev/udmabuf"
     capture_contig: str | None = None  # dma-contig capture (vivid-002-vid-cap)
+    vimc_media: str | None = None  # vimc's media controller node
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -51,6 +52,7 @@ def load_all() -> dict[str, Scenario]:
         dvb,
         dvb_rules,
         expbuf,
+        media_pipeline,
         ownership,
         queue_rules,
         streaming,

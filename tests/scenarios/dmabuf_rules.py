@@ -98,7 +98,12 @@ def scenario_import_contig_refuses_scattered(rig: Rig) -> None:
     if rig.capture_contig is None:
         raise AssertionError("this rig has no dma-contig capture node")
     with VideoDevice(rig.capture) as vmalloc, VideoDevice(rig.capture_contig) as contig:
+        # One format on both (earlier tests leave vivid nodes at other sizes and formats):
+        # each export must be large enough that only its memory kind is refused.
+        for dev in (vmalloc, contig):
+            dev.set_format(CAP, width=640, height=360, pixelformat="YUYV")
         size = contig.get_format(CAP).planes[0].sizeimage
+        assert vmalloc.get_format(CAP).planes[0].sizeimage == size
         vmalloc.request_buffers(CAP, MMAP, 2)
         contig.request_buffers(CAP, DMABUF, 2)
         with vmalloc.export_buffer(CAP, 0) as scattered, \

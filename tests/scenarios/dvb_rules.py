@@ -172,8 +172,10 @@ def scenario_dmx_ts_filter_full_valid_buffers(rig: Rig) -> None:
 
 @scenario
 def scenario_dmx_section_filter_one_per_buffer(rig: Rig) -> None:
-    """A section filter completes one buffer per section (PAT: 20 bytes), and the first
-    has DISCONTINUITY_DETECTED."""
+    """A section filter completes one buffer per section (PAT: 20 bytes). Whether the
+    first carries DISCONTINUITY_DETECTED depends on the continuity counter the feed kept
+    from before (dvb_demux.c compares each packet's CC with the last one seen), so only
+    the sections are checked here, not that flag."""
     _tune(rig)
     with DemuxDevice(rig.demux) as dmx:
         dmx.set_section_filter(PAT_PID, 0x00)
@@ -182,7 +184,6 @@ def scenario_dmx_section_filter_one_per_buffer(rig: Rig) -> None:
         for i in range(alloc.count):
             dmx.queue_buffer(i)
         first = _dequeue(dmx)
-        assert first.flags & d.DMX_BUFFER_FLAG_DISCONTINUITY_DETECTED
         second = _dequeue(dmx)
         for done in (first, second):
             section = bytes(maps[done.index][: done.bytesused])

@@ -4,8 +4,16 @@ A wrong offset in a ctypes struct does not fail loudly: the kernel reads garbage
 writes past what Python allocated.  So instead of trusting transcription, the gcc test
 below generates a C program from the Python modules themselves (every struct, every
 field path, every ioctl number, every constant whose name the headers know), compiles it
-against ``/usr/include``, and compares all of it in one go, reporting every mismatch as a
-table.
+against the kernel headers, and compares all of it in one go, reporting every mismatch
+as a table.
+
+It does so for every architecture in :data:`core.abi.target.TARGETS` that has a
+compiler here: the native gcc and Debian's cross compilers (i386 and 32-bit ARM with
+``_TIME_BITS=64``).  Nothing is run: the probe is compiled with ``-S`` and every value
+is an ``"i"`` operand of an ``asm`` string, read back from the assembly (the kernel's
+``asm-offsets`` technique), so no emulator is needed.  The Python side for a foreign
+target comes from :func:`core.abi.layout.layout` and :func:`core.abi.ioctl.number_for`,
+which for the host are checked against ctypes itself.
 
 The pure tests at the end cover the helpers and the ``_IOC`` encoding without gcc.
 """
@@ -23,10 +31,12 @@ from types import ModuleType
 
 import pytest
 
-from core.abi import dmabuf, dvb, media, v4l2
+from core.abi import dmabuf, dvb, mbus, media, subdev, v4l2
 from core.abi import ioctl as abi_ioctl
+from core.abi.layout import layout
+from core.abi.target import TARGETS, Target, host_target
 
-MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf, media)
+MODULES: tuple[ModuleType, ...] = (v4l2, dvb, dmabuf, media, subdev, mbus)
 
 INCLUDE_DIR = Path("/usr/include")
 
@@ -36,6 +46,7 @@ C_HEADERS = (
     "fcntl.h",
     "sys/time.h",
     "time.h",
+    "linux/time_types.h",
     "linux/videodev2.h",
     "linux/dvb/dmx.h",
     "linux/dvb/frontend.h",
@@ -43,6 +54,7 @@ C_HEADERS = (
     "linux/udmabuf.h",
     "linux/dma-buf.h",
     "linux/media.h",
+    "linux/v4l2-subdev.h",
 )
 
 # Headers searched for names (a constant is compared when its name appears here).
@@ -57,10 +69,30 @@ NAME_HEADERS = (
     "linux/udmabuf.h",
     "linux/dma-buf.h",
     "linux/media.h",
+    "linux/v4l2-subdev.h",
+    "linux/v4l2-mediabus.h",
+    "linux/media-bus-format.h",
 )
 
 # Structs that come from libc rather than the kernel headers.
 LIBC_STRUCTS = {"timeval", "timespec"}
+
+# Python structs compared with a differently named C type.  v4l2_event.timestamp is
+# written by the kernel as __kernel_timespec (two 64-bit words); glibc's time64
+# ``struct timespec`` on a 32-bit target has a 32-bit tv_nsec plus padding in the same
+# 16 bytes, so the members under such a field are compared on the kernel type only.
+C_TYPE_OVERRIDES = {"timespec": "struct __kernel_timespec"}
+
+# Compared on the native target only: values Python takes from the running machine
+# (open(2) flags differ on alpha and sparc), so the host's value says nothing about a
+# foreign target.
+HOST_DERIVED = {"DMA_HEAP_VALID_FD_FLAGS"}
+# sparc64's timeval keeps a 32-bit tv_usec (core.abi.v4l2.timeval picks that layout on a
+# sparc64 host only), so from another host these two member sizes cannot match; the
+# struct sizes and offsets still must.
+TARGET_SPECIFIC = {
+    "sparc64": {("fsize", "timeval.tv_usec"), ("fsize", "v4l2_buffer.timestamp.tv_usec")},
+}
 
 # Names defined in core/abi that are newer than the installed (Debian 12, 6.1) headers.
 # They are compared whenever the headers do have them; when absent they are skipped here
@@ -122,7 +154,7 @@ def field_paths(cls: type, prefix: str = "", base: int = 0) -> Iterator[FieldPat
             path = f"{prefix}.{name}" if prefix else name
             flexible = issubclass(ftype, ctypes.Array) and ftype._length_ == 0
             yield path, offset, None if flexible else desc.size
-        if _is_struct(ftype):
+        if _is_struct(ftype) and ftype.__name__ not in C_TYPE_OVERRIDES:
             yield from field_paths(ftype, path, offset)
 
 
@@ -133,12 +165,11 @@ def _module_ints(module: ModuleType) -> Iterator[tuple[str, int]]:
 
 
 def abi_ioctls() -> dict[str, int]:
-    """Module-level names that are registered ioctls under that same name."""
+    """Module-level names defined through the ioctl helpers (aliases included)."""
     out = {}
     for module in MODULES:
         for name, value in _module_ints(module):
-            entry = abi_ioctl.REGISTRY.get(value)
-            if entry is not None and entry[0] == name:
+            if name in abi_ioctl.DEFINITIONS:
                 out[name] = value
     return out
 
@@ -159,8 +190,15 @@ def abi_constants() -> dict[str, int]:
 # ---------------------------------------------------------------------------------------
 
 
-def header_text() -> str:
-    paths = [INCLUDE_DIR / h for h in NAME_HEADERS]
+def include_dir(target: Target) -> Path:
+    """Where the target's compiler finds its kernel headers (``/usr/<triplet>/include``)."""
+    if target.cc[0] == "gcc":
+        return INCLUDE_DIR
+    return Path("/usr") / target.cc[0].removesuffix("-gcc") / "include"
+
+
+def header_text(include: Path = INCLUDE_DIR) -> str:
+    paths = [include / h for h in NAME_HEADERS]
     return "\n".join(p.read_text(errors="replace") for p in paths if p.exists())
 
 
@@ -168,57 +206,102 @@ def in_headers(name: str, text: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", text) is not None
 
 
+# Every value is an "i" operand printed into the assembly as a decimal (after a "$" on
+# x86 and "#" on ARM), split into 32-bit halves because some targets (MIPS, Alpha) only
+# print constants that fit a register.
+PROBE_MACRO = (
+    "#define PROBE(kind, name, val) __asm__ volatile("
+    '"\\n.ascii \\"@@probe " kind " " name " %0 %1\\""'
+    " :: \"i\" ((unsigned)((unsigned long long)(val) & 0xffffffffu)),"
+    " \"i\" ((unsigned)((unsigned long long)(val) >> 32)))"
+)
+PROBE_LINE = re.compile(r"@@probe (\w+) (\S+) [$#]?(-?\d+) [$#]?(-?\d+)")
+
+
+def _c_type(name: str, cls: type) -> str:
+    return C_TYPE_OVERRIDES.get(name) or c_type_name(name, cls)
+
+
 def build_probe(text: str) -> tuple[str, list[tuple[str, str, str]]]:
     """The C source, plus rows for Python names the headers do not have at all."""
     lines = [f"#include <{h}>" for h in C_HEADERS]
-    lines += ["#include <stddef.h>", "#include <stdio.h>", "", "int main(void)", "{"]
+    lines += ["#include <stddef.h>", "", PROBE_MACRO, "", "void probe(void)", "{"]
     missing: list[tuple[str, str, str]] = []
 
     for name, cls in abi_structs():
-        ctype = c_type_name(name, cls)
+        ctype = _c_type(name, cls)
         tag = ctype.split()[0]
         if name not in LIBC_STRUCTS and not re.search(rf"\b{tag}\s+{name}\b", text):
             missing.append(("size", name, str(ctypes.sizeof(cls))))
             continue
-        lines.append(f'\tprintf("size {name} %zu\\n", sizeof({ctype}));')
-        lines.append(f'\tprintf("align {name} %zu\\n", _Alignof({ctype}));')
+        lines.append(f'\tPROBE("size", "{name}", sizeof({ctype}));')
+        lines.append(f'\tPROBE("align", "{name}", _Alignof({ctype}));')
         for path, _offset, size in field_paths(cls):
-            lines.append(f'\tprintf("off {name}.{path} %zu\\n", offsetof({ctype}, {path}));')
+            lines.append(f'\tPROBE("off", "{name}.{path}", offsetof({ctype}, {path}));')
             if size is not None:
                 member = f"((({ctype} *)0)->{path})"
-                lines.append(f'\tprintf("fsize {name}.{path} %zu\\n", sizeof{member});')
+                lines.append(f'\tPROBE("fsize", "{name}.{path}", sizeof{member});')
 
     for name in sorted(abi_ioctls()):
         if not in_headers(name, text):
             missing.append(("ioctl", name, str(abi_ioctls()[name])))
             continue
-        lines.append(f'\tprintf("ioctl {name} %lu\\n", (unsigned long)({name}));')
+        lines.append(f'\tPROBE("ioctl", "{name}", {name});')
 
     for name, value in sorted(abi_constants().items()):
         if not in_headers(name, text):
             if name not in NEWER_THAN_HEADERS:
                 missing.append(("const", name, str(value)))
             continue
-        lines.append(f'\tprintf("const {name} %lld\\n", (long long)({name}));')
+        lines.append(f'\tPROBE("const", "{name}", {name});')
 
-    lines += ["\treturn 0;", "}", ""]
+    lines += ["}", ""]
     return "\n".join(lines), missing
 
 
-def python_side() -> dict[tuple[str, str], str]:
-    """The same lines the probe prints, computed from ctypes."""
+def parse_probe(assembly: str, target: Target) -> dict[tuple[str, str], str]:
+    """The probe's values from gcc's ``-S`` output.  ioctl numbers are ``unsigned long``
+    in C (32 bits on ILP32); constants are compared as 64-bit two's complement."""
+    out: dict[tuple[str, str], str] = {}
+    for kind, name, low, high in PROBE_LINE.findall(assembly):
+        value = (int(low) & 0xFFFFFFFF) | (int(high) & 0xFFFFFFFF) << 32
+        if kind == "ioctl":
+            value &= (1 << (8 * target.long_size)) - 1
+        out[(kind, name)] = str(value)
+    return out
+
+
+def _u64(value: int) -> str:
+    return str(value & 0xFFFFFFFFFFFFFFFF)
+
+
+def python_side(target: Target | None = None) -> dict[tuple[str, str], str]:
+    """The same keys the probe prints, from ctypes (``target`` None: this host) or from
+    :func:`core.abi.layout.layout` and :func:`core.abi.ioctl.number_for` for a target."""
     out: dict[tuple[str, str], str] = {}
     for name, cls in abi_structs():
-        out[("size", name)] = str(ctypes.sizeof(cls))
-        out[("align", name)] = str(ctypes.alignment(cls))
-        for path, offset, size in field_paths(cls):
+        if target is None:
+            out[("size", name)] = str(ctypes.sizeof(cls))
+            out[("align", name)] = str(ctypes.alignment(cls))
+            for path, offset, size in field_paths(cls):
+                out[("off", f"{name}.{path}")] = str(offset)
+                if size is not None:
+                    out[("fsize", f"{name}.{path}")] = str(size)
+            continue
+        shape = layout(cls, target)
+        out[("size", name)] = str(shape.size)
+        out[("align", name)] = str(shape.align)
+        for path, _offset, size in field_paths(cls):
+            offset, fsize = shape.fields[path]
             out[("off", f"{name}.{path}")] = str(offset)
             if size is not None:
-                out[("fsize", f"{name}.{path}")] = str(size)
+                out[("fsize", f"{name}.{path}")] = str(fsize)
     for name, value in abi_ioctls().items():
+        if target is not None:
+            value = abi_ioctl.number_for(abi_ioctl.DEFINITIONS[name], target)
         out[("ioctl", name)] = str(value)
     for name, value in abi_constants().items():
-        out[("const", name)] = str(value)
+        out[("const", name)] = _u64(value)
     return out
 
 
@@ -240,45 +323,94 @@ def _require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def test_ctypes_layout_matches_c_headers(tmp_path: Path) -> None:
-    gcc = shutil.which("gcc")
-    _require(gcc is not None, "gcc is not installed: cannot compile the ABI probe")
-    absent = [h for h in C_HEADERS if h.startswith("linux/") and not (INCLUDE_DIR / h).exists()]
-    _require(not absent, f"kernel headers missing ({', '.join(absent)}): install linux-libc-dev")
+# The Debian packages that provide each target's compiler and headers (.ci/run installs
+# them; gcc-multilib is not used for i386 because Debian's multilib and cross gcc
+# packages conflict).
+CROSS_PACKAGES = {
+    "i386": "gcc-i686-linux-gnu libc6-dev-i386-cross",
+    "aarch64": "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+    "armhf": "gcc-arm-linux-gnueabihf libc6-dev-armhf-cross",
+    "mips": "gcc-mips-linux-gnu libc6-dev-mips-cross",
+    "powerpc": "gcc-powerpc-linux-gnu libc6-dev-powerpc-cross",
+    "sparc64": "gcc-sparc64-linux-gnu libc6-dev-sparc64-cross",
+    "alpha": "gcc-alpha-linux-gnu libc6-dev-alpha-cross",
+}
 
-    text = header_text()
+
+def _gcc_m32_works() -> bool:
+    """``gcc -m32`` with its headers (gcc-multilib), the other way to build for i386."""
+    if shutil.which("gcc") is None or os.uname().machine != "x86_64":
+        return False
+    done = subprocess.run(["gcc", "-m32", "-S", "-o", "/dev/null", "-x", "c", "-"],
+                          input="#include <linux/videodev2.h>\n#include <sys/time.h>\n",
+                          capture_output=True, text=True, check=False)
+    return done.returncode == 0
+
+
+def _target_cc(target: Target) -> list[str]:
+    if target.cc[0] == "gcc" and os.uname().machine != target.name:
+        # Not this machine's architecture: use the cross compiler by its triplet.
+        return [f"{target.name}-linux-gnu-gcc"]
+    if target.name == "i386" and shutil.which(target.cc[0]) is None and _gcc_m32_works():
+        return ["gcc", "-m32", *target.cc[1:]]
+    return list(target.cc)
+
+
+@pytest.mark.parametrize("arch", sorted(TARGETS))
+def test_ctypes_layout_matches_c_headers(arch: str, tmp_path: Path) -> None:
+    target = TARGETS[arch]
+    cc = _target_cc(target)
+    compiler = shutil.which(cc[0])
+    _require(compiler is not None,
+             f"{cc[0]} is not installed: apt-get install {CROSS_PACKAGES.get(arch, 'gcc')}")
+    include = INCLUDE_DIR if cc[0] == "gcc" else include_dir(target)
+    absent = [h for h in C_HEADERS if h.startswith("linux/") and not (include / h).exists()]
+    _require(not absent, f"kernel headers missing in {include} ({', '.join(absent)}): "
+             f"apt-get install {CROSS_PACKAGES.get(arch, 'linux-libc-dev')}")
+
+    text = header_text(include)
     source, missing = build_probe(text)
     (tmp_path / "probe.c").write_text(source)
     compiled = subprocess.run(
-        [gcc, "-std=gnu11", "-O0", "-o", str(tmp_path / "probe"), str(tmp_path / "probe.c")],
+        [*cc, "-std=gnu11", "-O0", "-S", "-o", str(tmp_path / "probe.s"),
+         str(tmp_path / "probe.c")],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert compiled.returncode == 0, f"probe did not compile:\n{compiled.stderr}"
-    ran = subprocess.run(
-        [str(tmp_path / "probe")], capture_output=True, text=True, check=True
-    )
-
-    c_side: dict[tuple[str, str], str] = {}
-    for line in ran.stdout.splitlines():
-        kind, name, value = line.split()
-        c_side[(kind, name)] = value
-    py_side = python_side()
+    assert compiled.returncode == 0, f"probe did not compile for {arch}:\n{compiled.stderr}"
+    c_side = parse_probe((tmp_path / "probe.s").read_text(), target)
+    native = target == host_target() or (arch == os.uname().machine and target.cc == ("gcc",))
+    py_side = python_side(None if native else target)
+    if not native:
+        for key in [*TARGET_SPECIFIC.get(arch, ()), *(("const", n) for n in HOST_DERIVED)]:
+            c_side.pop(key, None)
+            py_side.pop(key, None)
 
     rows = [(kind, name, value, "(not in headers)") for kind, name, value in missing]
     for key, c_value in sorted(c_side.items()):
         if py_side.get(key) != c_value:
             rows.append((key[0], key[1], py_side.get(key, "-"), c_value))
-    kinds = {k: sum(1 for key in c_side if key[0] == k) for k in ("size", "off", "ioctl", "const")}
+    kinds = {k: sum(1 for key in c_side if key[0] == k)
+             for k in ("size", "off", "ioctl", "const")}
+    figures = (f"{arch}: compared {kinds['size']} structs, {kinds['off']} fields, "
+               f"{kinds['ioctl']} ioctls, {kinds['const']} constants")
+    print(f"abi probe {figures}, {len(rows)} mismatch(es)")
     assert not rows, (
-        f"{len(rows)} ABI mismatch(es) against {INCLUDE_DIR}:\n{_table(rows)}\n"
-        f"(compared {kinds['size']} structs, {kinds['off']} fields, {kinds['ioctl']} ioctls, "
-        f"{kinds['const']} constants)"
+        f"{len(rows)} ABI mismatch(es) against {include} ({' '.join(cc)}):\n{_table(rows)}\n"
+        f"({figures})"
     )
     # Everything the Python side has was printed by the probe (nothing silently dropped).
     compared = {k for k in py_side if k[0] != "const" or k[1] not in NEWER_THAN_HEADERS}
     assert compared <= set(c_side) | {(k, n) for k, n, _ in missing}
+
+
+def test_layout_engine_equals_ctypes_on_this_host() -> None:
+    """For the running machine, core.abi.layout must give exactly what ctypes gives:
+    that is what makes its answer for another target trustworthy."""
+    host = host_target()
+    assert python_side(host) == python_side(None)
+    assert len(abi_structs()) > 50
 
 
 def test_newer_than_headers_names_exist() -> None:
@@ -318,14 +450,59 @@ def test_registry_names_every_ioctl() -> None:
     ioctls = abi_ioctls()
     assert {"VIDIOC_QUERYCAP", "VIDIOC_DQBUF", "DMX_DQBUF", "FE_SET_PROPERTY"} <= set(ioctls)
     for name, number in ioctls.items():
-        assert abi_ioctl.ioctl_name(number) == name
+        if name not in ("DMA_BUF_SET_NAME_A", "DMA_BUF_SET_NAME_B"):  # aliases
+            assert abi_ioctl.ioctl_name(number) == name
     assert abi_ioctl.REGISTRY[v4l2.VIDIOC_QBUF][1] is v4l2.v4l2_buffer
 
 
-def test_timeval_is_two_longs() -> None:
-    assert ctypes.sizeof(v4l2.timeval) == 2 * ctypes.sizeof(ctypes.c_long)
+def test_timeval_is_time64_on_every_target() -> None:
+    # __kernel_v4l2_timeval: 64-bit seconds on 32-bit targets too (y2038-safe QBUF/DQBUF).
+    for target in TARGETS.values():
+        assert layout(v4l2.timeval, target).size == 16
+        assert layout(v4l2.timespec, target).size == 16
+    # i386 aligns 64-bit members to 4, armhf to 8: v4l2_buffer is 76 and 80 bytes there.
+    assert layout(v4l2.v4l2_buffer, TARGETS["i386"]).size == 76
+    assert layout(v4l2.v4l2_buffer, TARGETS["armhf"]).size == 80
     tv = v4l2.timeval(tv_sec=3, tv_usec=250)
     assert v4l2.v4l2_timeval_to_ns(tv) == 3_000_250_000
+    assert isinstance(tv.tv_sec, int)  # c_s64 reads as int, like any fundamental type
+
+
+def test_ioc_encoding_per_architecture() -> None:
+    from core.abi.target import GENERIC, PARISC, SPARC, THREE_DIR_BITS, encoding_for_machine
+
+    querycap = abi_ioctl.DEFINITIONS["VIDIOC_QUERYCAP"]
+    streamon = abi_ioctl.DEFINITIONS["VIDIOC_STREAMON"]
+    dmx_start = abi_ioctl.DEFINITIONS["DMX_START"]
+    # _IOR('V', 0, 104 bytes): READ is 2 everywhere but in the 2-bit field on generic.
+    assert abi_ioctl.number_for(querycap, TARGETS["x86_64"]) == 0x80685600
+    assert abi_ioctl.number_for(querycap, TARGETS["mips"]) == 0x40685600
+    # _IOW: WRITE is 1 (generic) or 4 (mips/powerpc/sparc/alpha).
+    assert abi_ioctl.number_for(streamon, TARGETS["armhf"]) == 0x40045612
+    assert abi_ioctl.number_for(streamon, TARGETS["powerpc"]) == 0x80045612
+    # _IO: _IOC_NONE is 1, not 0, in the 3-bit layouts.
+    assert abi_ioctl.number_for(dmx_start, TARGETS["aarch64"]) == 0x6F29
+    assert abi_ioctl.number_for(dmx_start, TARGETS["alpha"]) == 0x20006F29
+    assert encoding_for_machine("mips64el") is THREE_DIR_BITS
+    assert encoding_for_machine("ppc64le") is THREE_DIR_BITS
+    assert encoding_for_machine("sparc64") is SPARC
+    assert encoding_for_machine("parisc64") is PARISC
+    assert encoding_for_machine("armv7l") is GENERIC
+    assert encoding_for_machine("riscv64") is GENERIC
+    # parisc swaps READ and WRITE (arch/parisc/include/uapi/asm/ioctl.h).
+    assert PARISC.encode(PARISC.direction(True, False), ord("V"), 0, 104) == 0x40685600
+    # A size too wide for _IOC_SIZEBITS is refused, as _IOC_TYPECHECK does; SPARC has 14.
+    with pytest.raises(ValueError, match="13 bits"):
+        THREE_DIR_BITS.encode(2, ord("V"), 0, 1 << 13)
+    assert SPARC.encode(2, ord("V"), 0, 1 << 13) == (2 << 29) | (1 << 29) | 0x5600
+    assert GENERIC.split(0xC058560F) == (3, ord("V"), 15, 88)
+
+
+def test_host_target_is_what_ctypes_says() -> None:
+    host = host_target()
+    assert host.pointer_size == ctypes.sizeof(ctypes.c_void_p)
+    assert host.long_size == ctypes.sizeof(ctypes.c_long)
+    assert host.ioc is abi_ioctl.ENCODING
 
 
 def test_fourcc_round_trip() -> None:
@@ -527,3 +704,39 @@ def test_every_summarizer_describes_an_ioctl_something_issues() -> None:
     issued_types = {argtype for name, argtype in abi_ioctl.REGISTRY.values() if name in used}
     unused = [t.__name__ for t in describe.SUMMARIZERS if t not in issued_types]
     assert not unused, unused
+
+
+# ---------------------------------------------------------------------------------------
+# Media bus codes, media controller names (core/abi/mbus.py, core/abi/media.py)
+# ---------------------------------------------------------------------------------------
+
+
+def test_mbus_table_has_every_code_of_the_header() -> None:
+    """The shipped table and ``linux/media-bus-format.h`` list the same codes by name
+    (the probe compares the values; this catches a code the header has and we lack)."""
+    header = INCLUDE_DIR / "linux/media-bus-format.h"
+    _require(header.exists(), "linux/media-bus-format.h missing: install linux-libc-dev")
+    pattern = r"#define\s+MEDIA_BUS_FMT_(\w+)\s+(0x[0-9a-fA-F]+)"
+    found = dict(re.findall(pattern, header.read_text()))
+    assert {name: int(v, 16) for name, v in found.items()} == {
+        name: code for code, name in mbus.MBUS_CODES.items()
+    }
+    assert mbus.mbus_code_name(0x3001) == "SBGGR8_1X8"
+    assert mbus.mbus_code_from_name("sbggr8_1x8") == 0x3001
+    assert mbus.mbus_code_from_name("MEDIA_BUS_FMT_RGB888_1X24") == 0x100A
+    assert mbus.mbus_code_from_name("0x100a") == 0x100A
+    assert mbus.mbus_code_from_name("NOPE") is None
+    assert mbus.mbus_code_name(0xDEAD) == "0xdead"
+
+
+def test_media_names() -> None:
+    assert media.entity_function_name(media.MEDIA_ENT_F_CAM_SENSOR) == "CAM_SENSOR"
+    assert media.entity_function_name(media.MEDIA_ENT_F_V4L2_SUBDEV_UNKNOWN) == (
+        "V4L2_SUBDEV_UNKNOWN")
+    assert media.intf_type_name(media.MEDIA_INTF_T_V4L_SUBDEV) == "V4L_SUBDEV"
+    flags = media.MEDIA_LNK_FL_ENABLED | media.MEDIA_LNK_FL_IMMUTABLE
+    assert media.link_flag_names(flags | media.MEDIA_LNK_FL_INTERFACE_LINK) == [
+        "ENABLED", "IMMUTABLE"]
+    assert media.link_type(flags | media.MEDIA_LNK_FL_ANCILLARY_LINK) == "ANCILLARY_LINK"
+    assert media.link_type(flags) == "DATA_LINK"
+    assert subdev.VIDIOC_SUBDEV_QUERYCAP != v4l2.VIDIOC_QUERYCAP

@@ -571,3 +571,27 @@ def test_when_proc_hides_processes_the_socket_decides(tmp_path):
 def test_real_system_answer_is_a_bool():
     assert isinstance(udevd_running(), bool)
     assert os.path.exists("/run/udev/control") or not udevd_running()
+
+
+def test_libudev_loads_by_soname_without_find_library(monkeypatch):
+    """pyudev must not run find_library (an ldconfig subprocess) when the soname loads."""
+    pytest.importorskip("pyudev")
+    from ctypes import CDLL
+
+    from pyudev._ctypeslib import utils
+
+    from core.discovery import udev
+
+    try:
+        CDLL(udev.LIBUDEV_SONAME)
+    except OSError:
+        pytest.skip("libudev.so.1 is not installed here")
+
+    def no_lookup(name: str) -> str | None:
+        raise AssertionError(f"find_library({name!r}) ran")
+
+    monkeypatch.setattr(utils, "find_library", no_lookup)
+    monkeypatch.delenv(udev.NO_LIBUDEV_ENV, raising=False)
+    context = udev.load_context()
+    assert context is not None
+    assert utils.find_library is no_lookup  # restored after the load

@@ -8,7 +8,7 @@ import pytest
 
 from core.discovery import DeviceList, DeviceNode, HotplugEvent, PhysicalDevice
 from mediatui import cli
-from mediatui.verbs import list_, watch_
+from mediatui.verbs import watch_
 
 CAP = DeviceNode(
     path="/dev/video7",
@@ -61,7 +61,10 @@ def fixed_discovery(monkeypatch):
         calls.append(kwargs)
         return LISTING
 
-    monkeypatch.setattr(list_, "discover", fake_discover)
+    import core.discovery
+
+    # list_ imports discover when it runs (not at parser build): patch it at the source
+    monkeypatch.setattr(core.discovery, "discover", fake_discover)
     return calls
 
 
@@ -80,7 +83,7 @@ def test_list_text_groups_nodes_under_their_device(fixed_discovery, capsys):
     out = capsys.readouterr().out
     assert out.splitlines() == [
         "vivid (vivid) platform:vivid-000 [platform-vivid.0]",
-        "  /dev/media4  media          vivid?[2J",
+        "  /dev/media4  media          vivid\\x1b[2J",
         "  /dev/video7  video-capture  vivid-000-vid-cap"
         "  /dev/v4l/by-path/platform-vivid.0-video-index0",
         "",

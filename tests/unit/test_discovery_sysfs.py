@@ -284,10 +284,14 @@ def test_sysfs_discover_groups_like_a_person_would(tree, monkeypatch):
 
 
 def test_missing_libudev_falls_back_to_sysfs(tree, monkeypatch):
-    """What happens on a board without libudev.so: pyudev's find_library finds nothing."""
+    """What happens on a board without libudev.so: neither its soname loads nor does
+    pyudev's find_library find anything."""
     import pyudev._ctypeslib.utils as pyudev_utils
 
+    from core.discovery import udev
+
     monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
+    monkeypatch.setattr(udev, "LIBUDEV_SONAME", "libudev-absent-here.so.1")
     monkeypatch.setattr(pyudev_utils, "find_library", lambda name: None)
     devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys), dev_root=str(tree.dev))
     assert devices.source == SOURCE_SYSFS
@@ -344,12 +348,13 @@ def test_add_event_carries_the_described_node(tree):
 
 def test_remove_event_carries_the_devnode_and_the_kind_last_known(tree):
     t = tracker(tree, fake_describe(tree))
-    t.event(
+    added = t.event(
         kernel_uevent(
             "add", "/devices/platform/vivid.0/video4linux/video9", "video4linux", DEVNAME="video9"
         ),
         now=1.0,
     )
+    assert added is not None and added.node is not None and added.node.driver
     event = t.event(
         kernel_uevent(
             "remove",
@@ -360,12 +365,16 @@ def test_remove_event_carries_the_devnode_and_the_kind_last_known(tree):
         now=2.0,
     )
     assert event is not None
-    assert (event.action, event.path, event.kind, event.node) == (
+    assert (event.action, event.path, event.kind) == (
         "remove",
         f"{tree.dev}/video9",
         "meta-capture",
-        None,
     )
+    # What went away, as the add event described it: name, driver and bus.
+    assert event.node is not None
+    assert (event.node.name, event.node.driver, event.node.physical) == (
+        added.node.name, added.node.driver, "/devices/platform/vivid.0")
+    assert event.as_dict()["node"]["driver"] == added.node.driver
 
 
 def test_remove_of_a_node_known_only_from_sysfs_has_its_name_kind(tree):

@@ -36,7 +36,9 @@ COMMANDS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("list",), 0),
     *((("info", p), 0) for p in DEMO_NODES),
     *((("probe", p), 0) for p in DEMO_NODES),
-    (("info", "/dev/media0"), 1),  # a media node has no VIDIOC_QUERYCAP: ENOTTY
+    (("info", "/dev/media0"), 0),  # a media node: its topology document
+    (("topology", "/dev/media3"), 0),  # vimc
+    (("check", "/dev/video3"), 1),  # vimc Raw Capture 0: power-on formats do not validate
     (("probe", "/dev/video9"), 1),  # no such node: ENOENT
     (("stream", "/dev/video0", "--count", "3", "--size", "641x480", "--fps", "31", "-q"), 0),
     (("stream", "/dev/video2", "--count", "3", "-q"), 0),  # mem2mem
@@ -47,6 +49,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("stream", "/dev/video0", "--udmabuf", "--count", "3", "-q"), 1),  # EFAULT at QBUF
     (("stream", "/dev/video0", "--memory", "dmabuf"), 2),  # usage: no dma-buf source
     (("stream", "/dev/video0", "--size", "big"), 2),  # usage: --size wants WxH
+    (("who",), 0),
+    (("who", "/dev/video6"), 0),  # the demo client owns its queue and holds exports
+    (("who", "/dev/video9"), 2),  # usage: no such DEVICE
+    (("dmabufs",), 0),
+    (("dmabufs", "--pid", "4242"), 0),  # the demo client's PID
 )
 
 
@@ -71,7 +78,10 @@ def test_every_verb_document_validates(documents: dict, args: tuple[str, ...],
                                        code: int) -> None:
     got_code, doc = documents[args]
     assert got_code == code, doc
-    expected = "error" if code in (1, 2) and args[0] != "stream" else args[0]
+    # stream and check report a failed run in their own document
+    expected = "error" if code in (1, 2) and args[0] not in ("stream", "check") else args[0]
+    if args[:2] == ("info", "/dev/media0"):
+        expected = "topology"  # info on a media node prints the media device's topology
     if args[0] == "stream" and "snapshot" not in doc:
         expected = "error"  # it failed before any statistics existed
     assert doc["schema"] == f"mediatui.{expected}/1"
@@ -204,7 +214,9 @@ def test_ioctl_log_lines_validate_with_structured_args(traced_demo: list[Any],
     for path in DEMO_NODES:
         assert in_process(["info", path]) == 0
         assert in_process(["probe", path]) == 0
-    assert in_process(["info", "/dev/media0"]) == 1  # a failing ioctl is logged too
+    assert in_process(["topology", "/dev/media3"]) == 0  # the media structs' fields
+    # a failing ioctl is logged too: vimc's sensor -> debayer link is immutable
+    assert in_process(["setup", "/dev/media3", "-l", '"Sensor A":0->"Debayer A":0[0]']) == 1
     assert in_process(["stream", "/dev/video0", "--size", "320x180", "--count", "2", "-q"]) == 0
     assert in_process(["stream", "/dev/dvb/adapter0/demux0", "--tune", "474000000",
                        "--count", "2", "-q"]) == 0

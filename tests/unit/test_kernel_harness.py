@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -249,6 +250,8 @@ def fake_tier(pytester, tmp_path, monkeypatch):
     monkeypatch.setenv(vm.ENV_VNG, str(vng))
     monkeypatch.setenv(vm.ENV_KERNEL, str(kernel))
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the harness's run directories
+    # a lock of its own: the fake guests must not wait for a real VM booted elsewhere
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", str(tmp_path / "vm.lock"))
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv(vm.ENV_IN_VM, raising=False)
     pytester.makeconftest(CONFTEST.format(tests_dir=str(TESTS_DIR)))
@@ -313,3 +316,85 @@ def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "true")
     result = fake_tier.runpytest_subprocess()
     result.assert_outcomes(passed=1, failed=5)
+
+
+def test_vm_lock_makes_boots_take_turns(tmp_path, monkeypatch):
+    """Two holders of the machine-wide VM lock never overlap; an empty name disables it."""
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", str(tmp_path / "vm.lock"))
+    first = vm.acquire_vm_lock()
+    assert first is not None
+    waited: list[str] = []
+    got = threading.Event()
+
+    def second() -> None:
+        lock = vm.acquire_vm_lock(waited.append)
+        got.set()
+        assert lock is not None
+        lock.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not got.wait(0.3)  # blocked while the first holds it
+    assert waited and "waiting for another VM" in waited[0]
+    first.close()
+    assert got.wait(5.0)
+    thread.join()
+    monkeypatch.setenv("MEDIATUI_VM_LOCK", "")
+    assert vm.acquire_vm_lock() is None
+
+
+def test_the_kernel_command_line_fits_whatever_the_checkout_path(tmp_path):
+    """vng puts ``--exec`` on the kernel command line: a long path must not overflow it.
+
+    CI checked the repository out at /check/work/main; with every kernel test file on
+    the guest's pytest command line the kernel command line reached 2076 bytes and QEMU
+    refused to boot (vng exit 255, no output). Asks vng itself (``--dry-run``) what it
+    would give QEMU.
+    """
+    vng = vm.find_vng()
+    kernel = vm.kernel_image_path()
+    if vng is None or not kernel.exists() or not vm.shutil.which("qemu-system-x86_64"):
+        pytest.skip("needs vng, qemu-system-x86_64 and the kernel image")
+    root = Path("/" + "/".join(["a-long-checkout-directory"] * 8)) / "main"
+    files = [str(root / f"tests/kernel/test_file_number_{n}.py") for n in range(40)]
+    args = ["-m", "pytest", "--rootdir", str(root), "-c", str(root / "pyproject.toml"), *files]
+    command = vm.guest_command(str(root / ".venv/bin/python"), args, tmp_path, root)
+    pre = vm.Prereqs(kernel=kernel, vng=vng)
+    argv = vm.vng_command(pre, ("vivid.n_devs=3",), tmp_path, vm.guest_script(command, tmp_path))
+    env = dict(os.environ, PATH=os.pathsep.join([str(vng.parent), os.environ["PATH"]]))
+    out = vm.subprocess.run(
+        [*argv, "--dry-run"], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout
+    qemu = shlex.split(out.strip().splitlines()[-1])
+    cmdline = qemu[qemu.index("-append") + 1]
+    assert len(cmdline.encode()) < vm.KERNEL_CMDLINE_MAX - 512, cmdline
+    script = (tmp_path / "guest.sh").read_text()
+    assert shlex.join([str(root / ".venv/bin/python"), *args]) in script
+
+
+@pytest.mark.parametrize("console", ["", "1"])
+def test_the_guest_console_is_shown_only_when_asked(tmp_path, monkeypatch, console):
+    """``MEDIATUI_VM_CONSOLE=1``: vng gives QEMU a console chardev on stderr (which the
+    harness logs) and the kernel no ``quiet loglevel=0``; otherwise vng's /dev/null.
+    Asks vng itself (``--dry-run``) what it would give QEMU."""
+    vng = vm.find_vng()
+    kernel = vm.kernel_image_path()
+    if vng is None or not kernel.exists() or not vm.shutil.which("qemu-system-x86_64"):
+        pytest.skip("needs vng, qemu-system-x86_64 and the kernel image")
+    monkeypatch.setenv(vm.ENV_CONSOLE, console)
+    pre = vm.Prereqs(kernel=kernel, vng=vng)
+    argv = vm.vng_command(pre, (), tmp_path, vm.guest_script("true", tmp_path))
+    env = dict(os.environ, PATH=os.pathsep.join([str(vng.parent), os.environ["PATH"]]))
+    out = vm.subprocess.run(
+        [*argv, "--dry-run"], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout
+    qemu = shlex.split(out.strip().splitlines()[-1])
+    chardevs = [qemu[i + 1] for i, a in enumerate(qemu) if a == "-chardev"]
+    console_dev = next(c for c in chardevs if "id=console" in c)
+    kernel_args = qemu[qemu.index("-append") + 1].split()
+    if console:
+        assert "path=/proc/self/fd/2" in console_dev, console_dev
+        assert "quiet" not in kernel_args and "loglevel=0" not in kernel_args
+    else:
+        assert "path=/dev/null" in console_dev, console_dev
+        assert "loglevel=0" in kernel_args

@@ -20,7 +20,7 @@ from core.observe.events import BufferEvent, EventKind
 from core.observe.model import ObservedStream, percentiles
 from core.observe.observer import AttachError, Observer
 from core.virtual import RealClock, demo_board
-from core.virtual.client import SimulatedClient
+from core.virtual.app import SimulatedApp
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "core/service/schemas/attach.schema.json").read_text())
@@ -181,7 +181,7 @@ def board():
 def test_virtual_trace_counts_every_frame(board):
     obs = Observer("/dev/video0", duration=1.0, snapshot_interval=0.25, record=True)
     obs.open()  # before the client starts: every one of its records is seen
-    client = SimulatedClient(board, "/dev/video0", fps=30).start()
+    client = SimulatedApp(board, "/dev/video0", fps=30).start()
     at_end = []
     final = obs.run(None, lambda snap: at_end.append(client.frames))
     client.stop()
@@ -195,7 +195,7 @@ def test_virtual_trace_counts_every_frame(board):
 
 
 def test_sampling_sees_occupancy_and_starvation(board):
-    client = SimulatedClient(board, "/dev/video0", fps=30).start()
+    client = SimulatedApp(board, "/dev/video0", fps=30).start()
     obs = Observer("/dev/video0", source="sample", rate_hz=50, duration=1.2,
                    snapshot_interval=0.2)
     obs.open()

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from core.discovery import discover
 from core.stream import StreamState
 from core.virtual import RealClock, demo_board
-from core.virtual.client import SimulatedClient
+from core.virtual.app import SimulatedApp
 from mediatui.app import make_app
 from mediatui.screens.stream import SCREEN_NAME, StreamScreen, stream_command
 from mediatui.widgets.observed_view import READ_ONLY, ObservedView
@@ -22,10 +22,10 @@ from mediatui.widgets.stream_view import BUSY_HINT
 
 
 @pytest.fixture
-def owned() -> Iterator[SimulatedClient]:
+def owned() -> Iterator[SimulatedApp]:
     backend = demo_board(RealClock())
     with backend:
-        client = SimulatedClient(backend, "/dev/video0").start()
+        client = SimulatedApp(backend, "/dev/video0").start()
         try:
             yield client
         finally:

@@ -163,6 +163,38 @@ def test_snapshots_are_frozen_and_rate_bounded(instant):
         buf.sequence = 1  # type: ignore[misc]
 
 
+def test_no_periodic_snapshots_when_nobody_reads_them(instant):
+    """snapshot_interval=None (--quiet, --json, hidden views): only the final snapshot."""
+    _, roles, clock = instant
+    snaps: list[StreamSnapshot] = []
+    with VideoDevice(roles.capture) as dev:
+        final = video_stream(dev, count=4, max_frames=50, clock=clock,
+                             snapshot_interval=None).run(on_snapshot=snaps.append)
+    assert final.main.stats.frames == 50
+    assert len(snaps) == 1 and snaps[0].final
+
+
+def test_stop_wakes_a_loop_that_sleeps_long():
+    """Without a caller's Event the loop sleeps up to IDLE_POLL_MS between frames (here
+    the real-time virtual vivid at 5 fps): stop() must still end it at once, through the
+    eventfd, not at the next timeout."""
+    from core.stream.engine import IDLE_POLL_MS
+
+    assert IDLE_POLL_MS >= 500
+    backend, roles = scenario_board()
+    with backend, VideoDevice(roles.capture) as dev:
+        stream = video_stream(dev, count=4, snapshot_interval=None)
+        done = threading.Event()
+        thread = threading.Thread(target=lambda: (stream.run(), done.set()), daemon=True)
+        thread.start()
+        time.sleep(0.5)  # streaming, between two frames most of the time
+        start = time.monotonic()
+        stream.stop()
+        assert done.wait(5.0)
+        assert time.monotonic() - start < 0.15
+        thread.join(5.0)
+
+
 # --- starvation, pause and step ------------------------------------------------------------
 
 

@@ -207,6 +207,11 @@ async def test_device_gone_says_removed_and_the_app_lives_on(rig) -> None:
         banner = str(view.query_one(".stream-banner").render())
         assert "device removed" in banner and roles.capture in banner
         assert "device removed" in str(view.query_one(".stream-header").render())
+        # The lanes no longer claim the driver holds buffers: every one says removed.
+        lanes = view.lanes.plain_lines()
+        assert "removed: device unplugged or unbound" in lanes[0]
+        assert "driver holds" not in "\n".join(lanes)
+        assert all("removed" in line for line in lanes[1:-1] if "▕" in line)
         assert app.session.is_removed(roles.capture)
         await pilot.press("escape")
         assert type(app.screen).__name__ == "MainScreen"
@@ -240,6 +245,12 @@ async def test_dvb_view_tunes_filters_and_counts_packets(rig) -> None:
         assert "DMX_SET_PES_FILTER PID 0x2000" in notes
         panel = str(view.stats_panel.query_one("#ts-numbers").render())
         assert "Mbit/s" in panel and "continuity" in panel
+        # The frontend's statistics beside the TS numbers (vidtv: dB scales, no counters).
+        fe = view.snapshot.main.frontend
+        assert fe is not None, view.snapshot.main.frontend_error
+        assert fe.first("cnr").decibels() is not None
+        assert fe.first("signal_strength").decibels() is not None
+        assert "dBm" in panel and "C/N" in panel and "UCB" in panel
         await pilot.press("s")
         await until(pilot, "stopped", lambda: not view.running)
         assert not app.session.is_open(roles.demux)  # closed: DMX_STOP would not free it

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from core.abi import v4l2 as v
+from core.abi.dvb import FE_SCALE_COUNTER, FE_SCALE_DECIBEL
+from core.dvb_stats import FrontendStats, Stat
 from core.queue import BufferState, BufferStatus, PlaneState
 from core.stream import (
     DepthStats,
@@ -127,7 +129,16 @@ def dvb_snapshot(k: int = 59) -> StreamSnapshot:
     states = "".join("a" if i == k % 8 else "q" for i in range(8))
     q = QueueSnapshot(path="/dev/dvb/adapter0/demux0", buf_type=0, role="dvb", memory="mmap",
                       buffers=buffers(states, seq0=count - 8, used=TS_BUF, flags=0),
-                      depth=depth(states), stats=None, ts=ts)
+                      depth=depth(states), stats=None, ts=ts,
+                      frontend=FrontendStats({
+                          "signal_strength": (Stat(FE_SCALE_DECIBEL, -17_250 + 10 * k),),
+                          "cnr": (Stat(FE_SCALE_DECIBEL, 32_750 + 10 * k),),
+                          "pre_error_bit_count": (), "pre_total_bit_count": (),
+                          "post_error_bit_count": (Stat(FE_SCALE_COUNTER, 12 * k),),
+                          "post_total_bit_count": (Stat(FE_SCALE_COUNTER, 10_000_000 * k),),
+                          "error_block_count": (Stat(FE_SCALE_COUNTER, 0),),
+                          "total_block_count": (Stat(FE_SCALE_COUNTER, 4_000 * k),),
+                      }))
     return _snap(k, (q,))
 
 

@@ -78,7 +78,7 @@ async def request(pilot: Pilot, count: int, memory: int = v.V4L2_MEMORY_MMAP) ->
 async def test_demo_browser_lists_the_board() -> None:
     """Grouped by physical device; the source line says these are virtual."""
     app = _app()
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 48)) as pilot:
         await settle(pilot)
         text = screen_text(app)
         for name in ("vivid", "vim2m", "vidtv", "video0 capture", "adapter0/demux0"):
@@ -366,7 +366,7 @@ async def test_close_device_releases_every_fd() -> None:
 async def test_mouse_opens_and_buttons_act() -> None:
     """Mouse too: a click opens a node; the panel buttons do what the keys do."""
     app = _app()
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 48)) as pilot:
         await settle(pilot)
         tree = app.screen.query_one(DeviceTree)
         leaves = [leaf for group in tree.root.children for leaf in group.children]

@@ -35,6 +35,7 @@ def rig() -> Iterator[Rig]:
             heap=roles.heap,
             udmabuf=roles.udmabuf,
             capture_contig=roles.capture_contig,
+            vimc_media=roles.vimc_media,
         )
     leaked = set(threading.enumerate()) - threads_before
     assert not leaked, f"threads left running: {leaked}"

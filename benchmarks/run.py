@@ -1,0 +1,388 @@
+"""Every performance figure of mediatui as a ratio against a peer, in one table.
+
+    .venv/bin/python benchmarks/run.py            # host rows (virtual devices, --demo)
+    .venv/bin/python benchmarks/run.py --vm       # kernel rows, in the test kernel's VM
+    .venv/bin/python benchmarks/run.py --smoke    # one quick pass: checks it works (CI)
+
+Method, for every row:
+
+* each row is a pair, mediatui and a peer, run **alternately** (peer, mediatui, peer,
+  …) ``--reps`` times each (at least 5 for figures), so drift in the machine's load
+  weighs on both alike;
+* whole processes are measured: wall time from ``fork`` to exit (or to the first
+  frame, for the TUI rows), CPU as user+sys from the kernel's ``wait4`` accounting,
+  peak RSS from ``ru_maxrss``. Nothing is timed from inside the process, so interpreter
+  start-up and imports count;
+* the figure is the ratio of the **medians**; min and median of both sides are printed;
+* a row is flagged ``noisy`` when either side's spread, (max - min) / median, is
+  over ``--spread`` (default 0.5): its ratio is then not to be trusted. These machines
+  have 2 cores shared with other work, so absolute times are not comparable between
+  runs, ratios are.
+
+TUI first paint: both apps run in a pseudo terminal (100x32, ``TERM=xterm-256color``);
+the time is from spawn to the moment the terminal output contains a node's name
+(``video0``), read with ``select`` on the pty (an event, not a poll of a screen
+capture). The peer is ``benchmarks/bare_tree.py``, a bare Textual ``Tree`` listing the
+same nodes found the same way. Peak RSS is read when the first frame is seen.
+
+Stream CPU per frame (VM rows): (CPU of a 300-frame run - CPU of a 30-frame run) / 270,
+whole process, against ``v4l2-ctl --stream-mmap`` with the same node, format, buffers
+and frame rate. Idle CPU: the same difference at 5 fps with ``--quiet``, per second.
+
+``--vm`` boots ``../shared/kernel/bzImage`` through vng once per node count (the
+default boot and ``vivid.n_devs=16``, 198 nodes) and runs this script there with
+``--in-vm``; it waits its turn for the kernel tier's machine-wide VM lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import errno
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+# The installed command, as users run it (its start-up is part of what is measured).
+_COMMAND = Path(PY).with_name("mediatui")
+MEDIATUI = [str(_COMMAND)] if _COMMAND.exists() else [PY, "-m", "mediatui"]
+ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
+
+
+@dataclasses.dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    maxrss_kib: int
+
+
+@dataclasses.dataclass
+class Row:
+    what: str
+    unit: str  # what the figures are: "s wall", "ms CPU/frame", "MiB peak RSS", ...
+    ours: list[float]
+    peer: list[float]
+    peer_name: str
+    goal: float | None = None  # the ratio to stay at or under
+    spread_bound: float = 0.5
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ours) / statistics.median(self.peer)
+
+    def noisy(self) -> bool:
+        def spread(xs: list[float]) -> float:
+            med = statistics.median(xs)
+            return (max(xs) - min(xs)) / med if med else 0.0
+
+        return len(self.ours) > 1 and max(spread(self.ours), spread(self.peer)) > self.spread_bound
+
+
+# --- measuring one process ----------------------------------------------------------
+
+
+def run_process(argv: Sequence[str], env: dict[str, str] | None = None,
+                timeout: float = 600.0) -> Sample:
+    """Run *argv* to its end; wall time, user+sys CPU and peak RSS of the whole process."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, cwd=REPO, env=env)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit(f"{' '.join(argv)}: still running after {timeout:.0f} s")
+        time.sleep(0.001)
+    wall = time.monotonic() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {code}:\n{err[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: int = 32,
+                timeout: float = 120.0) -> Sample:
+    """Spawn *argv* in a pty; time until its output shows *marker*; then kill it.
+
+    The output is read as it comes (``select`` on the pty's master side) and escape
+    sequences are removed before searching, so styling between characters does not hide
+    the marker. CPU and peak RSS are the child's, read from ``wait4`` after SIGKILL.
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env,
+                            start_new_session=True, close_fds=True)
+    os.close(slave)
+    seen = b""
+    found_at: float | None = None
+    try:
+        while found_at is None:
+            left = start + timeout - time.monotonic()
+            if left <= 0:
+                raise SystemExit(f"{' '.join(argv)}: no {marker!r} on screen in {timeout:.0f} s")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError as exc:  # EIO: the child closed the terminal (it exited)
+                if exc.errno == errno.EIO:
+                    raise SystemExit(f"{' '.join(argv)} exited before showing {marker!r}:\n"
+                                     f"{ANSI.sub(b'', seen)[-2000:].decode(errors='replace')}"
+                                     ) from None
+                raise
+            seen += chunk
+            if marker in ANSI.sub(b"", seen[-200_000:]):
+                found_at = time.monotonic()
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, _, usage = os.wait4(proc.pid, 0)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+    return Sample(found_at - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def alternate(reps: int, ours: Callable[[], Sample], peer: Callable[[], Sample]
+              ) -> tuple[list[Sample], list[Sample]]:
+    """Run the pair alternately, the peer first; one warm-up of each is thrown away."""
+    peer(), ours()  # page cache, pyc files
+    a: list[Sample] = []
+    b: list[Sample] = []
+    for _ in range(reps):
+        b.append(peer())
+        a.append(ours())
+    return a, b
+
+
+# --- rows ---------------------------------------------------------------------------
+
+
+def startup_rows(reps: int, demo: bool, info_node: str, nodes_label: str) -> list[Row]:
+    """Start-up against the bare interpreter. The goals are the VM's (real nodes); with
+    ``--demo`` the virtual board is built at every start, so those rows only inform."""
+    demo_flag = ["--demo"] if demo else []
+    python_pass = [PY, "-c", "pass"]
+    rows = []
+    cases = [
+        ("mediatui --version", [*MEDIATUI, "--version"], 1.3),
+        (f"mediatui list --json ({nodes_label})", [*MEDIATUI, *demo_flag, "list", "--json"],
+         None if demo else 2.0),
+        (f"mediatui info {info_node}", [*MEDIATUI, *demo_flag, "info", info_node],
+         None if demo else 1.8),
+    ]
+    for what, argv, goal in cases:
+        ours, peer = alternate(reps, lambda a=argv: run_process(a),
+                               lambda: run_process(python_pass))
+        rows.append(Row(what + " wall", "s", [s.wall_s for s in ours],
+                        [s.wall_s for s in peer], "python3 -c pass", goal))
+    return rows
+
+
+def tui_rows(reps: int, demo: bool, nodes_label: str, marker: bytes) -> list[Row]:
+    demo_flag = ["--demo"] if demo else []
+    ours_argv = [*MEDIATUI, *demo_flag]
+    peer_argv = [PY, str(REPO / "benchmarks" / "bare_tree.py"), *demo_flag]
+    ours, peer = alternate(reps, lambda: first_paint(ours_argv, marker),
+                           lambda: first_paint(peer_argv, marker))
+    where = "host --demo" if demo else nodes_label
+    return [
+        Row(f"TUI first paint ({where})", "s", [s.wall_s for s in ours],
+            [s.wall_s for s in peer], "bare Textual Tree app", 1.2 if not demo else 1.15),
+        Row(f"TUI peak RSS at first paint ({where})", "MiB", [s.maxrss_kib / 1024 for s in ours],
+            [s.maxrss_kib / 1024 for s in peer], "bare Textual Tree app", 1.2),
+    ]
+
+
+def _v4l2_node(name: str) -> str:
+    """The /dev path of the V4L2 node named ``name`` (the stream benchmark's lookup)."""
+    from stream_vs_v4l2ctl import node_by_name  # beside this script
+
+    return node_by_name(name)
+
+
+def _set_fps(node: str, fps: float) -> None:
+    subprocess.run(["v4l2-ctl", "-d", node, f"--set-parm={fps:g}"], check=True,
+                   capture_output=True)
+
+
+def stream_rows(reps: int, short: int = 30, long: int = 300) -> list[Row]:
+    """CPU per frame and idle CPU against v4l2-ctl on vivid (in the VM only)."""
+    node = _v4l2_node("vivid-000-vid-cap")
+    rows = []
+
+    def pair(frames: int, quiet: bool) -> tuple[Callable[[], Sample], Callable[[], Sample]]:
+        ours = [*MEDIATUI, "stream", node, "--buffers", "4", "--count", str(frames)]
+        if quiet:
+            ours.append("--quiet")
+        peer = ["v4l2-ctl", "-d", node, "--stream-mmap=4", f"--stream-count={frames}"]
+        return (lambda: run_process(ours)), (lambda: run_process(peer))
+
+    for fps in (30.0, 60.0):
+        _set_fps(node, fps)
+        o_long, p_long = alternate(reps, *pair(long, True))
+        o_short, p_short = alternate(reps, *pair(short, True))
+        per = long - short
+        ours = [(a.cpu_s - b.cpu_s) / per * 1e3 for a, b in zip(o_long, o_short, strict=True)]
+        peer = [(a.cpu_s - b.cpu_s) / per * 1e3 for a, b in zip(p_long, p_short, strict=True)]
+        rows.append(Row(f"stream CPU/frame, ({long}-{short})/{per}, {fps:g} fps", "ms",
+                        ours, peer, "v4l2-ctl --stream-mmap", 1.5, spread_bound=1.0))
+    _set_fps(node, 5.0)
+    o_long, p_long = alternate(reps, *pair(50, True))
+    o_short, p_short = alternate(reps, *pair(10, True))
+    secs = (50 - 10) / 5.0
+    ours = [(a.cpu_s - b.cpu_s) / secs * 1e3 for a, b in zip(o_long, o_short, strict=True)]
+    peer = [(a.cpu_s - b.cpu_s) / secs * 1e3 for a, b in zip(p_long, p_short, strict=True)]
+    rows.append(Row("idle CPU of a 5 fps stream, --quiet", "ms CPU/s", ours, peer,
+                    "v4l2-ctl --stream-mmap", 1.5, spread_bound=1.0))
+    _set_fps(node, 30.0)
+    return rows
+
+
+# --- output -------------------------------------------------------------------------
+
+
+def table(rows: list[Row], title: str) -> str:
+    head = ("what", "unit", "mediatui (min/med)", "peer (min/med)", "peer", "ratio", "goal",
+            "runs", "note")
+    lines = [head]
+    for r in rows:
+        ratio = r.ratio
+        note = []
+        if r.goal is not None:
+            note.append("met" if ratio <= r.goal else "NOT met")
+        if r.noisy():
+            note.append("noisy")
+        lines.append((
+            r.what, r.unit,
+            f"{min(r.ours):.4g}/{statistics.median(r.ours):.4g}",
+            f"{min(r.peer):.4g}/{statistics.median(r.peer):.4g}",
+            r.peer_name, f"{ratio:.2f}x", "" if r.goal is None else f"<= {r.goal:g}x",
+            f"{len(r.ours)}+{len(r.peer)}", ", ".join(note),
+        ))
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    out = [title]
+    for n, line in enumerate(lines):
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def rows_as_json(rows: list[Row]) -> list[dict[str, object]]:
+    return [dataclasses.asdict(r) | {"ratio": r.ratio, "noisy": r.noisy()} for r in rows]
+
+
+# --- the VM -------------------------------------------------------------------------
+
+
+def run_in_vm(args: argparse.Namespace) -> int:
+    from kernel import vm  # the kernel tier's own harness: same vng command and lock
+
+    pre = vm.check_prereqs()
+    if not pre.ok:
+        raise SystemExit(f"cannot boot the VM: {pre.reason()}")
+    assert pre.vng and pre.kernel
+    boots = [("default", ()), ("198 nodes", ("vivid.n_devs=16",))]
+    if args.smoke:
+        boots = boots[:1]
+    status = 0
+    for label, extra in boots:
+        inner = [PY, "benchmarks/run.py", "--in-vm", "--reps", str(args.reps),
+                 "--label", label, *(["--smoke"] if args.smoke else [])]
+        if extra:
+            inner.append("--no-stream")
+        rundir = Path(tempfile.mkdtemp(prefix="mediatui-bench-"))
+        argv = vm.vng_command(pre, extra, rundir, f"cd {REPO} && " + " ".join(inner))
+        env = dict(os.environ, PATH=f"{pre.vng.parent}{os.pathsep}{os.environ['PATH']}")
+        lock = vm.acquire_vm_lock(print)
+        try:
+            proc = subprocess.run(argv, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        finally:
+            if lock is not None:
+                lock.close()
+        text = proc.stdout.decode(errors="replace")
+        block = re.search(r"^=== mediatui benchmarks.*?(?=^=== end)", text, re.M | re.S)
+        print(block.group(0) if block else text[-4000:])
+        status |= proc.returncode
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=5, help="runs of each side per row (>= 5)")
+    parser.add_argument("--spread", type=float, default=0.5,
+                        help="flag a row as noisy over this (max-min)/median")
+    parser.add_argument("--vm", action="store_true", help="the kernel rows, in the test VM")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one quick pass of each row: checks the benchmark works (CI)")
+    parser.add_argument("--json", action="store_true", help="the rows as JSON as well")
+    parser.add_argument("--in-vm", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--no-stream", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.reps = 1
+    elif args.reps < 5:
+        parser.error("--reps: at least 5 runs per side make a figure (use --smoke to check)")
+    # Measure what an installed wheel runs: with the project's .pyc files written (pip
+    # compiles a wheel at install; PYTHONDONTWRITEBYTECODE or a read-only checkout would
+    # otherwise make every start compile every module from source).
+    sys.path.insert(0, str(REPO / "tests"))
+    from kernel.vm import compile_bytecode
+
+    if not args.in_vm:  # the guest sees the checkout read-only: the host wrote them
+        compile_bytecode(REPO)
+    if args.vm:
+        return run_in_vm(args)
+
+    rows: list[Row] = []
+    if args.in_vm:
+        count = sum(1 for _ in Path("/sys/class/video4linux").iterdir())
+        label = f"{args.label}, {count} V4L2 nodes"
+        rows += startup_rows(args.reps, False, _v4l2_node("vivid-000-vid-cap"), label)
+        rows += tui_rows(args.reps, False, label, b"video0")
+        if not args.no_stream and shutil.which("v4l2-ctl"):
+            rows += stream_rows(args.reps, *((3, 9) if args.smoke else (30, 300)))
+        title = f"=== mediatui benchmarks in the VM ({label}), {os.uname().release}"
+    else:
+        rows += startup_rows(args.reps, True, "/dev/video0", "--demo")
+        rows += tui_rows(args.reps, True, "--demo", b"video0")
+        title = f"=== mediatui benchmarks on the host ({os.cpu_count()} CPUs, load " \
+                f"{os.getloadavg()[0]:.2f})"
+    for r in rows:
+        r.spread_bound = max(r.spread_bound, args.spread)
+    print(table(rows, title))
+    if args.json:
+        print(json.dumps(rows_as_json(rows)))
+    print("=== end")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

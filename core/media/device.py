@@ -1,0 +1,229 @@
+"""Device objects for ``/dev/mediaN`` and ``/dev/v4l-subdevN``, and the video-node
+format with its colorimetry (what a link check compares).
+
+All ioctls go through the chokepoint (:class:`core.handle.NodeHandle`), so they are
+traced and served by the virtual backend in ``--demo``.  Failures raise
+:class:`core.errors.MediaError` naming the ioctl and errno.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+from core import ioctl as chokepoint
+from core.abi import media as m
+from core.abi import subdev as sd
+from core.abi import v4l2 as v
+from core.abi.v4l2 import cstr
+from core.facts import LinkFacts, PadFacts
+from core.handle import NodeHandle
+from core.media.model import (
+    DeviceInfo,
+    Entity,
+    Interface,
+    Link,
+    MbusFormat,
+    Pad,
+    Rect,
+    VideoFormat,
+)
+
+
+def devnode_path(major: int, minor: int) -> str | None:
+    """The /dev path of a character device number: a virtual backend's node with that
+    number, else ``/sys/dev/char/MAJOR:MINOR`` resolved to its name (what media-ctl's
+    libmediactl does without udev)."""
+    for backend in chokepoint.installed_backends():
+        nodes = getattr(backend, "virtual_devnode", None)
+        if nodes is not None:
+            found = nodes(major, minor)
+            if found is not None:
+                return str(found)
+    link = f"/sys/dev/char/{major}:{minor}"
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    path = f"/dev/{os.path.basename(target)}"
+    return path
+
+
+class MediaDevice(NodeHandle):
+    """A media controller node: device info, G_TOPOLOGY, SETUP_LINK."""
+
+    def device_info(self) -> DeviceInfo:
+        info = m.media_device_info()
+        self._ioctl(m.MEDIA_IOC_DEVICE_INFO, info, "MEDIA_IOC_DEVICE_INFO")
+        return DeviceInfo(
+            driver=cstr(info.driver), model=cstr(info.model), serial=cstr(info.serial),
+            bus_info=cstr(info.bus_info), media_version=info.media_version,
+            hw_revision=info.hw_revision, driver_version=info.driver_version)
+
+    def graph(self) -> tuple[int, list[Entity], list[Interface], list[Pad], list[Link]]:
+        """MEDIA_IOC_G_TOPOLOGY, asked twice (counts, then the arrays) until the
+        topology version is stable, as media-ctl does.  Entities come without pads; the
+        caller joins them (:func:`core.media.read.read_topology`)."""
+        for _attempt in range(4):
+            topo = m.media_v2_topology()
+            self._ioctl(m.MEDIA_IOC_G_TOPOLOGY, topo, "MEDIA_IOC_G_TOPOLOGY")
+            version = topo.topology_version
+            ents = (m.media_v2_entity * max(topo.num_entities, 1))()
+            intfs = (m.media_v2_interface * max(topo.num_interfaces, 1))()
+            pads = (m.media_v2_pad * max(topo.num_pads, 1))()
+            links = (m.media_v2_link * max(topo.num_links, 1))()
+            topo.ptr_entities = ctypes.addressof(ents)
+            topo.ptr_interfaces = ctypes.addressof(intfs)
+            topo.ptr_pads = ctypes.addressof(pads)
+            topo.ptr_links = ctypes.addressof(links)
+            self._ioctl(m.MEDIA_IOC_G_TOPOLOGY, topo, "MEDIA_IOC_G_TOPOLOGY")
+            if topo.topology_version != version:
+                continue
+            entities = [Entity(e.id, cstr(e.name), e.function, e.flags)
+                        for e in ents[: topo.num_entities]]
+            interfaces = [Interface(i.id, i.intf_type, i.devnode.major, i.devnode.minor,
+                                    devnode_path(i.devnode.major, i.devnode.minor))
+                          for i in intfs[: topo.num_interfaces]]
+            pad_list = [Pad(p.id, p.entity_id, p.index, p.flags) for p in pads[: topo.num_pads]]
+            link_list = [Link(lk.id, lk.source_id, lk.sink_id, lk.flags)
+                         for lk in links[: topo.num_links]]
+            return version, entities, interfaces, pad_list, link_list
+        raise RuntimeError(f"{self.path}: the topology kept changing during G_TOPOLOGY")
+
+    def setup_link(self, source_entity: int, source_pad: int, sink_entity: int,
+                   sink_pad: int, flags: int) -> None:
+        """MEDIA_IOC_SETUP_LINK: EINVAL for an immutable link or unknown pads, EBUSY
+        while the pipeline streams (``Documentation/userspace-api/media/mediactl``)."""
+        desc = m.media_link_desc(flags=flags)
+        desc.source.entity, desc.source.index = source_entity, source_pad
+        desc.sink.entity, desc.sink.index = sink_entity, sink_pad
+        self._ioctl(m.MEDIA_IOC_SETUP_LINK, desc, "MEDIA_IOC_SETUP_LINK",
+                    LinkFacts(source_entity, source_pad, sink_entity, sink_pad, flags))
+
+
+def _mbus(f: sd.v4l2_mbus_framefmt) -> MbusFormat:
+    return MbusFormat(f.width, f.height, f.code, f.field, f.colorspace, f.ycbcr_enc,
+                      f.quantization, f.xfer_func)
+
+
+class SubdevDevice(NodeHandle):
+    """A ``/dev/v4l-subdevN`` node: pad formats, codes, sizes, selections."""
+
+    def querycap(self) -> tuple[int, int]:
+        """(version, capabilities) from VIDIOC_SUBDEV_QUERYCAP (6.1 has it; ENOTTY before 5.10)."""
+        cap = sd.v4l2_subdev_capability()
+        self._ioctl(sd.VIDIOC_SUBDEV_QUERYCAP, cap, "VIDIOC_SUBDEV_QUERYCAP")
+        return cap.version, cap.capabilities
+
+    def get_format(self, pad: int, which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> MbusFormat:
+        fmt = sd.v4l2_subdev_format(which=which, pad=pad)
+        self._ioctl(sd.VIDIOC_SUBDEV_G_FMT, fmt, "VIDIOC_SUBDEV_G_FMT", PadFacts(pad, which))
+        return _mbus(fmt.format)
+
+    def set_format(self, pad: int, want: MbusFormat,
+                   which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> MbusFormat:
+        """VIDIOC_SUBDEV_S_FMT; returns what the driver made of ``want`` (it adjusts
+        rather than refuses: compare the result)."""
+        fmt = sd.v4l2_subdev_format(which=which, pad=pad)
+        f = fmt.format
+        f.width, f.height, f.code, f.field = want.width, want.height, want.code, want.field
+        f.colorspace, f.ycbcr_enc = want.colorspace, want.ycbcr_enc
+        f.quantization, f.xfer_func = want.quantization, want.xfer_func
+        self._ioctl(sd.VIDIOC_SUBDEV_S_FMT, fmt, "VIDIOC_SUBDEV_S_FMT", PadFacts(pad, which))
+        return _mbus(fmt.format)
+
+    def mbus_codes(self, pad: int, which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> list[int]:
+        """VIDIOC_SUBDEV_ENUM_MBUS_CODE until EINVAL (at most 512 codes)."""
+        from core.errors import MediaError
+
+        codes: list[int] = []
+        for index in range(512):
+            arg = sd.v4l2_subdev_mbus_code_enum(pad=pad, index=index, which=which)
+            try:
+                self._ioctl(sd.VIDIOC_SUBDEV_ENUM_MBUS_CODE, arg, "VIDIOC_SUBDEV_ENUM_MBUS_CODE",
+                            PadFacts(pad, which, index=index))
+            except MediaError:
+                break
+            codes.append(arg.code)
+        return codes
+
+    def frame_sizes(self, pad: int, code: int,
+                    which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> list[tuple[int, int, int, int]]:
+        """(min_width, max_width, min_height, max_height) for each
+        VIDIOC_SUBDEV_ENUM_FRAME_SIZE index."""
+        from core.errors import MediaError
+
+        out: list[tuple[int, int, int, int]] = []
+        for index in range(64):
+            arg = sd.v4l2_subdev_frame_size_enum(index=index, pad=pad, code=code, which=which)
+            try:
+                self._ioctl(sd.VIDIOC_SUBDEV_ENUM_FRAME_SIZE, arg,
+                            "VIDIOC_SUBDEV_ENUM_FRAME_SIZE", PadFacts(pad, which, index=index))
+            except MediaError:
+                break
+            out.append((arg.min_width, arg.max_width, arg.min_height, arg.max_height))
+        return out
+
+    def get_selection(self, pad: int, target: int,
+                      which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> Rect:
+        sel = sd.v4l2_subdev_selection(which=which, pad=pad, target=target)
+        self._ioctl(sd.VIDIOC_SUBDEV_G_SELECTION, sel, "VIDIOC_SUBDEV_G_SELECTION",
+                    PadFacts(pad, which, target=target))
+        return Rect(sel.r.left, sel.r.top, sel.r.width, sel.r.height)
+
+    def set_selection(self, pad: int, target: int, rect: Rect,
+                      which: int = sd.V4L2_SUBDEV_FORMAT_ACTIVE) -> Rect:
+        sel = sd.v4l2_subdev_selection(which=which, pad=pad, target=target)
+        sel.r.left, sel.r.top, sel.r.width, sel.r.height = (rect.left, rect.top, rect.width,
+                                                            rect.height)
+        self._ioctl(sd.VIDIOC_SUBDEV_S_SELECTION, sel, "VIDIOC_SUBDEV_S_SELECTION",
+                    PadFacts(pad, which, target=target))
+        return Rect(sel.r.left, sel.r.top, sel.r.width, sel.r.height)
+
+    def get_frame_interval(self, pad: int) -> tuple[int, int]:
+        arg = sd.v4l2_subdev_frame_interval(pad=pad)
+        self._ioctl(sd.VIDIOC_SUBDEV_G_FRAME_INTERVAL, arg, "VIDIOC_SUBDEV_G_FRAME_INTERVAL",
+                    PadFacts(pad, sd.V4L2_SUBDEV_FORMAT_ACTIVE))
+        return arg.interval.numerator, arg.interval.denominator
+
+
+class VideoNode(NodeHandle):
+    """A capture video node's format with every colorimetry field (``core.video`` keeps
+    only what streaming needs)."""
+
+    def buf_type(self) -> int:
+        cap = v.v4l2_capability()
+        self._ioctl(v.VIDIOC_QUERYCAP, cap, "VIDIOC_QUERYCAP")
+        caps = cap.device_caps if cap.capabilities & v.V4L2_CAP_DEVICE_CAPS else cap.capabilities
+        if caps & v.V4L2_CAP_VIDEO_CAPTURE_MPLANE:
+            return v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE
+        return v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+
+    def get_format(self) -> VideoFormat:
+        buf_type = self.buf_type()
+        fmt = v.v4l2_format(type=buf_type)
+        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT")
+        p = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
+        return VideoFormat(p.width, p.height, p.pixelformat, p.field, p.colorspace,
+                           p.ycbcr_enc, p.quantization, p.xfer_func)
+
+    def set_format(self, width: int | None, height: int | None,
+                   pixelformat: int | None, colorspace: int | None = None) -> VideoFormat:
+        """S_FMT changing only what is given; returns what the driver chose."""
+        buf_type = self.buf_type()
+        fmt = v.v4l2_format(type=buf_type)
+        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT")
+        p = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
+        if width is not None:
+            p.width = width
+        if height is not None:
+            p.height = height
+        if pixelformat is not None:
+            p.pixelformat = pixelformat
+        if colorspace is not None:
+            p.colorspace = colorspace
+        if not v.is_multiplanar(buf_type):
+            p.bytesperline = p.sizeimage = 0
+        self._ioctl(v.VIDIOC_S_FMT, fmt, "VIDIOC_S_FMT")
+        return VideoFormat(p.width, p.height, p.pixelformat, p.field, p.colorspace,
+                           p.ycbcr_enc, p.quantization, p.xfer_func)

@@ -1,0 +1,42 @@
+"""Start-up cost: what a verb imports is what it uses (issue: start-up near the interpreter)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_version_loads_neither_argparse_nor_core() -> None:
+    mods = _modules_after(
+        "import contextlib, io\n"
+        "from mediatui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['--version']) == 0\n"
+        "assert out.getvalue().startswith('mediatui '), out.getvalue()\n"
+    )
+    assert "argparse" not in mods
+    assert not {m for m in mods if m == "core" or m.startswith("core.")}
+
+
+# What building every verb's parser (`mediatui --help`, and the start of every verb) may
+# import from the project: nothing that opens a node, explains an error or reads a schema
+# (core.limits: the option bounds, from the standard library and core.dvblimits only).
+PARSER_MAY_IMPORT = {"core", "core.dvblimits", "core.limits", "core.untrusted"}
+
+
+def test_building_the_parsers_imports_no_verb_machinery() -> None:
+    mods = _modules_after("from mediatui.cli import build_parser\nbuild_parser()")
+    loaded_core = {m for m in mods if m == "core" or m.startswith("core.")}
+    assert loaded_core <= PARSER_MAY_IMPORT, sorted(loaded_core - PARSER_MAY_IMPORT)
+    heavy = {"textual", "rich", "pyudev", "jsonschema", "ctypes"}
+    assert not heavy & {m.split(".")[0] for m in mods}, sorted(heavy & mods)
