@@ -23,8 +23,9 @@ ever sees these.
 
 from __future__ import annotations
 
-from core.compat import StrEnum
 from typing import NamedTuple
+
+from core.compat import StrEnum
 
 
 class EventKind(StrEnum):

@@ -382,7 +382,8 @@ class V4L2Node(Node):
             self._trace(EventKind.DQBUF, b, planes)
         self.after_dqbuf(fh, queue, buf)
 
-    def _trace(self, kind: EventKind, b: v.v4l2_buffer, planes: ctypes.Array[v.v4l2_plane] | None) -> None:
+    def _trace(self, kind: EventKind, b: v.v4l2_buffer,
+               planes: ctypes.Array[v.v4l2_plane] | None) -> None:
         """v4l2_qbuf/v4l2_dqbuf (include/trace/events/v4l2.h): the struct as returned."""
         used = sum(p.bytesused for p in planes) if planes is not None else b.bytesused
         tracebus.emit(kind, minor=self.minor if self.minor is not None else -1,
