@@ -93,6 +93,7 @@ class Observer:
         self.record = record
         self.fallback: str | None = None
         self.removed_stale: list[str] = []
+        self.leftover: str | None = None
         self.minor = device_minor(path)
         self._events: _EventSource | None = None
         self._sampler: SampleSource | None = None
@@ -194,9 +195,11 @@ class Observer:
                     s.bytesused, now)
 
     def close(self) -> None:
-        """Stop the source: the tracefs instance is removed, the node closed."""
+        """Stop the source: the tracefs instance is removed, the node closed.  When
+        the instance could not be removed, :attr:`leftover` says why."""
         if self._events is not None:
             self._events.close()
+            self.leftover = getattr(self._events, "leftover", None)
         if self._sampler is not None:
             self._sampler.close()
 

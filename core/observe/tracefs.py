@@ -38,6 +38,8 @@ import errno
 import itertools
 import os
 import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -238,10 +240,28 @@ def _disable(inst: str) -> None:
         _write(os.path.join(inst, "events", "enable"), "0")
 
 
+RMDIR_TRIES = 20  # rmdir retries on EBUSY, RMDIR_WAIT_S apart
+RMDIR_WAIT_S = 0.05
+
+
 def remove_instance(inst: str) -> None:
-    """Disable the instance's events and remove it (``rmdir``)."""
+    """Disable the instance's events and remove it (``rmdir``).
+
+    Call it only once every file of the instance is closed: the kernel refuses with
+    EBUSY while one is open (``instance_rmdir`` -> ``__remove_instance``,
+    kernel/trace/trace.c), and a file being released races with the removal, so EBUSY
+    is retried for up to ``RMDIR_TRIES * RMDIR_WAIT_S`` seconds.  Raises OSError
+    (ENOENT when it is already gone, EBUSY when someone still holds it open).
+    """
     _disable(inst)
-    os.rmdir(inst)
+    for attempt in range(RMDIR_TRIES):
+        try:
+            os.rmdir(inst)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EBUSY or attempt == RMDIR_TRIES - 1:
+                raise
+            time.sleep(RMDIR_WAIT_S)
 
 
 def stale_instances(root: str) -> Iterator[str]:
@@ -298,6 +318,10 @@ class TraceSource:
         self.minor = minor
         self._fd: int | None = None
         self._tail = b""
+        # read() and close() may run on different threads (the observer's loop, and
+        # whoever stops it): a pipe is never closed, or its number reused, mid-read.
+        self._lock = threading.Lock()
+        self.leftover: str | None = None  # why the instance could not be removed
         for group in ("v4l2", "vb2"):
             if not os.path.isdir(os.path.join(self.root, "events", group)):
                 raise TraceUnavailable(f"{self.root}/events/{group} is absent: this "
@@ -342,7 +366,12 @@ class TraceSource:
         _write(os.path.join(self.path, "tracing_on"), "1")
 
     def read(self) -> tuple[list[BufferEvent], int]:
-        """Every complete record available now (never blocks), and records lost."""
+        """Every complete record available now (never blocks), and records lost;
+        nothing once :meth:`close` ran."""
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> tuple[list[BufferEvent], int]:
         if self._raw is not None:
             return self._raw.read()
         if self._fd is None:
@@ -376,16 +405,28 @@ class TraceSource:
         return events, lost
 
     def close(self) -> None:
-        """Close the pipe and remove the instance (idempotent)."""
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if os.path.isdir(self.path):
-            with contextlib.suppress(OSError):
-                remove_instance(self.path)
+        """Tear the instance down, in the order that never removes it under a reader
+        (idempotent, thread-safe): stop recording (``tracing_on``, ``events/enable``),
+        close every pipe (no read is in progress: :meth:`read` holds the same lock),
+        then ``rmdir``.  If the instance cannot be removed, :attr:`leftover` says why
+        (the next start removes it as stale)."""
+        with self._lock:
+            if os.path.isdir(self.path):
+                _disable(self.path)
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            if os.path.isdir(self.path):
+                try:
+                    remove_instance(self.path)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    self.leftover = (f"could not remove {self.path}: "
+                                     f"{os.strerror(exc.errno or 0)}")
 
 
 __all__ = ["TraceSource", "TraceUnavailable", "clean_stale", "parse_line", "tracefs_root"]

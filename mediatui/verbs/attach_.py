@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     except MediaError as exc:
         return _err(exc, EXIT_FAILURE)
     after = resource.getrusage(resource.RUSAGE_SELF)
+    if obs.leftover:
+        print(f"mediatui: {obs.leftover} (the next start removes it)", file=sys.stderr)
     cpu = {"user_s": after.ru_utime - before.ru_utime, "sys_s": after.ru_stime - before.ru_stime}
     elapsed = final.stream.elapsed
     cpu["per_s"] = (cpu["user_s"] + cpu["sys_s"]) / elapsed if elapsed > 0 else 0.0

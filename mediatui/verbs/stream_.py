@@ -212,6 +212,9 @@ def stream_spec(args: argparse.Namespace) -> StreamSpec:
 # --- tracing --------------------------------------------------------------------------------
 
 
+JOIN_S = 60.0  # how long --trace waits for an observer to stop
+
+
 class _Tracing:
     """--trace: one observer per node of the stream (each pipeline stage), started
     before STREAMON, recording every buffer move; written out when the stream ends."""
@@ -242,8 +245,16 @@ class _Tracing:
         from core.service import attach as service
 
         self.stop.set()
+        # Each observer removes its tracefs instance as its loop ends: wait for that
+        # (a slow guest takes seconds), so the process never exits mid-teardown.
         for t in self.threads:
-            t.join(5.0)
+            t.join(JOIN_S)
+        for obs, t in zip(self.observers, self.threads, strict=True):
+            if t.is_alive():
+                print(f"mediatui: --trace: the observer of {obs.path} did not stop in "
+                      f"{JOIN_S:.0f} s", file=sys.stderr)
+            elif obs.leftover:
+                print(f"mediatui: --trace: {obs.leftover}", file=sys.stderr)
         try:
             n = service.save_trace(self.path, self.observers)
         except OSError as exc:

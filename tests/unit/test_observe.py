@@ -4,10 +4,12 @@ devices."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -166,6 +168,60 @@ def test_tracefs_absent_and_stale(tmp_path, monkeypatch):
                                                        "someone-else"]
     with pytest.raises(tracefs.TraceUnavailable, match="events/v4l2 is absent"):
         tracefs.TraceSource(15, root=str(tmp_path / "root"))
+
+
+def _bare_source(inst: Path) -> tracefs.TraceSource:
+    """A TraceSource on a plain directory, its pipe /dev/null (no tracefs needed)."""
+    inst.mkdir()
+    src = tracefs.TraceSource.__new__(tracefs.TraceSource)
+    src.path, src._raw, src._tail, src.leftover = str(inst), None, b"", None
+    src._lock = threading.Lock()
+    src._fd = os.open(os.devnull, os.O_RDONLY)
+    return src
+
+
+def test_teardown_stops_recording_then_closes_the_pipe_then_removes(tmp_path, monkeypatch):
+    """Never rmdir with a pipe open: disable, close every fd, rmdir (EBUSY retried)."""
+    src = _bare_source(tmp_path / "mediatui-1")
+    fd = src._fd
+    steps: list[str] = []
+    real_rmdir = os.rmdir
+    busy = [2]
+
+    def write(path: str, text: str) -> None:
+        steps.append(f"{os.path.relpath(path, src.path)}={text}")
+
+    def rmdir(path: str) -> None:
+        with pytest.raises(OSError):  # the pipe is closed before any rmdir
+            os.fstat(fd)
+        steps.append("rmdir")
+        if busy[0]:
+            busy[0] -= 1
+            raise OSError(errno.EBUSY, "busy")
+        real_rmdir(path)
+
+    monkeypatch.setattr(tracefs, "_write", write)
+    monkeypatch.setattr(tracefs.os, "rmdir", rmdir)
+    monkeypatch.setattr(tracefs, "RMDIR_WAIT_S", 0.0)
+    src.close()
+    assert steps[:2] == ["tracing_on=0", "events/enable=0"]
+    assert steps[-3:] == ["rmdir"] * 3
+    assert not (tmp_path / "mediatui-1").exists() and src.leftover is None
+    assert src.read() == ([], 0)
+    src.close()  # idempotent
+
+
+def test_teardown_says_when_the_instance_stays(tmp_path, monkeypatch):
+    src = _bare_source(tmp_path / "mediatui-2")
+
+    def rmdir(path: str) -> None:
+        raise OSError(errno.EBUSY, "busy")
+
+    monkeypatch.setattr(tracefs, "_write", lambda path, text: None)
+    monkeypatch.setattr(tracefs.os, "rmdir", rmdir)
+    monkeypatch.setattr(tracefs, "RMDIR_WAIT_S", 0.0)
+    src.close()
+    assert src.leftover == f"could not remove {src.path}: {os.strerror(errno.EBUSY)}"
 
 
 @pytest.fixture
