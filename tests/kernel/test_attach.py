@@ -218,25 +218,35 @@ def test_unprivileged_sampling(vivid_cap, tmp_path):
                  if line.startswith("video:"))
     prefix = ("setpriv", "--reuid=nobody", "--regid=nogroup", f"--groups={video}")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
-    ctl = subprocess.Popen([exe, "-d", vivid_cap, "--stream-mmap=4", "--stream-count=100000"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctl_out = tmp_path / "ctl-sampled.out"  # v4l2-ctl prints one "<" per frame (stderr)
+    with open(ctl_out, "w") as out_file:
+        ctl = subprocess.Popen([exe, "-d", vivid_cap, "--stream-mmap=4",
+                                "--stream-count=100000"], stdout=out_file,
+                               stderr=subprocess.STDOUT)
     try:
         time.sleep(1.0)
         # The system python: the test venv's interpreter lives under /root (mode 700).
         att = Attach(tmp_path, vivid_cap, "--rate", "20", prefix=prefix, env=env,
                      python="/usr/bin/python3")
         text = att.wait_attached()
+        ctl_before = ctl_out.read_text().count("<")
         time.sleep(2.5)
         os.kill(ctl.pid, signal.SIGSTOP)
         time.sleep(2.0)
         doc = att.finish()
+        ctl_text = ctl_out.read_text()
         progress = att.err.read_text()
     finally:
         os.kill(ctl.pid, signal.SIGCONT)
         ctl.kill()
         ctl.wait()
     q = doc["queues"][0]
-    _measure("sampling", frames=doc["frames"], states=[b["status"] for b in q["buffer_states"]],
+    # What v4l2-ctl dequeued while the sampler watched (from "attached" to the end;
+    # the sampler starts a little before the "attached" line, so this is a lower bound).
+    _measure("sampling", frames=doc["frames"], drops=doc["drops"],
+             ctl_frames_while_attached=ctl_text.count("<") - ctl_before,
+             ctl_drops=_ctl_stats(ctl_text)[1],
+             states=[b["status"] for b in q["buffer_states"]],
              cpu=doc.get("cpu"), starvations=q["starvations"])
     assert "not readable" in text or "not permitted" in text, text
     assert doc["source"] == "sample" and doc["approximate"] is True
