@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -262,7 +263,7 @@ def test_observing_does_not_disturb(vivid_cap, tmp_path):
     exe = _ctl()
     _set_fps(vivid_cap)
     runs: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
-    for k in range(4):
+    for k in range(6):  # three runs each, alternating: TCG's timing noise is large
         observed = k % 2 == 1
         att = None
         if observed:
@@ -295,8 +296,9 @@ def test_observing_does_not_disturb(vivid_cap, tmp_path):
     drops_with = sum(r["drops"] for r in runs["with"])
     drops_without = sum(r["drops"] for r in runs["without"])
     assert drops_with <= drops_without + 6, runs
-    cpu_with = sum(r["cpu_s"] for r in runs["with"])
-    cpu_without = sum(r["cpu_s"] for r in runs["without"])
+    # Medians: one run slowed by the host (2 cores, TCG) must not decide it.
+    cpu_with = statistics.median(r["cpu_s"] for r in runs["with"])
+    cpu_without = statistics.median(r["cpu_s"] for r in runs["without"])
     assert cpu_with <= cpu_without * 1.5 + 0.2, runs
 
 
