@@ -250,8 +250,11 @@ class _Lane:
         b.status, b.flags, b.field, b.bytesused = status, flags, field, bytesused
         if sequence is not None and timestamp and status is not BufferStatus.QUEUED \
                 and (b.sequence != sequence or b.timestamp != timestamp):
-            # A frame seen while it sat done or with the application.
+            # A frame seen while it sat done or with the application.  The frames
+            # between two samples are unseen, not dropped: a sequence gap here says
+            # nothing about drops, so sampling counts none (the document says null).
             self.stats.add(sequence, timestamp, now_ns / 1e9, flags, field, bytesused)
+            self.stats.drops = self.stats.drops_queued = 0
         b.sequence, b.timestamp = sequence, timestamp
         self.streaming = True
         self._depth(self.in_driver(), now_ns, now_ns)

@@ -54,7 +54,9 @@ def document(snap: AttachSnapshot, obs: Observer, *, cpu: dict[str, float] | Non
              trace_file: str | None = None) -> dict[str, Any]:
     """The ``mediatui.attach/1`` document of a (final) snapshot.
 
-    Top level: the primary queue's ``frames``/``drops``/``fps`` (capture first), the
+    Top level: the primary queue's ``frames``/``drops``/``fps`` (capture first;
+    ``drops`` is null for the approximate sampling source, which cannot tell a dropped
+    frame from one dequeued between two samples), the
     source and whether it is approximate, the processes seen queueing and dequeueing
     (``pid``, ``tgid``, ``comm``, ``cmdline``, call counts), one entry per queue with
     its statistics, hold times (seconds) and starvation intervals (CLOCK_MONOTONIC ns).
@@ -69,7 +71,8 @@ def document(snap: AttachSnapshot, obs: Observer, *, cpu: dict[str, float] | Non
             "memory": q.memory,
             "buffers": len(q.buffers),
             "frames": st.frames if st else 0,
-            "drops": st.drops if st else 0,
+            # Sampling sees some frames, not every one: gaps are not drops (null).
+            "drops": None if snap.approximate else st.drops if st else 0,
             "errors": st.errors if st else 0,
             "fps": st.fps if st else None,
             "fps_arrival": st.fps_arrival if st else None,
@@ -111,7 +114,7 @@ def document(snap: AttachSnapshot, obs: Observer, *, cpu: dict[str, float] | Non
         "elapsed_s": s.elapsed,
         "state": str(s.state),
         "frames": main["frames"] if main else 0,
-        "drops": main["drops"] if main else 0,
+        "drops": main["drops"] if main else None if snap.approximate else 0,
         "fps": main["fps"] if main else None,
         "events": snap.events,
         "lost_events": snap.lost_events,

@@ -179,7 +179,8 @@ def render(snap: AttachSnapshot, obs: Observer, cpu: dict[str, float]) -> str:
         lines.append(f"note: {obs.fallback}")
     if snap.approximate:
         lines.append("note: sampling sees buffer states and occupancy, not every frame: "
-                     "frame counts are a lower bound")
+                     "frame counts are a lower bound, and drops are not counted (a frame "
+                     "dequeued between two samples is unseen, not dropped)")
     if snap.processes:
         lines.append("processes:")
         lines.extend("    " + process_line(p) for p in snap.processes)

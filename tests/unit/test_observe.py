@@ -143,6 +143,33 @@ def test_model_keeps_m2m_queues_apart():
     assert states == {"video-capture": ["queued"], "video-output": ["done"]}
 
 
+def test_sampling_counts_no_drops_from_unseen_frames():
+    """Sampling saw sequences 0, 4, 8 (the rest were dequeued between samples): three
+    frames, and no drops claimed; the document says null, which its schema allows."""
+    from core.queue import BufferStatus
+    from core.service.attach import document
+
+    m = ObservedStream("/dev/video7", 15, source="sample", approximate=True, start_ns=0)
+    cap = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+    for n, seq in enumerate((0, 4, 8)):
+        t = (n + 1) * 100_000_000
+        m.lane(cap, t).sample(n % 4, BufferStatus.DONE, 0, seq, t / 1e9, 1, 100, t)
+    snap = m.freeze(400_000_000, final=True)
+    st = snap.stream.main.stats
+    assert st is not None and st.frames == 3 and st.drops == 0
+
+    class _Obs:
+        path, minor, fallback, removed_stale = "/dev/video7", 15, None, []
+
+    doc = document(snap, _Obs())  # type: ignore[arg-type]
+    assert doc["drops"] is None and doc["queues"][0]["drops"] is None
+    assert doc["frames"] == 3
+    doc["schema"] = "mediatui.attach/1"
+    schema = json.loads((Path(__file__).resolve().parents[2]
+                         / "core/service/schemas/attach.schema.json").read_text())
+    assert not list(Draft202012Validator(schema).iter_errors(doc))
+
+
 def test_percentiles_nearest_rank():
     p = percentiles([float(x) for x in range(1, 101)])
     assert (p.p50_s, p.p99_s, p.max_s, p.count) == (50.0, 99.0, 100.0, 100)
