@@ -398,3 +398,9 @@ def test_the_guest_console_is_shown_only_when_asked(tmp_path, monkeypatch, conso
     else:
         assert "path=/dev/null" in console_dev, console_dev
         assert "loglevel=0" in kernel_args
+
+
+def test_a_boot_with_many_tests_gets_time_for_them(monkeypatch):
+    """A flat 900 s killed the default boot's ~150 passing tests on a loaded host."""
+    assert vm.boot_timeout(3) == vm.DEFAULT_TIMEOUT_S
+    assert vm.boot_timeout(152) >= 152 * vm.PER_TEST_BUDGET_S
