@@ -88,9 +88,13 @@ class MediatuiApp(App[int]):
     def main_screen(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
+    def on_load(self) -> None:
+        # Before any screen: the main screen starts discovery while it composes, and
+        # the log shows discovery's ioctls too.
+        self.recorder.install()
+
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.recorder.install()
 
     def on_unmount(self) -> None:
         """Close every fd the UI opened (exports first, then the nodes), stop tracing."""

@@ -133,8 +133,16 @@ class MainScreen(PanelActions):
         self.view: DeviceView | None = None
         self._watching = False
         self._panes: dict[str, tuple[Widget, AwaitMount]] = {}
+        self._early_devices: DeviceList | None = None  # discovery's, if before on_mount
 
     def compose(self) -> ComposeResult:
+        if self.backend.initial_devices is None:
+            # Started first, so discovery (a thread) runs while the screen is composed
+            # and styled. When it is done by on_mount, on_mount shows its list there
+            # and then: the first frame has the nodes, instead of an empty browser and
+            # one more full frame when DevicesChanged comes after the screen's first
+            # paint (issue 16). Otherwise DevicesChanged shows it when it comes.
+            self.rescan()
         with Horizontal(id="body"):
             yield DeviceBrowser(id="browser")
             with TabbedContent(id="tabs", initial="inspector"):
@@ -158,10 +166,11 @@ class MainScreen(PanelActions):
             self.app.install_screen(self._stream_screen, STREAM_SCREEN)  # type: ignore[arg-type]
         log = self.log_widget  # captured: the tracer calls this from worker threads
         self.backend.recorder.on_new = lambda: log.post_message(IoctlTraced())
+        log.post_message(IoctlTraced())  # what discovery traced before on_new was set
         if self.backend.initial_devices is not None:
             self.post_message(DevicesChanged(self.backend.initial_devices))
-        else:
-            self.rescan()
+        elif (early := self._early_devices) is not None:
+            self.on_devices_changed(DevicesChanged(early))  # its message is then a no-op
         self.query_one(DeviceTree).focus()
 
     def _stream_screen(self) -> Screen[None]:
@@ -238,6 +247,8 @@ class MainScreen(PanelActions):
         the base screen's to explain ("discovery failed unexpectedly")."""
         devices = self.backend.discover()
         if not get_current_worker().is_cancelled:
+            if self._early_devices is None and not self.is_mounted:
+                self._early_devices = devices  # for on_mount: see compose()
             self.post_message(DevicesChanged(devices))
 
     @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False, name="hotplug")
@@ -297,6 +308,8 @@ class MainScreen(PanelActions):
         return node is not None and node.kind in NO_QUEUE_KINDS
 
     def on_devices_changed(self, message: DevicesChanged) -> None:
+        if message.devices is self.devices:
+            return  # this very list is shown (on_mount took discovery's early result)
         session = self.backend.session
         present = {n.path for n in message.devices.nodes}
         for path in present:

@@ -46,7 +46,9 @@ class IoctlRecorder:
             self._entries.append(entry)
             self._total += 1
             fire = not self._pending and self.on_new is not None
-            self._pending = True
+            # Pending only once someone was told: entries traced before on_new is set
+            # must not keep the next ones from being announced.
+            self._pending = self._pending or fire
         if fire and self.on_new is not None:
             self.on_new()
 
