@@ -11,6 +11,7 @@ is no udev to watch then.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,9 @@ class MediatuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        if not gc.isenabled():
+            # Off for start-up (mediatui.cli's _tui): on again once the first frame is out.
+            self.call_after_refresh(gc.enable)
 
     def on_unmount(self) -> None:
         """Close every fd the UI opened (exports first, then the nodes), stop tracing."""

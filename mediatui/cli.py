@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _tui(*, demo: bool) -> int:
     """The terminal UI (no verb), on virtual devices with ``demo``."""
+    import gc
+
+    # Start-up only builds what lives on (modules, classes, the first screen's widgets):
+    # the cyclic collector's ~150 passes over them were a tenth of the first paint
+    # (issue 16). MediatuiApp turns it back on after its first frame.
+    gc.disable()
     web = bool(os.environ.get("TEXTUAL_DRIVER"))
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the UI would write escape sequences into a pipe and

@@ -11,14 +11,17 @@ Textual's own do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from core.discovery import DeviceList, HotplugEvent
-from core.errors import MediaError
 from core.service.inspection import Inspection
-from core.service.session import DeviceView
-from core.stream import StreamSnapshot
+
+if TYPE_CHECKING:  # annotations only: the stream engine loads with the stream screen
+    from core.discovery import DeviceList, HotplugEvent
+    from core.errors import MediaError
+    from core.service.session import DeviceView
+    from core.stream import StreamSnapshot
 
 __all__ = [
     "DeviceRemoved",
