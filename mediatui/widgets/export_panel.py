@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, DataTable, Select, Static
 
 from core.queue import QueueState
 from core.service.session import DeviceView, DmabufRow
-from mediatui.widgets.buffers_panel import cell
+from mediatui.widgets.buffers_panel import CONTROLS_CSS, cell
 from mediatui.widgets.text import size
 
 ALL = -1
@@ -52,6 +52,26 @@ class ExportPanel(Vertical):
     """What to export, with which flags; the table of exported fds."""
 
     BORDER_TITLE = "export"
+    DEFAULT_CSS = f"""
+    ExportPanel {{
+        {CONTROLS_CSS}
+        #export-index {{
+            width: 11;
+        }}
+        #export-plane {{
+            width: 13;
+        }}
+        #export-summary {{
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+        }}
+        #export-table {{
+            height: 1fr;
+            scrollbar-size: 1 1;
+        }}
+    }}
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

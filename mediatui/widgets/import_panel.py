@@ -19,7 +19,7 @@ from core.dmabuf import page_align
 from core.queue import QueueState
 from core.service.session import DeviceView, DmabufRow
 from core.video import buf_type_name, memory_name
-from mediatui.widgets.buffers_panel import cell
+from mediatui.widgets.buffers_panel import CONTROLS_CSS, cell
 from mediatui.widgets.export_panel import dmabuf_row
 from mediatui.widgets.text import plain, text
 
@@ -94,6 +94,23 @@ class ImportPanel(Vertical):
     """Target buffer and source; the pre-flight size check; the app's allocations."""
 
     BORDER_TITLE = "import"
+    DEFAULT_CSS = f"""
+    ImportPanel {{
+        {CONTROLS_CSS}
+        #import-source {{
+            width: 1fr;
+        }}
+        #import-target, #import-preflight {{
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+        }}
+        #import-table {{
+            height: 1fr;
+            scrollbar-size: 1 1;
+        }}
+    }}
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
