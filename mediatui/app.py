@@ -25,7 +25,6 @@ from core.discovery import DeviceList, discover
 from core.service.session import Session
 from mediatui.backend import Backend, WatcherFactory, system_watcher
 from mediatui.commands import MediatuiCommands
-from mediatui.screens.help import HelpScreen
 from mediatui.screens.main import MainScreen
 from mediatui.widgets.ioctl_log import IoctlRecorder
 
@@ -106,6 +105,8 @@ class MediatuiApp(App[int]):
         self.session.close_all()
 
     def action_help(self) -> None:
+        from mediatui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
 

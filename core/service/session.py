@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
 from core.errors import MediaError
-from core.inspect import dvb_kind
 from core.queue import QueueState
 from core.video import VideoDevice
 
@@ -76,6 +75,8 @@ class DeviceView:
 def node_class(path: str) -> type[Node]:
     """The device class for a node path: DVB nodes by their name (``/dev/dvb/adapterN/
     demuxM``...), everything else is a V4L2 video node."""
+    from core.inspect import dvb_kind  # with the node's first open, not at import
+
     kind = dvb_kind(path)
     if kind == "demux":
         return DemuxDevice

@@ -28,8 +28,6 @@ from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
 from core.service.buffers import Outcome
 from core.service.failure import unexpected
-from core.service.holders import node_holders_sentence
-from core.service.inspection import inspect
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
 from mediatui.messages import (
@@ -270,6 +268,9 @@ class MainScreen(PanelActions):
     @work(thread=True, group="inspect", exclusive=True, exit_on_error=False, name="inspect")
     def inspect_node(self, path: str) -> None:
         """Open (once, through the session) and read info and the non-destructive probe."""
+        from core.service.holders import node_holders_sentence
+        from core.service.inspection import inspect
+
         session = self.backend.session
         inspection = inspect(session, path)
         view = session.view(path)

@@ -23,7 +23,6 @@ from textual.timer import Timer
 
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
-from core.service import jsondoc
 from mediatui.messages import IoctlTraced
 from mediatui.widgets.text import plain
 
@@ -80,6 +79,8 @@ class IoctlRecorder:
 
     def save_ndjson(self, path: Path) -> int:
         """Write every kept entry as one ``mediatui.ioctl/1`` JSON line; returns how many."""
+        from core.service import jsondoc  # only when saving
+
         entries = self.entries()
         with path.open("w", encoding="utf-8") as f:
             return jsondoc.write_lines(f, (jsondoc.document("ioctl", e.as_dict())
