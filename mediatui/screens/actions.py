@@ -59,7 +59,9 @@ class PanelActions(ServiceScreen):
 
     def _mounted(self, tab: str) -> Widget | None:
         widget = self.pane(tab)
-        return widget if widget is not None and widget.is_mounted else None
+        if widget is None or not widget.is_mounted or not widget.is_attached:
+            return None  # not built yet, or the app is exiting
+        return widget
 
     @property
     def built_buffers(self) -> BuffersPanel | None:

@@ -184,7 +184,12 @@ class BuffersPanel(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        # Built when its tab is first shown: the app may be exiting meanwhile, its
+        # children already gone (query, not query_one: nothing to set up then).
+        tables = self.query(DataTable)
+        if not self.is_attached or not tables:
+            return
+        tables.first().add_columns(*COLUMNS)
         self._set_mode(None)
 
     def on_select_changed(self, event: Select.Changed) -> None:

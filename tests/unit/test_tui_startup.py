@@ -139,3 +139,18 @@ def test_the_ui_starts_without_the_verbs_parsers() -> None:
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.stdout.strip() == "2 []", (proc.stdout, proc.stderr)
     assert "needs a terminal" in proc.stderr
+
+
+@sync
+async def test_panes_built_as_the_app_exits_do_not_crash_it(demo: None) -> None:
+    """A tab shown (or a key needing its panel) in the same tick as quit: the panel is
+    mounted while the app tears down, its children may be gone by its on_mount."""
+    for tabs in (["buffers"], list(LAZY_PANES)):
+        app = make_app(demo=True)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.pause()
+            for tab in tabs:
+                app.main_screen.action_show_tab(tab)
+            app.exit()
+        assert app._exception is None, app._exception
+        assert app.return_code == 0
