@@ -130,7 +130,9 @@ def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: in
 
     The output is read as it comes (``select`` on the pty's master side) and escape
     sequences are removed before searching, so styling between characters does not hide
-    the marker. CPU and peak RSS are the child's, read from ``wait4`` after SIGKILL.
+    the marker. Peak RSS is the child's high-water mark (``VmHWM`` in /proc/PID/status)
+    read as soon as the marker is seen, so what the app does after its first frame is not
+    counted; CPU is the child's, from ``wait4`` after SIGKILL.
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -160,6 +162,7 @@ def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: in
             seen += chunk
             if marker in ANSI.sub(b"", seen[-200_000:]):
                 found_at = time.monotonic()
+        peak_kib = _vm_hwm_kib(proc.pid)
         os.killpg(proc.pid, signal.SIGKILL)
         _, _, usage = os.wait4(proc.pid, 0)
     finally:
@@ -167,7 +170,20 @@ def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: in
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         os.close(master)
-    return Sample(found_at - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    return Sample(found_at - start, usage.ru_utime + usage.ru_stime,
+                  peak_kib if peak_kib is not None else usage.ru_maxrss)
+
+
+def _vm_hwm_kib(pid: int) -> int | None:
+    """The process's peak resident set so far (kB), None where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def alternate(reps: int, ours: Callable[[], Sample], peer: Callable[[], Sample]
