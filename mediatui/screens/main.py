@@ -75,6 +75,10 @@ def _import_panel() -> Widget:
     return ImportPanel(id="import-panel")
 
 
+def _stream_note() -> Widget:
+    return Static(STREAM_NOTE, id="stream-note", markup=False)
+
+
 def _topology_view() -> Widget:
     from mediatui.widgets.topology_view import TopologyView
 
@@ -90,6 +94,7 @@ LAZY_PANES: dict[str, tuple[Callable[[], Widget], tuple[str, ...]]] = {
     "buffers": (_buffers_panel, ()),
     "export": (_export_panel, ("buffers",)),
     "import": (_import_panel, ("buffers",)),
+    "stream": (_stream_note, ()),
     "topology": (_topology_view, ()),
 }
 
@@ -150,8 +155,7 @@ class MainScreen(PanelActions):
                 yield TabPane("Buffers", id="buffers")
                 yield TabPane("Export", id="export")
                 yield TabPane("Import", id="import")
-                with TabPane("Stream", id="stream"):
-                    yield Static(STREAM_NOTE, id="stream-note", markup=False)
+                yield TabPane("Stream", id="stream")
                 yield TabPane("Topology", id="topology")
         yield IoctlLog(self.backend.recorder, id="ioctl-log")
         yield Footer()
@@ -227,7 +231,7 @@ class MainScreen(PanelActions):
 
     def _pane_built(self, tab: str) -> None:
         """A freshly built pane shows what the screen knows already."""
-        if not self.is_attached:
+        if not self.is_attached or tab == "stream":
             return
         if tab == "topology":
             topology = self.pane("topology")

@@ -63,6 +63,9 @@ async def test_hidden_panes_are_built_when_first_shown() -> None:
         await settle(pilot)
         assert screen.built_buffers is panel
         assert len(screen.query("#buffers-panel")) == 1
+        await pilot.press("5")
+        await settle(pilot)
+        assert "Press s to stream" in str(screen.query_one("#stream-note").render())
         await pilot.click("Tab#--content-tab-topology")  # a click builds it too
         await settle(pilot)
         assert screen.pane("topology") is not None and screen.pane("topology").is_mounted
