@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING, cast
 from textual.widget import AwaitMount, Widget
 from textual.widgets import TabbedContent
 
-from core.service import buffers as ops
-from core.service.buffers import Outcome
 from mediatui.screens.base import ServiceScreen
 from mediatui.widgets.device_tree import DeviceTree
 from mediatui.widgets.inspector import Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain
 
-if TYPE_CHECKING:  # built when first shown (MainScreen.build_pane): imported then
+# The panels' modules and the buffer operations (core.service.buffers, with the device
+# classes behind it) are imported when first used, not before the first frame (issue 16).
+if TYPE_CHECKING:
+    from core.service.buffers import Outcome
     from mediatui.widgets.buffers_panel import BuffersPanel
     from mediatui.widgets.export_panel import ExportPanel
     from mediatui.widgets.import_panel import ImportPanel
@@ -122,6 +123,8 @@ class PanelActions(ServiceScreen):
         self.open_path(path)
 
     def action_close_device(self) -> None:
+        from core.service import buffers as ops
+
         if (path := self._need_path()) is not None:
             session = self.backend.session
             self.run_op("device: close", lambda: ops.close_node(session, path))
@@ -135,48 +138,70 @@ class PanelActions(ServiceScreen):
             self.run_op(label, lambda: fn(session, path, *args))
 
     async def action_buffers_request(self) -> None:
+        from core.service import buffers as ops
+
         b = await self._buffers_panel()
         self._buffer_op("buffers: request", ops.request, b.buf_type, b.memory, b.count,
                         b.dvb_size)
 
     async def action_buffers_create(self) -> None:
+        from core.service import buffers as ops
+
         b = await self._buffers_panel()
         self._buffer_op("buffers: create", ops.create, b.buf_type, b.memory, b.count)
 
     async def action_buffers_free(self) -> None:
+        from core.service import buffers as ops
+
         b = await self._buffers_panel()
         self._buffer_op("buffers: free", ops.free, b.buf_type, b.dvb_size)
 
     async def action_buffers_query(self) -> None:
+        from core.service import buffers as ops
+
         self._buffer_op("buffers: query", ops.query, (await self._buffers_panel()).buf_type)
 
     async def action_buffers_map(self) -> None:
+        from core.service import buffers as ops
+
         self._buffer_op("buffers: map", ops.map_all, (await self._buffers_panel()).buf_type)
 
     async def action_export_selected(self) -> None:
+        from core.service import buffers as ops
+
         e = await self._exports_panel()
         self._buffer_op("export: buffer", ops.export, self.buffers.buf_type, e.index, e.plane,
                         e.flags)
 
     async def action_export_all(self) -> None:
+        from core.service import buffers as ops
+
         e = await self._exports_panel()
         self._buffer_op("export: all", ops.export, self.buffers.buf_type, None, None, e.flags)
 
     async def action_export_close(self) -> None:
+        from core.service import buffers as ops
+
         session, fd = self.backend.session, (await self._exports_panel()).selected_fd
         self.run_op("export: close", lambda: ops.close_export(session, fd))
 
     def action_export_close_all(self) -> None:
+        from core.service import buffers as ops
+
         session = self.backend.session
         self.run_op("export: close all", lambda: ops.close_all_exports(session))
 
     async def action_import_queue(self) -> None:
+        from core.service import buffers as ops
+
         i = await self._imports_panel()
         source = i.source.key if i.source is not None else None
         self._buffer_op("import: queue", ops.import_queue, self.buffers.buf_type, i.index,
                         source, i.alloc_size)
 
     def action_import_close(self) -> None:
+        from core.service import buffers as ops
+
         session = self.backend.session
         self.run_op("import: close allocations", lambda: ops.close_allocations(session))
 

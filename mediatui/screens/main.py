@@ -26,7 +26,6 @@ from textual.worker import get_current_worker
 
 from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
-from core.service.buffers import Outcome
 from core.service.failure import unexpected
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
@@ -47,6 +46,7 @@ from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain, plain_lines
 
 if TYPE_CHECKING:
+    from core.service.buffers import Outcome
     from mediatui.widgets.topology_view import TopologyView
 
 TABS = ("inspector", "buffers", "export", "import", "stream")
