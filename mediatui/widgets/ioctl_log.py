@@ -148,7 +148,23 @@ class IoctlLog(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            self._follow_end()
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # A scrollbar appearing shortens the view by a line: the end moved.
+        if self.follow:
+            self._follow_end()
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        if self.follow:
+            self._follow_end()
+
+    def _follow_end(self) -> None:
+        """Scroll to the last line after the next refresh. ``force``: that refresh may
+        come before the layout that shows the scrollbar (entries already there when the
+        log is first laid out, as discovery's are), and without it Textual refuses to
+        scroll a view whose scrollbar is not shown yet."""
+        self.scroll_end(animate=False, immediate=False, x_axis=False, force=True)
 
     def on_ioctl_traced(self, message: IoctlTraced) -> None:
         """At most one flush (and so one repaint) per FLUSH_INTERVAL_S: a worker issuing
@@ -205,7 +221,7 @@ class IoctlLog(ScrollView, can_focus=True):
             self._dropped += excess
         self.virtual_size = Size(self._widest, len(self._lines))
         if follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            self._follow_end()
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

@@ -19,7 +19,7 @@ from mediatui.demo import install_demo, uninstall_demo
 from mediatui.messages import DevicesChanged
 from mediatui.screens.main import LAZY_PANES, STREAM_SCREEN, MainScreen
 from mediatui.widgets.device_tree import DeviceTree
-from mediatui.widgets.ioctl_log import IoctlRecorder
+from mediatui.widgets.ioctl_log import IoctlLog, IoctlRecorder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -157,3 +157,17 @@ async def test_panes_built_as_the_app_exits_do_not_crash_it(demo: None) -> None:
             app.exit()
         assert app._exception is None, app._exception
         assert app.return_code == 0
+
+
+@sync
+async def test_the_log_shows_its_last_lines_at_start(demo: None) -> None:
+    """Discovery's ioctls are in the log before it is first laid out: it still follows
+    the end (a scroll asked for before the scrollbar is shown must not be dropped)."""
+    app = make_app(demo=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        log = app.screen.query_one(IoctlLog)
+        assert len(log.text_lines) > log.scrollable_content_region.height  # it overflows
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
+        assert log.follow
