@@ -36,7 +36,13 @@ class _UsageError:
     last: str | None = None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser; with ``only``, the top level and that one verb.
+
+    ``main`` asks for one verb when the command line names it: importing the other ten
+    verb modules and building their parsers was a fifth of ``mediatui list``'s start-up
+    in the test VM. Help, completion and the man page use the whole parser.
+    """
     import argparse
 
     from mediatui.cli_habits import add_device_option, add_epilog
@@ -67,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use virtual devices (no hardware, root or udev needed)",
     )
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for name in VERBS:
+    for name in VERBS if only is None else (only,):
         try:
             module = _verb_module(name)
         except ModuleNotFoundError as exc:
@@ -112,6 +118,17 @@ def _tui(*, demo: bool) -> int:
     return run_app(demo=demo)
 
 
+def _named_verb(words: Sequence[str]) -> str | None:
+    """The verb of a command line whose only words before it are ``--demo``; else None
+    (``mediatui -h list`` and mistakes get the whole parser and its messages)."""
+    for n, word in enumerate(words):
+        if word in VERBS:
+            return word if all(w == "--demo" for w in words[:n]) else None
+        if word != "--demo":
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     if words == ["--version"]:
@@ -123,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The terminal UI: nothing to parse, so neither argparse nor the verbs' modules
         # load before its first frame (issue 16's first-paint row).
         return _tui(demo=bool(words))
-    parser = build_parser()
+    parser = build_parser(_named_verb(words))
     _UsageError.last = None
     try:
         args = parser.parse_args(words)

@@ -29,7 +29,8 @@ missing prerequisite skips the kernel tests and says what to install. With
 ``CI=true`` it is a failure, every skipped kernel test is a failure, and a VM that
 does not boot or an inner run that crashes fails every test without a result, with
 the tail of the guest's output in the message. A boot's run is bounded by
-``MEDIATUI_VM_TIMEOUT`` seconds (default 900); on timeout the VM is killed. In the
+``MEDIATUI_VM_TIMEOUT`` seconds (default: 900, or 120 + 15 per test when more); on
+timeout the VM is killed. In the
 guest, a test phase (setup, call or teardown) that runs longer than
 ``MEDIATUI_VM_TEST_TIMEOUT`` seconds (default 300) is failed where it hangs, and the
 run goes on with the next test.
@@ -99,7 +100,8 @@ DEFAULT_KERNEL_ARGS: tuple[str, ...] = (
     "vivid.allocators=0,0,1",
 )
 GUEST_RELEASE = "6.1.192-mediatest"
-DEFAULT_TIMEOUT_S = 900.0  # one boot's whole guest run
+DEFAULT_TIMEOUT_S = 900.0  # one boot's whole guest run, at least
+PER_TEST_BUDGET_S = 15.0  # ... plus this per test (the default boot runs ~150 tests)
 DEFAULT_TEST_TIMEOUT_S = 300.0  # one phase (setup, call, teardown) of one test
 VM_MEMORY = "2G"
 VM_CPUS = 2
@@ -397,6 +399,17 @@ def guest_command(python: str, pytest_args: Sequence[str], rundir: Path, cwd: Pa
 KERNEL_CMDLINE_MAX = 2048
 
 
+def boot_timeout(n_tests: int) -> float:
+    """How long one boot's guest run may take before the VM is killed (seconds).
+
+    It bounds a guest that hangs outside any test (a test that hangs is failed where it
+    hangs by the per-phase limit), so it grows with the number of tests: a flat 900 s
+    killed the default boot's ~150 tests at their end on a loaded 2-core host, when they
+    had all passed.
+    """
+    return max(DEFAULT_TIMEOUT_S, 120.0 + PER_TEST_BUDGET_S * n_tests)
+
+
 def guest_script(command: str, rundir: Path) -> str:
     """Write *command* to ``rundir/guest.sh``; return the short command that runs it.
 
@@ -453,7 +466,7 @@ class GuestRun:
         self.items = list(items)
         self.echo = echo
         self.result = BootRun(extra_args=extra, nodeids=[item.nodeid for item in items])
-        self.timeout = float(os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT_S)
+        self.timeout = float(os.environ.get(ENV_TIMEOUT) or boot_timeout(len(self.items)))
         self.proc: subprocess.Popen[bytes] | None = None
         self._tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._marks: dict[str, tuple[float, dict[str, Any]]] = {}

@@ -370,3 +370,9 @@ def test_the_kernel_command_line_fits_whatever_the_checkout_path(tmp_path):
     assert len(cmdline.encode()) < vm.KERNEL_CMDLINE_MAX - 512, cmdline
     script = (tmp_path / "guest.sh").read_text()
     assert shlex.join([str(root / ".venv/bin/python"), *args]) in script
+
+
+def test_a_boot_with_many_tests_gets_time_for_them(monkeypatch):
+    """A flat 900 s killed the default boot's ~150 passing tests on a loaded host."""
+    assert vm.boot_timeout(3) == vm.DEFAULT_TIMEOUT_S
+    assert vm.boot_timeout(152) >= 152 * vm.PER_TEST_BUDGET_S
