@@ -11,7 +11,7 @@ import os
 from core.abi import media as m
 from core.abi import subdev as sd
 from core.errors import MediaError
-from core.media.device import MediaDevice, SubdevDevice, VideoNode
+from core.media.device import MediaDevice, SubdevDevice, read_video_format
 from core.media.model import Entity, Pad, Topology, VideoFormat
 
 
@@ -70,8 +70,7 @@ def read_topology(path: str, *, formats: bool = True) -> Topology:
             if intf_type == m.MEDIA_INTF_T_V4L_VIDEO and node and (
                     _virtual(node) or os.path.exists(node)):
                 try:
-                    with VideoNode(node) as vn:
-                        video_formats[e.id] = vn.get_format()
+                    video_formats[e.id] = read_video_format(node)
                 except MediaError as exc:
                     if exc.errno not in (errno.EINVAL, errno.ENOTTY, errno.ENODEV):
                         raise
