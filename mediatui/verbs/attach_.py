@@ -160,7 +160,8 @@ def progress(snap: AttachSnapshot) -> str:
         return f"[{_mark(snap)}] {snap.stream.elapsed:.1f} s: no buffer movement seen yet"
     starving = " STARVED" if snap.stream.main.depth.starved and snap.stream.main.stats \
         and snap.stream.main.stats.frames else ""
-    return f"[{_mark(snap)}] {progress_line(snap.stream)}{starving}"
+    line = progress_line(snap.stream, drops=not snap.approximate)
+    return f"[{_mark(snap)}] {line}{starving}"
 
 
 def _pct(p: Any) -> str:

@@ -349,7 +349,9 @@ def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def progress_line(snap: StreamSnapshot) -> str:
+def progress_line(snap: StreamSnapshot, *, drops: bool = True) -> str:
+    """The once-a-second line on stderr. ``drops=False`` for an observer that cannot
+    count them (QUERYBUF sampling misses frames without their being dropped)."""
     q = snap.main
     queued = f"queued {q.depth.in_driver}/{len(q.buffers)}"
     if q.ts is not None:
@@ -360,8 +362,8 @@ def progress_line(snap: StreamSnapshot) -> str:
         return "  ".join((line, *t.warnings))  # why nothing arrives (core.stream.stall)
     s = q.stats
     assert s is not None
-    return (f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  "
-            f"drops {s.drops}  {queued}")
+    counted = f"drops {s.drops}" if drops else "drops not counted"
+    return f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  {counted}  {queued}"
 
 
 _LOOP_CPU: tuple[float, float] | None = None

@@ -298,6 +298,11 @@ def test_sampling_sees_occupancy_and_starvation(board):
     assert [b.status for b in q.buffers] == ["done"] * 4
     assert q.depth.starved and final.lanes[0].starvations
     assert any(s.count("queued") >= 3 for s in seen[:2]), seen
+    # The live line must not claim a drop count sampling cannot know.
+    from mediatui.verbs.attach_ import progress
+
+    line = progress(final)
+    assert "drops not counted" in line and "approximate" in line, line
 
 
 def test_sampling_refuses_mem2mem(board):
