@@ -21,8 +21,8 @@ from typing import IO, Any
 VERSION = 1
 
 # Every document mediatui prints, one schema file each.
-DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error", "topology", "check",
-             "subdev", "who", "dmabufs")
+DOCUMENTS = ("list", "info", "probe", "stream", "attach", "watch", "ioctl", "error", "topology",
+             "check", "subdev", "who", "dmabufs")
 
 
 def schema_id(name: str) -> str:

@@ -45,6 +45,8 @@ BADGES = {
     StreamState.STOPPED: ("■ stopped", "badge--idle"),
     StreamState.FAILED: ("✗ failed", "badge--failed"),
 }
+BUSY_HINT = ("Another process owns this queue: press a to attach and observe its stream "
+             "read-only.")
 REMOVED = ("device removed: {path} went away while streaming (unplugged or driver unbound). "
            "The stream stopped and released what it could; everything else keeps working.")
 
@@ -286,7 +288,11 @@ class StreamView(Vertical):
             banner.update(Text(plain(REMOVED.format(path=error.path or self.spec.path))))
             banner.set_class(True, "-removed")
         else:
-            banner.update(Text(plain(str(error))))
+            message = str(error)
+            if error.errno_name == "EBUSY":
+                message += f"\n{BUSY_HINT}"
+                self.app.notify(BUSY_HINT, title="stream: busy", markup=False, timeout=8)
+            banner.update(Text(plain(message)))
             banner.set_class(False, "-removed")
         banner.display = True
         self.note(f"✗ {error.title}" + (f" ({error.errno_name})" if error.errno_name else ""))

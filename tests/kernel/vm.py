@@ -38,7 +38,9 @@ run goes on with the next test.
 Other knobs: ``pytest -s`` (or ``MEDIATUI_VM_VERBOSE=1``) streams the guest's output
 live; ``MEDIATUI_VM_KEEP=1`` keeps the run directory (``vng.log``, ``reports.jsonl``)
 even after a green run; ``MEDIATUI_VM_9P_CACHE=none`` turns off the guest's caching
-of the read-only root (see :func:`root_cache_args`). The outer ``-v``/``-q``,
+of the read-only root (see :func:`root_cache_args`); ``MEDIATUI_VM_CONSOLE=1`` puts the
+guest kernel's console (oopses, panics, the OOM killer) into ``vng.log`` (see
+:func:`console_args`). The outer ``-v``/``-q``,
 ``--tb``, ``-l`` and ``-s`` are passed to the inner pytest.
 
 Devices in the guest with the default arguments
@@ -119,6 +121,7 @@ ENV_TEST_TIMEOUT = "MEDIATUI_VM_TEST_TIMEOUT"
 ENV_VERBOSE = "MEDIATUI_VM_VERBOSE"
 ENV_KEEP = "MEDIATUI_VM_KEEP"
 ENV_9P_CACHE = "MEDIATUI_VM_9P_CACHE"
+ENV_CONSOLE = "MEDIATUI_VM_CONSOLE"  # 1: the guest kernel's console into vng.log
 ENV_VNG = "MEDIATUI_VNG"  # another vng executable (the harness's own tests use a fake)
 
 MARK_PREFIX = "@@mediatui-vm@@ "
@@ -422,6 +425,19 @@ def guest_script(command: str, rundir: Path) -> str:
     return f"exec sh {shlex.quote(str(script))}"
 
 
+def console_args(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """vng flags that show the guest kernel's console when ``MEDIATUI_VM_CONSOLE=1``.
+
+    vng 1.42 sends the console to /dev/null and boots with ``quiet loglevel=0``, so a
+    guest that oopses, panics or meets the OOM killer dies "without a word".  vng's
+    ``--verbose`` is what passes ``--show-boot-console`` to virtme-run (virtme_ng/run.py
+    ``_get_virtme_verbose``): the console then goes to QEMU's stderr, which the harness
+    merges into the guest output and ``vng.log``, with every printk level.
+    """
+    environ = os.environ if environ is None else environ
+    return ("--verbose",) if _truthy(environ.get(ENV_CONSOLE)) else ()
+
+
 def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) -> list[str]:
     assert pre.vng and pre.kernel
     return [
@@ -429,6 +445,7 @@ def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) 
         "--run",
         str(pre.kernel),
         "--disable-kvm",
+        *console_args(),
         "--user",
         "root",
         "--cpus",
