@@ -222,6 +222,10 @@ class Queue:
                 plane = Plane(length=size, min_length=size)
                 if memory == MEMORY_MMAP:
                     plane.memory = Memory(size, f"vb2-{self.name}-{index}")
+                    # vb2_vmalloc_alloc maps the pages for the driver as it allocates
+                    # them; so does this (CPython's mmap keeps a dup of the fd, which
+                    # would otherwise appear at the buffer's first frame, not here).
+                    plane.memory.view()
                     REGISTRY.add_internal(plane.memory.fd, plane.memory.key)
                     plane.mem_offset = offset
                     offset = page_align(offset + size)
