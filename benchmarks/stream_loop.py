@@ -29,6 +29,7 @@ from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
+from core.nodekind import NodeKind
 from core.stream import video_stream
 from core.video import VideoDevice
 from core.virtual import InstantClock, scenario_board
@@ -49,6 +50,10 @@ class NullCapture:
 
     def owns_path(self, path: str) -> bool:
         return path == self.path
+
+    def node_kind(self, path: str) -> NodeKind:
+        return NodeKind(path, "character device", 81, 99, "video4linux", None,
+                        "video4linux")
 
     def open(self, path: str, flags: int) -> int:
         self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)

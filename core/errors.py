@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import errno as E
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.explain import GENERIC, RULES
-from core.facts import Facts, NodeKind, node_access
+if TYPE_CHECKING:
+    from core.facts import Facts
+    from core.nodekind import NodeKind
+# core.explain (every rule) and core.facts load when an error is built, not with this
+# module: every verb imports it, and in the test VM they were a tenth of `list`'s start.
 
 # Explanations fall back to this when nothing more specific is known.
 NO_DETAIL = "The kernel gave no more detail for this error."
@@ -159,6 +162,8 @@ def media_error(
     caller knew.  The explanation for (ioctl, errno) is chosen first, then one for the
     errno whatever the call; the class follows the call and errno the same way.
     """
+    from core.explain import GENERIC, RULES
+
     err = exc if isinstance(exc, int) else (exc.errno or 0)
     key = (ioctl or "open", err)
     explainer = RULES.get(key) or GENERIC.get(err)
@@ -188,12 +193,16 @@ def _with_holders(explanation: str, path: str) -> str:
 
 def has_specific_explanation(ioctl: str, err: int) -> bool:
     """True when (ioctl, errno) gets an explanation of its own or of its errno."""
+    from core.explain import GENERIC, RULES
+
     return (ioctl, err) in RULES or err in GENERIC
 
 
 def open_error(exc: OSError, path: str) -> MediaError:
     """The explained error for a failed open of ``path``: EACCES/EPERM say who may open
     the node (its mode, owner and group, and whether the user is in that group)."""
+    from core.facts import node_access
+
     facts = node_access(path) if exc.errno in (E.EACCES, E.EPERM) else None
     return media_error(exc, ioctl="open", path=path, facts=facts)
 

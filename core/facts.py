@@ -14,6 +14,8 @@ import pwd
 import stat
 from dataclasses import dataclass
 
+from core.nodekind import NodeKind  # re-exported: one of the facts errors are built from
+
 
 @dataclass(frozen=True, slots=True)
 class QueueFacts:
@@ -228,37 +230,6 @@ def node_access(path: str) -> NodeAccess | None:
         euid=euid,
         in_group=st.st_gid == os.getegid() or st.st_gid in os.getgroups(),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NodeKind:
-    """What a path is, from stat() and the kernel's device registry (/proc/devices, sysfs).
-
-    ``media_class`` is set only for the nodes mediatui opens: ``video4linux``, ``dvb``,
-    ``media``, ``dma_heap`` or ``udmabuf`` (the misc device's minor).
-    """
-
-    path: str
-    file_type: str  # "character device", "directory", "regular file", "FIFO", …
-    major: int | None = None
-    minor: int | None = None
-    driver: str | None = None  # the major's name(s) in /proc/devices ("mem", "misc", "DVB")
-    device: str | None = None  # the sysfs class/name of the device ("mem/null")
-    media_class: str | None = None
-
-    @property
-    def is_media(self) -> bool:
-        return self.media_class is not None
-
-    def describe(self) -> str:
-        """One phrase naming what the path is, for an error message."""
-        if self.file_type != "character device":
-            return f"a {self.file_type}"
-        number = f"{self.major}:{self.minor}"
-        parts = [f"driver '{self.driver}'" if self.driver else "no registered driver"]
-        if self.device:
-            parts.append(f"sysfs {self.device}")
-        return f"a character device ({number}) of another kind: {', '.join(parts)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,11 @@ class Format:
     field: int
     colorspace: int
     planes: tuple[PlaneFormat, ...]
+    # The rest of the colorimetry (enum v4l2_ycbcr_encoding, v4l2_quantization,
+    # v4l2_xfer_func): what a media link check compares besides the colorspace.
+    ycbcr_enc: int = 0
+    quantization: int = 0
+    xfer_func: int = 0
 
     @property
     def num_planes(self) -> int:
@@ -249,7 +254,8 @@ def format_from_v4l2(fmt: Any) -> Format:
             for i in range(mp.num_planes)
         )
         return Format(fmt.type, mp.width, mp.height, mp.pixelformat,
-                      v.fourcc_str(mp.pixelformat), mp.field, mp.colorspace, planes)
+                      v.fourcc_str(mp.pixelformat), mp.field, mp.colorspace, planes,
+                      mp.ycbcr_enc, mp.quantization, mp.xfer_func)
     pix = fmt.fmt.pix
     if fmt.type in (v.V4L2_BUF_TYPE_META_CAPTURE, v.V4L2_BUF_TYPE_META_OUTPUT):
         meta = fmt.fmt.meta
@@ -257,4 +263,5 @@ def format_from_v4l2(fmt: Any) -> Format:
                       (PlaneFormat(0, meta.buffersize),))
     return Format(fmt.type, pix.width, pix.height, pix.pixelformat,
                   v.fourcc_str(pix.pixelformat), pix.field, pix.colorspace,
-                  (PlaneFormat(pix.bytesperline, pix.sizeimage),))
+                  (PlaneFormat(pix.bytesperline, pix.sizeimage),),
+                  pix.ycbcr_enc, pix.quantization, pix.xfer_func)

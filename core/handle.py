@@ -7,11 +7,13 @@ exports), which subclasses say in :meth:`NodeHandle._release`.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import ioctl as chokepoint
 from core.errors import media_error, open_error
-from core.facts import Facts
+
+if TYPE_CHECKING:
+    from core.facts import Facts
 
 _H = TypeVar("_H", bound="NodeHandle")  # typing.Self needs Python 3.11
 

@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
-from core.facts import NodeKind
-from core.nodekind import classify
+from core.nodekind import NodeKind, classify
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
 

@@ -117,6 +117,20 @@ def duration(text: str | float, option: str = "--duration") -> float:
     return value
 
 
+# QUERYBUF sampling rounds per second (mediatui attach --source sample): each round is
+# one QUERYBUF per allocated index, so above 1000 the sampler only burns CPU.
+SAMPLE_RATE_MAX_HZ = 1000.0
+
+
+def sample_rate(text: str | float, option: str = "--rate") -> float:
+    """Sampling rounds per second: finite, > 0 and at most :data:`SAMPLE_RATE_MAX_HZ`."""
+    value = _float(option, text)
+    if not 0 < value <= SAMPLE_RATE_MAX_HZ:
+        raise OptionError(option, f"wants rounds per second above 0 and at most "
+                          f"{SAMPLE_RATE_MAX_HZ:g}, not {text!r}")
+    return value
+
+
 def byte_size(text: str | int, option: str = "--buffer-size") -> int:
     """A size in bytes for a u32 field (DMX_REQBUFS size, a plane length): 1..2^32-1."""
     value = _int(option, text, "a size in bytes")

@@ -124,6 +124,17 @@ _KINDS: tuple[tuple[int, str], ...] = tuple(
 )
 
 
+def is_media_path(path: str) -> bool:
+    """A media controller node by its name (``/dev/mediaN``, devtmpfs's name from
+    drivers/media/mc/mc-devnode.c)."""
+    return path.rsplit("/", 1)[-1].startswith("media")
+
+
+def is_subdev_path(path: str) -> bool:
+    """A V4L2 sub-device node by its name (``/dev/v4l-subdevN``, v4l2-dev.c)."""
+    return path.rsplit("/", 1)[-1].startswith("v4l-subdev")
+
+
 def v4l2_kind(device_caps: int) -> str:
     """The node's main function from its device caps, most specific first."""
     caps = int(device_caps)

@@ -205,9 +205,17 @@ class VideoDevice(NodeHandle):
         width: int | None = None,
         height: int | None = None,
         pixelformat: int | str | None = None,
+        colorspace: int | None = None,
         try_only: bool = False,
     ) -> Format:
-        """S_FMT (or TRY_FMT) changing only what is given; the driver may adjust it."""
+        """S_FMT (or TRY_FMT) changing only what is given; the driver may adjust it.
+
+        Starts from G_FMT, so every field not given keeps the driver's current value;
+        ``bytesperline``/``sizeimage`` are zeroed so the driver computes them for the
+        new size (videodev2.h: the driver fills them in). ``colorspace`` is enum
+        v4l2_colorspace. Raises :class:`core.errors.MediaError` naming G_FMT, S_FMT or
+        TRY_FMT.
+        """
         fmt = self._raw_format(buf_type)
         if isinstance(pixelformat, str):
             pixelformat = parse_pixelformat(pixelformat)
@@ -218,6 +226,8 @@ class VideoDevice(NodeHandle):
             target.height = height
         if pixelformat is not None:
             target.pixelformat = pixelformat
+        if colorspace is not None:
+            target.colorspace = colorspace
         if v.is_multiplanar(buf_type):
             for i in range(v.VIDEO_MAX_PLANES):
                 target.plane_fmt[i].sizeimage = 0

@@ -11,6 +11,7 @@ is no udev to watch then.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,6 @@ from core.discovery import DeviceList, discover
 from core.service.session import Session
 from mediatui.backend import Backend, WatcherFactory, system_watcher
 from mediatui.commands import MediatuiCommands
-from mediatui.screens.help import HelpScreen
 from mediatui.screens.main import MainScreen
 from mediatui.widgets.ioctl_log import IoctlRecorder
 
@@ -88,9 +88,16 @@ class MediatuiApp(App[int]):
     def main_screen(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
+    def on_load(self) -> None:
+        # Before any screen: the main screen starts discovery while it composes, and
+        # the log shows discovery's ioctls too.
+        self.recorder.install()
+
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.recorder.install()
+        if not gc.isenabled():
+            # Off for start-up (mediatui.cli's _tui): on again once the first frame is out.
+            self.call_after_refresh(gc.enable)
 
     def on_unmount(self) -> None:
         """Close every fd the UI opened (exports first, then the nodes), stop tracing."""
@@ -98,6 +105,8 @@ class MediatuiApp(App[int]):
         self.session.close_all()
 
     def action_help(self) -> None:
+        from mediatui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.main_screen.BINDINGS, self.BINDINGS))
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 # Verb modules, in the order --help lists them.
-VERBS = ("list", "info", "probe", "stream", "watch", "topology", "check", "setup", "who",
-         "dmabufs", "completion")
+VERBS = ("list", "info", "probe", "stream", "attach", "watch", "topology", "check", "setup",
+         "who", "dmabufs", "completion")
 
 
 def _verb_module(name: str):
@@ -36,7 +36,13 @@ class _UsageError:
     last: str | None = None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser; with ``only``, the top level and that one verb.
+
+    ``main`` asks for one verb when the command line names it: importing the other ten
+    verb modules and building their parsers was a fifth of ``mediatui list``'s start-up
+    in the test VM. Help, completion and the man page use the whole parser.
+    """
     import argparse
 
     from mediatui.cli_habits import add_device_option, add_epilog
@@ -67,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use virtual devices (no hardware, root or udev needed)",
     )
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for name in VERBS:
+    for name in VERBS if only is None else (only,):
         try:
             module = _verb_module(name)
         except ModuleNotFoundError as exc:
@@ -86,6 +92,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tui(*, demo: bool) -> int:
+    """The terminal UI (no verb), on virtual devices with ``demo``."""
+    import gc
+
+    # Start-up only builds what lives on (modules, classes, the first screen's widgets):
+    # the cyclic collector's ~150 passes over them were a tenth of the first paint
+    # (issue 16). MediatuiApp turns it back on after its first frame.
+    gc.disable()
+    web = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the UI would write escape sequences into a pipe and
+        # wait forever for keys (`ssh board mediatui` without -t, a script that
+        # forgot the verb).  Another Textual driver needs no terminal: `textual
+        # serve` runs us over pipes with TEXTUAL_DRIVER set to its web driver.
+        print("mediatui: the terminal UI needs a terminal on stdin and stdout: use a "
+              "command (mediatui --help lists them) or `ssh -t`", file=sys.stderr)
+        return EXIT_USAGE
+    if demo:
+        from mediatui.demo import install_demo
+
+        install_demo()
+    from mediatui.app import run_app
+
+    return run_app(demo=demo)
+
+
+def _named_verb(words: Sequence[str]) -> str | None:
+    """The verb of a command line whose only words before it are ``--demo``; else None
+    (``mediatui -h list`` and mistakes get the whole parser and its messages)."""
+    for n, word in enumerate(words):
+        if word in VERBS:
+            return word if all(w == "--demo" for w in words[:n]) else None
+        if word != "--demo":
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     if words == ["--version"]:
@@ -93,7 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # as much as the interpreter's own start): scripts probe for the tool this way.
         print(f"mediatui {__version__}")
         return 0
-    parser = build_parser()
+    if words in ([], ["--demo"]):
+        # The terminal UI: nothing to parse, so neither argparse nor the verbs' modules
+        # load before its first frame (issue 16's first-paint row).
+        return _tui(demo=bool(words))
+    parser = build_parser(_named_verb(words))
     _UsageError.last = None
     try:
         args = parser.parse_args(words)
@@ -107,23 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_json("error", {"exit_code": EXIT_USAGE,
                                  "error": error_record(_UsageError.last, "UsageError")})
         raise
+    if args.verb is None:
+        return _tui(demo=args.demo)
     if args.demo:
         from mediatui.demo import install_demo
 
         install_demo()
-    if args.verb is None:
-        web = bool(os.environ.get("TEXTUAL_DRIVER"))
-        if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
-            # Without a terminal the UI would write escape sequences into a pipe and
-            # wait forever for keys (`ssh board mediatui` without -t, a script that
-            # forgot the verb).  Another Textual driver needs no terminal: `textual
-            # serve` runs us over pipes with TEXTUAL_DRIVER set to its web driver.
-            print("mediatui: the terminal UI needs a terminal on stdin and stdout: use a "
-                  "command (mediatui --help lists them) or `ssh -t`", file=sys.stderr)
-            return 2
-        from mediatui.app import run_app
-
-        return run_app(demo=args.demo)
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -51,6 +51,14 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("mediatui stream /dev/dvb/adapter0/dvr0 --tune 474000000 --json",
          "tune DVB-T 474 MHz and stream the dvr; JSON includes the frontend statistics"),
     ),
+    "attach": (
+        ("sudo mediatui attach 0 -t 10",
+         "watch another program's /dev/video0 stream for 10 s (tracepoints: every frame)"),
+        ("mediatui attach -d /dev/video0 --source sample --json",
+         "without root: QUERYBUF sampling (buffer states, approximate), as JSON"),
+        ("sudo mediatui attach 0 -t 5 --trace out.json",
+         "a trace of every buffer for ui.perfetto.dev"),
+    ),
     "topology": (
         ("mediatui topology /dev/media3",
          "entities, pads, links and pad formats (like media-ctl -p)"),

@@ -10,8 +10,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from mediatui.screens.main import MainScreen
-
 # (name, main-screen action, help)
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("device: open", "open_device", "open the node under the browser cursor and inspect it"),
@@ -54,6 +52,8 @@ class MediatuiCommands(Provider):
 
     async def _run_on_main(self, action: str) -> None:
         """The main screen's action, whatever screen is on top (the stream screen...)."""
+        from mediatui.screens.main import MainScreen  # loaded by then: the app's screen
+
         main = next(s for s in self.app.screen_stack if isinstance(s, MainScreen))
         await main.run_action(action)
 

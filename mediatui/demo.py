@@ -48,4 +48,25 @@ def uninstall_demo() -> None:
         _installed = None
 
 
-__all__ = ["install_demo", "uninstall_demo"]
+__all__ = ["demo_client", "install_demo", "uninstall_demo"]
+
+
+_clients: dict[str, object] = {}
+
+
+def demo_client(path: str) -> None:
+    """Start the simulated other process streaming ``path`` (a demo capture node), so
+    ``mediatui --demo attach`` has a stream to observe; stopped at exit."""
+    from core.virtual.app import SimulatedApp
+
+    backend = install_demo()
+    if _client is not None and path == _client.path:
+        return  # the holders' client already streams it (and names itself on the trace bus)
+    if path in _clients or not backend.owns_path(path):
+        return
+    node = backend.node(path)
+    if getattr(node, "buf_type", None) not in (1, 9):  # VIDEO_CAPTURE(_MPLANE)
+        return
+    client = SimulatedApp(backend, path).start()
+    _clients[path] = client
+    atexit.register(client.stop)

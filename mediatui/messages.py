@@ -11,14 +11,17 @@ Textual's own do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from core.discovery import DeviceList, HotplugEvent
-from core.errors import MediaError
-from core.service.inspection import Inspection
-from core.service.session import DeviceView
-from core.stream import StreamSnapshot
+if TYPE_CHECKING:  # annotations only: the stream engine loads with the stream screen,
+    # the inspection (and core.inspect's format tables) with the first node opened
+    from core.discovery import DeviceList, HotplugEvent
+    from core.errors import MediaError
+    from core.service.inspection import Inspection
+    from core.service.session import DeviceView
+    from core.stream import StreamSnapshot
 
 __all__ = [
     "DeviceRemoved",
@@ -125,3 +128,12 @@ class StreamNoted(Message):
 
     key: int
     note: str
+
+
+def __getattr__(name: str) -> object:
+    """``Inspection``, re-exported here, loaded when first asked for (PEP 562)."""
+    if name == "Inspection":
+        from core.service.inspection import Inspection
+
+        return Inspection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -119,6 +119,19 @@ def stream(spec: StreamSpec, snaps: list[StreamSnapshot], selected: int = 0) -> 
     return scene
 
 
+async def attach(pilot: Pilot) -> None:
+    """The demo's simulated camera app streams the camera; mediatui observes it."""
+    from mediatui.demo import demo_client
+
+    demo_client(CAMERA)
+    await settle(pilot)
+    await show_streams(pilot.app)
+    screen = pilot.app.get_screen(SCREEN_NAME)
+    assert isinstance(screen, StreamScreen)
+    await screen.open_stream(CAMERA, observe=True)
+    await pilot.pause(4.0)
+
+
 SCENES: dict[str, Scene] = {
     "browser": browser,
     "inspector": inspector,
@@ -131,6 +144,7 @@ SCENES: dict[str, Scene] = {
                        selected=1),
     "dvb-view": stream(StreamSpec(("/dev/dvb/adapter0/demux0",), count=8,
                                   label="dvb0.demux0"), series(dvb_snapshot)),
+    "attach": attach,
 }
 
 

@@ -18,6 +18,10 @@ enabled link whose sink pad is in the pipeline, it compares what the sink entity
   side's colorspace is DEFAULT, colorspace, and each of ycbcr_enc, quantization and
   xfer_func where neither side is DEFAULT.
 
+A link with no sub-device at either end (vim2m's source -> proc -> sink, a DVB demod ->
+demux) has no format to compare and no ``link_validate`` to call (``media_entity_call``
+gives ENOIOCTLCMD, which ``__media_pipeline_start`` ignores), so it is not checked.
+
 It also reports a pad with MEDIA_PAD_FL_MUST_CONNECT and no enabled link (ENOLINK) and
 a sink pad on the path with no enabled link, which leaves the node without a source
 (vimc's streamer then fails with EPIPE: "first entity in the pipe ... is not a source").
@@ -249,12 +253,20 @@ def check_pipeline(topo: Topology, video: str) -> CheckResult:
                 f"pipeline has no source (disabled: {off})", "EPIPE",
                 sink=topo.pad_label(pad_id)))
         for lk in enabled:
-            if lk.source_id not in in_pipe:
+            if lk.source_id not in in_pipe or not _validated(topo, lk):
                 continue
             checked += 1
             problems.extend(_check_link(topo, lk))
     return CheckResult(video, entity.name, tuple(topo.entity(e).name for e in entity_order),
                        tuple(upstream_path(topo, entity.id)), checked, tuple(problems))
+
+
+def _validated(topo: Topology, lk: Link) -> bool:
+    """Whether the kernel validates ``lk`` at all: only when a sub-device (with its
+    ``link_validate``) is at one end; plain entities have no formats and no such op."""
+    ends = (topo.entity(topo.pad(lk.source_id).entity_id),
+            topo.entity(topo.pad(lk.sink_id).entity_id))
+    return any(e.is_subdev for e in ends)
 
 
 def _check_link(topo: Topology, lk: Link) -> list[Problem]:

@@ -1,5 +1,6 @@
 """Device objects for ``/dev/mediaN`` and ``/dev/v4l-subdevN``, and the video-node
-format with its colorimetry (what a link check compares).
+format with its colorimetry (what a link check compares), read and set through
+:class:`core.video.VideoDevice`.
 
 All ioctls go through the chokepoint (:class:`core.handle.NodeHandle`), so they are
 traced and served by the virtual backend in ``--demo``.  Failures raise
@@ -17,6 +18,7 @@ from core.abi import subdev as sd
 from core.abi import v4l2 as v
 from core.abi.v4l2 import cstr
 from core.facts import LinkFacts, PadFacts
+from core.formats import Format
 from core.handle import NodeHandle
 from core.media.model import (
     DeviceInfo,
@@ -28,12 +30,15 @@ from core.media.model import (
     Rect,
     VideoFormat,
 )
+from core.video import VideoDevice
 
 
 def devnode_path(major: int, minor: int) -> str | None:
     """The /dev path of a character device number: a virtual backend's node with that
-    number, else ``/sys/dev/char/MAJOR:MINOR`` resolved to its name (what media-ctl's
-    libmediactl does without udev)."""
+    number, else the ``DEVNAME`` of ``/sys/dev/char/MAJOR:MINOR/uevent`` (the kernel's
+    devnode name: ``dvb/adapter0/frontend0`` for a DVB node, whose sysfs name is
+    ``dvb0.frontend0``), else that link's target name (what media-ctl's libmediactl
+    does without udev)."""
     for backend in chokepoint.installed_backends():
         nodes = getattr(backend, "virtual_devnode", None)
         if nodes is not None:
@@ -42,11 +47,17 @@ def devnode_path(major: int, minor: int) -> str | None:
                 return str(found)
     link = f"/sys/dev/char/{major}:{minor}"
     try:
+        with open(os.path.join(link, "uevent"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("DEVNAME="):
+                    return "/dev/" + line[len("DEVNAME="):].strip()
+    except OSError:
+        pass
+    try:
         target = os.readlink(link)
     except OSError:
         return None
-    path = f"/dev/{os.path.basename(target)}"
-    return path
+    return f"/dev/{os.path.basename(target)}"
 
 
 class MediaDevice(NodeHandle):
@@ -187,43 +198,37 @@ class SubdevDevice(NodeHandle):
         return arg.interval.numerator, arg.interval.denominator
 
 
-class VideoNode(NodeHandle):
-    """A capture video node's format with every colorimetry field (``core.video`` keeps
-    only what streaming needs)."""
+def _video_format(fmt: Format) -> VideoFormat:
+    return VideoFormat(fmt.width, fmt.height, fmt.pixelformat, fmt.field, fmt.colorspace,
+                       fmt.ycbcr_enc, fmt.quantization, fmt.xfer_func)
 
-    def buf_type(self) -> int:
-        cap = v.v4l2_capability()
-        self._ioctl(v.VIDIOC_QUERYCAP, cap, "VIDIOC_QUERYCAP")
-        caps = cap.device_caps if cap.capabilities & v.V4L2_CAP_DEVICE_CAPS else cap.capabilities
-        if caps & v.V4L2_CAP_VIDEO_CAPTURE_MPLANE:
-            return v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE
-        return v.V4L2_BUF_TYPE_VIDEO_CAPTURE
 
-    def get_format(self) -> VideoFormat:
-        buf_type = self.buf_type()
-        fmt = v.v4l2_format(type=buf_type)
-        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT")
-        p = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
-        return VideoFormat(p.width, p.height, p.pixelformat, p.field, p.colorspace,
-                           p.ycbcr_enc, p.quantization, p.xfer_func)
+def _capture_type(dev: VideoDevice) -> int:
+    """The capture queue a pipeline's video node streams (QUERYCAP's device caps)."""
+    if dev.capability().device_caps & v.V4L2_CAP_VIDEO_CAPTURE_MPLANE:
+        return v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE
+    return v.V4L2_BUF_TYPE_VIDEO_CAPTURE
 
-    def set_format(self, width: int | None, height: int | None,
-                   pixelformat: int | None, colorspace: int | None = None) -> VideoFormat:
-        """S_FMT changing only what is given; returns what the driver chose."""
-        buf_type = self.buf_type()
-        fmt = v.v4l2_format(type=buf_type)
-        self._ioctl(v.VIDIOC_G_FMT, fmt, "VIDIOC_G_FMT")
-        p = fmt.fmt.pix_mp if v.is_multiplanar(buf_type) else fmt.fmt.pix
-        if width is not None:
-            p.width = width
-        if height is not None:
-            p.height = height
-        if pixelformat is not None:
-            p.pixelformat = pixelformat
-        if colorspace is not None:
-            p.colorspace = colorspace
-        if not v.is_multiplanar(buf_type):
-            p.bytesperline = p.sizeimage = 0
-        self._ioctl(v.VIDIOC_S_FMT, fmt, "VIDIOC_S_FMT")
-        return VideoFormat(p.width, p.height, p.pixelformat, p.field, p.colorspace,
-                           p.ycbcr_enc, p.quantization, p.xfer_func)
+
+def read_video_format(path: str) -> VideoFormat:
+    """A capture video node's current format with its colorimetry (G_FMT), what a
+    link check compares with the pad feeding it (vb2's link validation,
+    drivers/media/v4l2-core/v4l2-subdev.c ``v4l2_subdev_link_validate``).
+
+    Raises :class:`core.errors.MediaError` naming VIDIOC_QUERYCAP or VIDIOC_G_FMT.
+    """
+    with VideoDevice(path) as dev:
+        return _video_format(dev.get_format(_capture_type(dev)))
+
+
+def set_video_format(path: str, width: int | None, height: int | None,
+                     pixelformat: int | None, colorspace: int | None = None) -> VideoFormat:
+    """S_FMT on a capture video node changing only what is given (None keeps the
+    current value; ``colorspace`` is enum v4l2_colorspace); returns what the driver
+    chose, which may differ from what was asked (the caller says so).
+
+    Raises :class:`core.errors.MediaError` naming VIDIOC_QUERYCAP, G_FMT or S_FMT.
+    """
+    with VideoDevice(path) as dev:
+        return _video_format(dev.set_format(_capture_type(dev), width=width, height=height,
+                                            pixelformat=pixelformat, colorspace=colorspace))

@@ -11,7 +11,7 @@ import os
 from core.abi import media as m
 from core.abi import subdev as sd
 from core.errors import MediaError
-from core.media.device import MediaDevice, SubdevDevice, VideoNode
+from core.media.device import MediaDevice, SubdevDevice, read_video_format
 from core.media.model import Entity, Pad, Topology, VideoFormat
 
 
@@ -70,8 +70,7 @@ def read_topology(path: str, *, formats: bool = True) -> Topology:
             if intf_type == m.MEDIA_INTF_T_V4L_VIDEO and node and (
                     _virtual(node) or os.path.exists(node)):
                 try:
-                    with VideoNode(node) as vn:
-                        video_formats[e.id] = vn.get_format()
+                    video_formats[e.id] = read_video_format(node)
                 except MediaError as exc:
                     if exc.errno not in (errno.EINVAL, errno.ENOTTY, errno.ENODEV):
                         raise
@@ -87,26 +86,57 @@ def _virtual(path: str) -> bool:
 
 
 def media_device_of(path: str) -> str | None:
-    """The /dev/mediaN a video or subdev node belongs to: sysfs puts the media node
-    under the same parent device (``/sys/class/video4linux/videoN/device/mediaM``); a
-    virtual node answers through its backend."""
+    """The /dev/mediaN a video, subdev or DVB node belongs to: sysfs puts the media node
+    under the driver's device (``.../vivid.0/media4``), which is the node's parent
+    device (``/sys/dev/char/MAJOR:MINOR/device``) or, for a DVB node registered on an
+    i2c adapter of the bridge (vidtv: ``vidtv.0/i2c-0``), that device's parent; the
+    first of them (at most 3 levels up) with a ``mediaN`` entry, or a ``media/mediaN``
+    one, wins.  When that device has several (vivid registers one media device per
+    instance on its one platform device: ``vivid.0/media4..6``), the one whose
+    G_TOPOLOGY has an interface with the node's MAJOR:MINOR.  A virtual node answers
+    through its backend."""
     from core import ioctl as chokepoint
 
     backend = chokepoint.backend_for_path(path)
     if backend is not None:
         finder = getattr(backend, "media_device_of", None)
         return finder(path) if finder is not None else None
-    name = os.path.basename(path)
-    device = f"/sys/class/video4linux/{name}/device"
+    try:
+        rdev = os.stat(path).st_rdev
+    except OSError:
+        return None
+    device = os.path.realpath(f"/sys/dev/char/{os.major(rdev)}:{os.minor(rdev)}/device")
+    for _level in range(3):
+        if not device.startswith("/sys/devices/") or os.path.basename(device) == "platform":
+            return None
+        found = _media_entries(device)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return next((media for media in found if _has_interface(media, rdev)), found[0])
+        device = os.path.dirname(device)
+    return None
+
+
+def _media_entries(device: str) -> list[str]:
     try:
         entries = os.listdir(device)
     except OSError:
-        return None
-    for entry in sorted(entries):
-        if entry.startswith("media") and entry[5:].isdigit():
-            return f"/dev/{entry}"
-    media_dir = os.path.join(device, "media")
+        return []
+    found = [f"/dev/{e}" for e in entries if e.startswith("media") and e[5:].isdigit()]
+    if not found:
+        try:
+            found = ["/dev/" + e for e in os.listdir(os.path.join(device, "media"))]
+        except OSError:
+            return []
+    return sorted(found, key=lambda p: (len(p), p))
+
+
+def _has_interface(media: str, rdev: int) -> bool:
+    """Whether ``media``'s graph has a devnode interface for ``rdev``."""
     try:
-        return "/dev/" + sorted(os.listdir(media_dir))[0]
-    except (OSError, IndexError):
-        return None
+        with MediaDevice(media) as dev:
+            _version, _entities, interfaces, _pads, _links = dev.graph()
+    except (MediaError, RuntimeError):
+        return False
+    return any((i.major, i.minor) == (os.major(rdev), os.minor(rdev)) for i in interfaces)

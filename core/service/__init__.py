@@ -10,6 +10,8 @@ return frozen values (or raise :class:`core.errors.MediaError`, already explaine
 - :mod:`core.service.buffers`: request, create, free, query, map, export, close, import;
 - :mod:`core.service.stream`: :class:`StreamSpec`, :class:`StreamRun` (set-up and
   teardown of capture, output, mem2mem, pipelines and DVB with tuning), :func:`run_stream`;
+- :mod:`core.service.attach`: observe, read-only, a stream another process runs
+  (:mod:`core.observe`), its ``mediatui.attach/1`` document and Perfetto trace;
 - :mod:`core.service.holders`: who holds every media node and dma-buf (a /proc, maps
   and debugfs scan, :func:`holders_roots` for ``--demo``), for ``who``/``dmabufs``
   and the Holders view;

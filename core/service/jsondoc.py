@@ -16,14 +16,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import IO, Any
 
 VERSION = 1
 
 # Every document mediatui prints, one schema file each.
-DOCUMENTS = ("list", "info", "probe", "stream", "watch", "ioctl", "error", "topology", "check",
-             "subdev", "who", "dmabufs")
+DOCUMENTS = ("list", "info", "probe", "stream", "attach", "watch", "ioctl", "error", "topology",
+             "check", "subdev", "who", "dmabufs")
 
 
 def schema_id(name: str) -> str:
@@ -101,6 +100,8 @@ def schema_uri(name: str) -> str:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The shipped JSON Schema of document ``name`` (a dict; do not modify it)."""
+    from importlib import resources  # ~0.15 s in the test VM: only when validating
+
     schema_id(name)  # validates the name
     # One joinpath() per segment: several arguments need Python 3.11.
     text = resources.files("core.service").joinpath("schemas").joinpath(

@@ -14,15 +14,30 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
-from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
 from core.errors import MediaError
-from core.inspect import dvb_kind
 from core.queue import QueueState
-from core.video import VideoDevice
 
-Node = VideoDevice | DemuxDevice | DvrDevice | FrontendDevice
+# The device classes (and the format and DVB tables behind them) load with the first
+# node opened, not with the session: the TUI builds a Session before its first frame
+# (issue 16). Each function below imports what it uses.
+if TYPE_CHECKING:
+    from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
+    from core.video import VideoDevice
+
+    Node = VideoDevice | DemuxDevice | DvrDevice | FrontendDevice
+
+
+def __getattr__(name: str) -> object:
+    """``Node`` (the union of the device classes) for modules that import it (PEP 562)."""
+    if name == "Node":
+        from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+        from core.video import VideoDevice
+
+        return VideoDevice | DemuxDevice | DvrDevice | FrontendDevice
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Node kinds (discovery's DeviceNode.kind) that have no buffer queue to open.
 NO_QUEUE_KINDS = ("media", "v4l-subdev")
@@ -76,6 +91,10 @@ class DeviceView:
 def node_class(path: str) -> type[Node]:
     """The device class for a node path: DVB nodes by their name (``/dev/dvb/adapterN/
     demuxM``...), everything else is a V4L2 video node."""
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+    from core.inspect import dvb_kind
+    from core.video import VideoDevice
+
     kind = dvb_kind(path)
     if kind == "demux":
         return DemuxDevice
@@ -88,6 +107,9 @@ def node_class(path: str) -> type[Node]:
 
 def view_kind(node: Node | None, path: str) -> str:
     """``"video"``, ``"dvb-demux"``, ``"dvb-dvr"``, ``"dvb-frontend"`` (or ``"none"``)."""
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+    from core.video import VideoDevice
+
     cls = type(node) if node is not None else node_class(path)
     return {VideoDevice: "video", DemuxDevice: "dvb-demux", DvrDevice: "dvb-dvr",
             FrontendDevice: "dvb-frontend"}.get(cls, "none")
@@ -138,6 +160,8 @@ class Session:
 
     def open(self, path: str) -> Node:
         """The node's one handle, opened on first use (raises MediaError)."""
+        from core.dvb import FrontendDevice
+
         with self.lock:
             node = self._nodes.get(path)
             if node is not None and not node.closed:
@@ -235,6 +259,8 @@ class Session:
 
     def exports(self) -> list[Dmabuf]:
         """Every open export the app holds, all nodes."""
+        from core.dvb import FrontendDevice
+
         with self.lock:
             out: list[Dmabuf] = []
             for node in self._nodes.values():
@@ -244,6 +270,8 @@ class Session:
 
     def close_exports(self) -> int:
         """Close every exported dma-buf fd of every node; how many were open."""
+        from core.dvb import FrontendDevice
+
         with self.lock:
             return sum(
                 node.close_exports()
@@ -257,6 +285,9 @@ class Session:
         """The frozen state of one node plus the app-wide dma-buf lists.
 
         ``queue_less``: a media or subdev node, which the session never opens."""
+        from core.dvb import DemuxDevice, DvrDevice
+        from core.video import VideoDevice
+
         if path is None:
             return None
         with self.lock:
@@ -291,6 +322,8 @@ class Session:
 
     def _imports(self) -> dict[int, str]:
         """id(Dmabuf) -> where it is queued, for the allocations table."""
+        from core.video import VideoDevice
+
         out: dict[int, str] = {}
         for path, node in self._nodes.items():
             if not isinstance(node, VideoDevice) or node.closed:

@@ -29,6 +29,7 @@ from core.media.setup import (
     set_format,
     set_link,
 )
+from core.nodes import is_media_path, is_subdev_path
 
 SCHEMA = "mediatui.topology/1"
 CHECK_SCHEMA = "mediatui.check/1"
@@ -335,14 +336,6 @@ def subdev_text(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def is_media_path(path: str) -> bool:
-    return path.rsplit("/", 1)[-1].startswith("media")
-
-
-def is_subdev_path(path: str) -> bool:
-    return path.rsplit("/", 1)[-1].startswith("v4l-subdev")
-
-
 # --- setup ---------------------------------------------------------------------------------
 
 
@@ -417,7 +410,9 @@ def set_pad_format(media: str, text: str) -> list[str]:
 
 
 def video_nodes(topo: Topology) -> list[str]:
-    return [e.devnode for e in topo.entities if e.is_video_node and e.devnode]
+    """The graph's video node paths, each once, in entity order (a mem2mem node's one
+    interface reaches both its source and its sink entity)."""
+    return list(dict.fromkeys(e.devnode for e in topo.entities if e.is_video_node and e.devnode))
 
 
 
@@ -475,10 +470,9 @@ def set_video_format(path: str, width: int, height: int, fourcc: str | None) -> 
     """S_FMT on a video node of a pipeline (``--video NODE:WxH/FOURCC``); returns what
     the driver chose, with a note when it adjusted the request."""
     from core.abi import v4l2 as v
-    from core.media.device import VideoNode
+    from core.media.device import set_video_format as set_format
 
-    with VideoNode(path) as node:
-        got = node.set_format(width, height, v.fourcc(fourcc) if fourcc else None)
+    got = set_format(path, width, height, v.fourcc(fourcc) if fourcc else None)
     asked = f"{width}x{height}" + (f" {fourcc}" if fourcc else "")
     note = f"{path}: {got.short()}"
     if (got.width, got.height) != (width, height) or (fourcc and got.fourcc != fourcc):

@@ -132,7 +132,7 @@ class VirtualBackend:
     def media_device_of(self, path: str) -> str | None:
         """The media controller node ``path`` belongs to, if its driver has one."""
         node = self._nodes.get(path)
-        return getattr(node, "media_path", None) if node is not None else None
+        return node.media_path if node is not None else None
 
     def install(self) -> VirtualBackend:
         """Serve our paths through the chokepoint and our dma-bufs through fdinfo."""

@@ -21,7 +21,9 @@ from core.virtual.clock import Clock
 from core.virtual.dvb import DvbAdapter
 from core.virtual.heap import DmaHeapNode, UdmabufNode
 from core.virtual.m2m import Vim2mNode
-from core.virtual.media import MediaNode
+from core.virtual.mc_graphs import media_node, vidtv_graph, vim2m_graph, vivid_graph
+from core.virtual.media import MediaGraph, MediaNode
+from core.virtual.node import Node
 from core.virtual.ts import TransportStream
 from core.virtual.vimc import build_vimc
 from core.virtual.vivid import VividCapture, VividInstance, VividOutput
@@ -52,16 +54,21 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
     """A camera, a scaler, a display output and a DVB-T tuner, as on a small board."""
     backend = VirtualBackend(clock=clock, source="virtual (demo)")
     camera = VividInstance(0, multiplanar=True)
-    backend.add(VividCapture("/dev/video0", camera), "vivid.0")
-    backend.add(VividOutput("/dev/video1", camera), "vivid.0")
-    backend.add(Vim2mNode("/dev/video2"), "vim2m.0")
-    backend.add(MediaNode("/dev/media0", "vivid", "vivid", camera.bus_info), "vivid.0")
-    backend.add(MediaNode("/dev/media1", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
-    backend.add(MediaNode("/dev/media2", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
+    cam_nodes: list[Node] = [VividCapture("/dev/video0", camera),
+                             VividOutput("/dev/video1", camera)]
+    for node in cam_nodes:
+        backend.add(node, "vivid.0")
+    scaler = Vim2mNode("/dev/video2")
+    backend.add(scaler, "vim2m.0")
+    adapter = DvbAdapter(0, TransportStream())
+    backend.add(media_node("/dev/media0", "vivid", camera.bus_info, vivid_graph(cam_nodes),
+                           cam_nodes), "vivid.0")
+    backend.add(media_node("/dev/media1", "vim2m", "platform:vim2m", vim2m_graph(scaler),
+                           [scaler]), "vim2m.0")
+    backend.add(_vidtv_media("/dev/media2", adapter), "vidtv.0")
     _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES_DEMO, VIMC_SUBDEVS)
     for node in vimc:
         backend.add(node, "vimc.0")
-    adapter = DvbAdapter(0, TransportStream())
     for node in adapter.nodes():
         backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
@@ -73,27 +80,29 @@ def demo_board(clock: Clock | None = None) -> VirtualBackend:
 def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
     """The kernel tier's devices, numbered as on the test kernel (vivid after vim2m)."""
     backend = VirtualBackend(clock=clock, source="virtual (scenarios)")
-    backend.add(Vim2mNode("/dev/video3"), "vim2m.0")
+    scaler = Vim2mNode("/dev/video3")
+    backend.add(scaler, "vim2m.0")
     # vimc probes after vim2m: video4-6, v4l-subdev0-7, media3 (shared/kernel/README.md).
     _, vimc = build_vimc("/dev/media3", VIMC_CAPTURES, VIMC_SUBDEVS)
     for node in vimc:
         backend.add(node, "vimc.0")
-    plain = VividInstance(0)
-    backend.add(VividCapture("/dev/video7", plain), "vivid.0")
-    backend.add(VividOutput("/dev/video8", plain), "vivid.0")
-    mplane = VividInstance(1, multiplanar=True)
+    instances = (VividInstance(0), VividInstance(1, multiplanar=True),
+                 VividInstance(2, allocator="dma-contig"))
+    vivid_nodes: list[list[Node]] = []
     # vivid registers every instance on its one platform device, vivid.0.
-    backend.add(VividCapture("/dev/video11", mplane), "vivid.0")
-    backend.add(VividOutput("/dev/video12", mplane), "vivid.0")
-    contig = VividInstance(2, allocator="dma-contig")
-    backend.add(VividCapture("/dev/video15", contig), "vivid.0")
-    backend.add(VividOutput("/dev/video16", contig), "vivid.0")
-    backend.add(MediaNode("/dev/media0", "vidtv", "vidtv", "platform:vidtv"), "vidtv.0")
-    backend.add(MediaNode("/dev/media2", "vim2m", "vim2m", "platform:vim2m"), "vim2m.0")
-    for n, instance in enumerate((plain, mplane, contig)):
-        backend.add(MediaNode(f"/dev/media{4 + n}", "vivid", "vivid", instance.bus_info),
-                    "vivid.0")
+    for instance, first in zip(instances, (7, 11, 15), strict=True):
+        pair: list[Node] = [VividCapture(f"/dev/video{first}", instance),
+                            VividOutput(f"/dev/video{first + 1}", instance)]
+        for node in pair:
+            backend.add(node, "vivid.0")
+        vivid_nodes.append(pair)
     adapter = DvbAdapter(0, TransportStream())
+    backend.add(_vidtv_media("/dev/media0", adapter), "vidtv.0")
+    backend.add(media_node("/dev/media2", "vim2m", "platform:vim2m", vim2m_graph(scaler),
+                           [scaler]), "vim2m.0")
+    for n, (instance, pair) in enumerate(zip(instances, vivid_nodes, strict=True)):
+        backend.add(media_node(f"/dev/media{4 + n}", "vivid", instance.bus_info,
+                               vivid_graph(pair), pair), "vivid.0")
     for node in adapter.nodes():
         backend.add(node, "vidtv.0")
     backend.add(DmaHeapNode("/dev/dma_heap/system"))
@@ -110,6 +119,12 @@ def scenario_board(clock: Clock | None = None) -> tuple[VirtualBackend, Roles]:
         vimc_media="/dev/media3",
     )
     return backend, roles
+
+
+def _vidtv_media(path: str, adapter: DvbAdapter) -> MediaNode:
+    """vidtv's media node over the adapter's frontend, demux and dvr."""
+    graph = vidtv_graph(adapter.frontend, adapter.demux, adapter.dvr, adapter.frontend_name)
+    return media_node(path, "vidtv", "platform:vidtv", graph, adapter.nodes())
 
 
 # Text a hostile device (or a careless driver) can report: markup that would crash or
@@ -133,7 +148,8 @@ def hostile_board(shift: int = 0, values: tuple[str, ...] = HOSTILE_TEXT,
                   clock: Clock | None = None) -> VirtualBackend:
     """The demo board with every string a device, sysfs or udev supplies replaced by
     ``values``, round-robin from ``values[shift]``: card, driver, sysfs name, bus_info,
-    format descriptions, media model/serial, the DVB frontend name and udev's ID_*
+    format descriptions, media model/serial, the first entity names of the vivid, vim2m
+    and vidtv graphs, the DVB frontend name and udev's ID_*
     properties.  Paths and the sysfs layout stay as they are (those are the kernel's,
     not the device's).  Used by the untrusted-text tests of every screen and verb."""
     backend = demo_board(clock)
@@ -156,6 +172,10 @@ def hostile_board(shift: int = 0, values: tuple[str, ...] = HOSTILE_TEXT,
         if isinstance(node, MediaNode):
             node.model = next_value()
             node.serial = next_value()
+            if type(node.graph) is MediaGraph:  # vimc's names are its API: kept
+                # A rotation of its own, so the other strings land where they did.
+                for i, entity in enumerate(node.graph.entities[:3]):
+                    entity.name = values[(shift + i) % len(values)]
         if hasattr(node, "formats") and node.subsystem == "video4linux":
             node.formats = _hostile_descriptions(node.formats, next_value)
         adapter = getattr(node, "adapter", None)

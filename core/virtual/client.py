@@ -22,6 +22,7 @@ import time
 from core.abi import v4l2 as v
 from core.buffers import new_v4l2_buffer
 from core.fdinfo import DmabufInfo, dmabuf_info
+from core.virtual import tracebus
 from core.virtual.backend import VirtualBackend
 from core.virtual.node import MAJORS
 from core.virtual.proctree import ProcTree, SimulatedProcess
@@ -109,6 +110,16 @@ class SimulatedClient:
         self.tree.write(self.process(), self._rdevs())
 
     def _run(self) -> None:
+        # Its records on the virtual trace bus name the simulated process, so
+        # ``--demo attach /dev/video6`` shows the pipeline as the holders scan does.
+        tid = threading.get_native_id()
+        tracebus.register_process(tid, PID, " ".join(ARGV))
+        try:
+            self._stream()
+        finally:
+            tracebus.forget_process(tid)
+
+    def _stream(self) -> None:
         cap = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
         next_leak = time.monotonic() + LEAK_EVERY_S
         while not self._stop.wait(0.05):

@@ -1,35 +1,222 @@
-"""A media controller node (``/dev/mediaN``) that answers MEDIA_IOC_DEVICE_INFO.
+"""A media controller node (``/dev/mediaN``) and the graph behind it.
 
-vivid, vim2m and vidtv each register one; discovery lists it first in its device group
-because it stands for the whole device.  The topology ioctls are not modelled (ENOTTY).
+Every virtual driver that registers a media device (vivid, vim2m, vidtv, vimc) builds a
+:class:`MediaGraph` the way its kernel driver registers entities, pads, links and
+interfaces, and its :class:`MediaNode` answers MEDIA_IOC_DEVICE_INFO and
+MEDIA_IOC_G_TOPOLOGY from it (``drivers/media/mc/mc-device.c``
+``media_device_get_topology``).  Drivers that also let links change (vimc's
+SETUP_LINK) subclass the node.
+
+Object ids follow ``mc-entity.c``: one counter per media device, taken in registration
+order by entities, pads, links and interfaces alike (``media_gobj_create``), with the
+object type in the top 8 bits (``media_gobj_gen_id``: entity 0, pad 1, link 2,
+interface 3, so a pad's id is ``0x01000000 | n``); a data link also takes an id for its
+hidden backlink (``media_create_pad_link``), which G_TOPOLOGY never reports.  The kernel
+lists each kind in registration order; so do we.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from core.abi import media as m
-from core.virtual.node import FileHandle, Node
+from core.virtual.node import MAJORS, FileHandle, Node
 from core.virtual.v4l2 import KERNEL_VERSION
 from core.virtual.vb2 import fail
 
+FIXED = m.MEDIA_LNK_FL_ENABLED | m.MEDIA_LNK_FL_IMMUTABLE
+# enum media_gobj_type (include/media/media-entity.h), shifted by MEDIA_BITS_PER_ID (24).
+ENTITY, PAD, LINK, INTERFACE = (kind << 24 for kind in range(4))
+
+
+@dataclass
+class VPad:
+    id: int
+    index: int
+    flags: int
+
+
+@dataclass
+class VEntity:
+    """One media entity; drivers subclass it for their own per-entity state."""
+
+    id: int
+    name: str
+    function: int
+    pads: list[VPad] = field(default_factory=list)
+    flags: int = 0
+
+
+@dataclass
+class VInterface:
+    """A devnode interface: ``node`` gives major:minor (None until the node exists)."""
+
+    id: int
+    intf_type: int
+    node: Node | None = None
+
+
+@dataclass
+class VLink:
+    id: int
+    source: int  # pad id (data link), interface id (interface link), entity id (ancillary)
+    sink: int  # pad id (data link) or entity id
+    flags: int
+
+
+E = TypeVar("E", bound=VEntity)
+
+
+class Graph(Generic[E]):
+    """Entities, pads, links and interfaces of one media device, with kernel-style ids."""
+
+    def __init__(self, *, backlinks: bool = True) -> None:
+        self._next = 1
+        self.entities: list[E] = []
+        self.interfaces: list[VInterface] = []
+        self.links: list[VLink] = []
+        self.version = 0
+        # media_create_pad_link makes a backlink object too; vimc's model predates this.
+        self._backlinks = backlinks
+
+    def _id(self, kind: int = ENTITY) -> int:
+        """The next object id, of type ``kind`` (ENTITY, PAD, LINK, INTERFACE)."""
+        value, self._next = self._next, self._next + 1
+        return kind | value
+
+    def register(self, entity: E, pad_flags: Sequence[int]) -> E:
+        """media_device_register_entity: the entity's id, then one id per pad."""
+        entity.id = self._id()
+        entity.pads = [VPad(self._id(PAD), i, f) for i, f in enumerate(pad_flags)]
+        self.entities.append(entity)
+        return entity
+
+    def link(self, source: VEntity, spad: int, sink: VEntity, kpad: int, flags: int) -> VLink:
+        """media_create_pad_link: a data link from ``source``:spad to ``sink``:kpad."""
+        lk = VLink(self._id(LINK), source.pads[spad].id, sink.pads[kpad].id, flags)
+        self.links.append(lk)
+        if self._backlinks:
+            self._id()
+        return lk
+
+    def interface(self, intf_type: int, node: Node | None = None) -> VInterface:
+        """media_devnode_create: a devnode interface (``MEDIA_INTF_T_*``)."""
+        intf = VInterface(self._id(INTERFACE), intf_type, node)
+        self.interfaces.append(intf)
+        return intf
+
+    def intf_link(self, intf: VInterface, entity: VEntity, flags: int = FIXED) -> VLink:
+        """media_create_intf_link: interface -> entity (enabled and immutable)."""
+        lk = VLink(self._id(LINK), intf.id, entity.id, m.MEDIA_LNK_FL_INTERFACE_LINK | flags)
+        self.links.append(lk)
+        return lk
+
+    def ancillary(self, primary: VEntity, ancillary: VEntity) -> VLink:
+        """media_create_ancillary_link (a lens or flash to its sensor)."""
+        lk = VLink(self._id(LINK), primary.id, ancillary.id,
+                   m.MEDIA_LNK_FL_ANCILLARY_LINK | FIXED)
+        self.links.append(lk)
+        return lk
+
+    def entity(self, name: str) -> E:
+        return next(e for e in self.entities if e.name == name)
+
+    def by_id(self, entity_id: int) -> E | None:
+        return next((e for e in self.entities if e.id == entity_id), None)
+
+    def owner(self, pad_id: int) -> tuple[E, VPad]:
+        for e in self.entities:
+            for p in e.pads:
+                if p.id == pad_id:
+                    return e, p
+        raise KeyError(pad_id)
+
+    def data_links(self) -> list[VLink]:
+        return [lk for lk in self.links
+                if lk.flags & m.MEDIA_LNK_FL_LINK_TYPE == m.MEDIA_LNK_FL_DATA_LINK]
+
+    def fill_topology(self, t: m.media_v2_topology) -> None:
+        """MEDIA_IOC_G_TOPOLOGY (mc-device.c ``media_device_get_topology``): each array
+        is filled when its pointer is set, ENOSPC when its count is too small; the counts
+        are always set to the graph's."""
+        ents, intfs, links = self.entities, self.interfaces, self.links
+        pads = [(e, p) for e in ents for p in e.pads]
+        t.topology_version = self.version
+        if t.ptr_entities:
+            if t.num_entities < len(ents):
+                raise fail(errno.ENOSPC)
+            out = (m.media_v2_entity * len(ents)).from_address(t.ptr_entities)
+            for i, e in enumerate(ents):
+                ctypes.memset(ctypes.addressof(out[i]), 0, ctypes.sizeof(out[i]))
+                out[i].id, out[i].name = e.id, e.name.encode("utf-8", "surrogateescape")[:63]
+                out[i].function, out[i].flags = e.function, e.flags
+        if t.ptr_interfaces:
+            if t.num_interfaces < len(intfs):
+                raise fail(errno.ENOSPC)
+            oi = (m.media_v2_interface * len(intfs)).from_address(t.ptr_interfaces)
+            for i, intf in enumerate(intfs):
+                ctypes.memset(ctypes.addressof(oi[i]), 0, ctypes.sizeof(oi[i]))
+                oi[i].id, oi[i].intf_type = intf.id, intf.intf_type
+                oi[i].devnode.major, oi[i].devnode.minor = _chr_numbers(intf.node)
+        if t.ptr_pads:
+            if t.num_pads < len(pads):
+                raise fail(errno.ENOSPC)
+            op = (m.media_v2_pad * len(pads)).from_address(t.ptr_pads)
+            for i, (e, p) in enumerate(pads):
+                ctypes.memset(ctypes.addressof(op[i]), 0, ctypes.sizeof(op[i]))
+                op[i].id, op[i].entity_id, op[i].flags, op[i].index = p.id, e.id, p.flags, p.index
+        if t.ptr_links:
+            if t.num_links < len(links):
+                raise fail(errno.ENOSPC)
+            ol = (m.media_v2_link * len(links)).from_address(t.ptr_links)
+            for i, lk in enumerate(links):
+                ctypes.memset(ctypes.addressof(ol[i]), 0, ctypes.sizeof(ol[i]))
+                ol[i].id, ol[i].source_id, ol[i].sink_id = lk.id, lk.source, lk.sink
+                ol[i].flags = lk.flags
+        t.num_entities, t.num_interfaces = len(ents), len(intfs)
+        t.num_pads, t.num_links = len(pads), len(links)
+
+
+class MediaGraph(Graph[VEntity]):
+    """A graph of plain entities (no per-entity driver state)."""
+
+    def add(self, name: str, function: int, pad_flags: Sequence[int] = (),
+            flags: int = 0) -> VEntity:
+        """Register an entity with pads of ``pad_flags`` (``MEDIA_PAD_FL_*``)."""
+        return self.register(VEntity(0, name, function, flags=flags), pad_flags)
+
+
+def _chr_numbers(node: Node | None) -> tuple[int, int]:
+    if node is None:
+        return 0, 0
+    return MAJORS.get(node.subsystem, 0), node.minor or 0
+
 
 class MediaNode(Node):
+    """``/dev/mediaN``: DEVICE_INFO, and G_TOPOLOGY from ``graph``."""
+
     subsystem = "media"
 
     def __init__(self, path: str, driver: str, model: str, bus_info: str,
-                 serial: str = "") -> None:
+                 serial: str = "", graph: Graph[Any] | None = None) -> None:
         super().__init__(path, model, driver)
         self.model = model
         self._bus_info = bus_info
         self.serial = serial
+        self.graph: Graph[Any] = graph if graph is not None else MediaGraph()
 
     @property
     def bus_info(self) -> str:
         return self._bus_info
 
     def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
+        if request == m.MEDIA_IOC_G_TOPOLOGY:
+            self.graph.fill_topology(arg)
+            return 0
         if request != m.MEDIA_IOC_DEVICE_INFO:
             raise fail(errno.ENOTTY)
         info: m.media_device_info = arg
@@ -43,4 +230,4 @@ class MediaNode(Node):
         return 0
 
 
-__all__ = ["MediaNode"]
+__all__ = ["FIXED", "Graph", "MediaGraph", "MediaNode", "VEntity", "VInterface", "VLink", "VPad"]

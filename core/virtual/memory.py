@@ -92,6 +92,10 @@ class Memory:
         if self._map is None or self._map.closed:
             self._map = mmap.mmap(self.fd, self.alloc_size, mmap.MAP_SHARED,
                                   mmap.PROT_READ | mmap.PROT_WRITE)
+            # CPython's mmap holds a dup of the fd; the kernel's own mapping of a
+            # buffer (vmalloc, vmap) holds no reference on the dma-buf file, so this
+            # one is not counted in fdinfo's "count".
+            REGISTRY.add_driver_view(self.key)
         return self._map
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
@@ -117,6 +121,8 @@ class Memory:
             # A frame writer may still hold a view: the mapping then goes with it.
             with contextlib.suppress(BufferError):
                 self._map.close()
+            if self._map.closed:
+                REGISTRY.drop_driver_view(self.key)
             self._map = None
         fd, self.fd = self.fd, -1
         if fd >= 0:
@@ -139,6 +145,7 @@ class DmabufRegistry:
         self._lock = threading.Lock()
         self._records: dict[Key, DmabufRecord] = {}
         self._internal: dict[int, Key] = {}  # driver-owned fds, not counted in "count"
+        self._views: dict[Key, int] = {}  # driver mappings (each holds an fd dup)
         self._since_sweep = 0
 
     def register(self, key: Key, size: int, kind: DmabufKind) -> DmabufRecord:
@@ -155,6 +162,18 @@ class DmabufRegistry:
         with self._lock:
             self._internal[fd] = key
 
+    def add_driver_view(self, key: Key) -> None:
+        with self._lock:
+            self._views[key] = self._views.get(key, 0) + 1
+
+    def drop_driver_view(self, key: Key) -> None:
+        with self._lock:
+            left = self._views.get(key, 0) - 1
+            if left > 0:
+                self._views[key] = left
+            else:
+                self._views.pop(key, None)
+
     def drop_internal(self, fd: int) -> None:
         with self._lock:
             self._internal.pop(fd, None)
@@ -169,9 +188,9 @@ class DmabufRegistry:
 
     def references(self, key: Key) -> int:
         """Open fds in this process on ``key``, not counting the drivers' own."""
-        count = 0
         with self._lock:
             internal = {fd for fd, k in self._internal.items() if k == key}
+            count = -self._views.get(key, 0)
         for name in _listdir("/proc/self/fd"):
             fd = int(name)
             if fd in internal:
@@ -181,7 +200,7 @@ class DmabufRegistry:
                     count += 1
             except OSError:
                 continue
-        return count
+        return max(count, 0)
 
     def sweep(self) -> None:
         """Forget dma-bufs no fd refers to any more (their inodes may be reused)."""

@@ -79,6 +79,9 @@ class Node:
         # Where sysfs would put it: the platform device ("vivid.0") and its minor.
         self.platform = ""
         self.minor: int | None = None
+        # The /dev/mediaN whose graph has this node as an interface (sysfs: the media
+        # node under the same parent device), if its driver registers one.
+        self.media_path: str | None = None
         self.handles: list[FileHandle] = []
         # True between unplug() and replug(): the driver is unbound, like a pulled cable.
         self.gone = False

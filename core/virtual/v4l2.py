@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.abi import v4l2 as v
+from core.observe.events import EventKind
+from core.virtual import tracebus
 from core.virtual.node import FileHandle, Node
 from core.virtual.vb2 import (
     MEMORY_DMABUF,
@@ -317,6 +319,8 @@ class V4L2Node(Node):
                 if queue.is_output:
                     buf.field = b.field
             self.fill_buffer(queue, buf, b, planes)
+        if tracebus.active and not prepare_only:
+            self._trace(EventKind.QBUF, b, planes)
         self.after_qbuf(fh, queue, buf)
 
     def _prepare_buf(self, fh: FileHandle, b: v.v4l2_buffer) -> None:
@@ -374,7 +378,20 @@ class V4L2Node(Node):
         b.flags &= ~v.V4L2_BUF_FLAG_DONE
         if not queue.is_output and buf.flags & v.V4L2_BUF_FLAG_LAST:
             queue.last_buffer_dequeued = True
+        if tracebus.active:
+            self._trace(EventKind.DQBUF, b, planes)
         self.after_dqbuf(fh, queue, buf)
+
+    def _trace(self, kind: EventKind, b: v.v4l2_buffer,
+               planes: ctypes.Array[v.v4l2_plane] | None) -> None:
+        """v4l2_qbuf/v4l2_dqbuf (include/trace/events/v4l2.h): the struct as returned."""
+        used = sum(p.bytesused for p in planes) if planes is not None else b.bytesused
+        tracebus.emit(kind, minor=self.minor if self.minor is not None else -1,
+                      index=b.index, buf_type=b.type, bytesused=used, flags=b.flags,
+                      field=b.field,
+                      timestamp_ns=b.timestamp.tv_sec * 1_000_000_000
+                      + b.timestamp.tv_usec * 1000,
+                      sequence=b.sequence)
 
     def after_dqbuf(self, fh: FileHandle, queue: Queue, buf: Buffer) -> None:
         """Hook for drivers that react to a dequeue."""

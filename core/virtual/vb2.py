@@ -32,6 +32,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from core.observe.events import EventKind
+from core.virtual import tracebus
 from core.virtual.memory import (
     REGISTRY,
     VB2_DMA_CONTIG,
@@ -220,6 +222,10 @@ class Queue:
                 plane = Plane(length=size, min_length=size)
                 if memory == MEMORY_MMAP:
                     plane.memory = Memory(size, f"vb2-{self.name}-{index}")
+                    # vb2_vmalloc_alloc maps the pages for the driver as it allocates
+                    # them; so does this (CPython's mmap keeps a dup of the fd, which
+                    # would otherwise appear at the buffer's first frame, not here).
+                    plane.memory.view()
                     REGISTRY.add_internal(plane.memory.fd, plane.memory.key)
                     plane.mem_offset = offset
                     offset = page_align(offset + size)
@@ -267,6 +273,8 @@ class Queue:
         self.queued.append(buf)
         self.waiting_for_buffers = False
         buf.state = State.QUEUED
+        if tracebus.active:
+            self.trace(EventKind.VB2_QBUF, buf)
         if self.start_streaming_called:
             self._enqueue_in_driver(buf)
         elif self.streaming and self.queued_count >= self.min_buffers_needed:
@@ -297,7 +305,17 @@ class Queue:
 
     def _enqueue_in_driver(self, buf: Buffer) -> None:
         buf.state = State.ACTIVE
+        if tracebus.active:
+            self.trace(EventKind.BUF_QUEUE, buf)
         self.ops.buf_queue(self, buf)
+
+    def trace(self, kind: EventKind, buf: Buffer) -> None:
+        """The vb2 core trace event (include/trace/events/vb2.h): owner, counts, index."""
+        tracebus.emit(kind, index=buf.index, buf_type=self.buf_type,
+                      bytesused=buf.planes[0].bytesused if buf.planes else 0,
+                      timestamp_ns=buf.timestamp_ns, owner=f"{id(self):016x}",
+                      queued=len(self.queued),
+                      in_driver=sum(1 for b in self.queued if b.state is State.ACTIVE))
 
     def _start_streaming(self) -> None:
         """vb2_start_streaming: hand every queued buffer to the driver, then start."""
@@ -320,6 +338,8 @@ class Queue:
             return
         buf.state = state
         self.done.append(buf)
+        if tracebus.active:
+            self.trace(EventKind.BUF_DONE, buf)
         self._changed()
 
     def active(self) -> list[Buffer]:
@@ -353,6 +373,8 @@ class Queue:
         buf = self.done.popleft()
         self.queued.remove(buf)
         buf.prepared = False
+        if tracebus.active:
+            self.trace(EventKind.VB2_DQBUF, buf)
         self._changed()
         return buf
 

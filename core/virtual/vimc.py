@@ -13,7 +13,6 @@ streamer refuses a pipeline whose first entity is not a source (EPIPE).
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import threading
 from collections.abc import Callable, Sequence
@@ -27,8 +26,8 @@ from core.abi import v4l2 as v
 from core.media.check import compare_subdev, compare_video
 from core.media.model import MbusFormat, VideoFormat
 from core.virtual.clock import Clock
-from core.virtual.media import MediaNode
-from core.virtual.node import MAJORS, FileHandle, Node
+from core.virtual.media import Graph, MediaNode, VEntity, VInterface
+from core.virtual.node import FileHandle, Node
 from core.virtual.pacing import Pacer
 from core.virtual.v4l2 import KERNEL_VERSION, V4L2Node
 from core.virtual.vb2 import MEMORY_DMABUF, MEMORY_MMAP, MEMORY_USERPTR, Buffer, Queue, State, fail
@@ -98,74 +97,25 @@ def _size(w: int, h: int) -> tuple[int, int]:
 
 
 @dataclass
-class VPad:
-    id: int
-    index: int
-    flags: int
+class VimcEntity(VEntity):
+    """A vimc entity with the state its subdev or capture node works on."""
 
-
-@dataclass
-class VEntity:
-    id: int
-    name: str
-    function: int
-    kind: str  # sensor, debayer, scaler, capture, lens
-    pads: list[VPad] = field(default_factory=list)
+    kind: str = ""  # sensor, debayer, scaler, capture, lens
     node: Node | None = None
-    intf_id: int = 0
-    intf_link_id: int = 0
     # active pad formats (subdevs) and the scaler's crop
     formats: dict[int, MbusFormat] = field(default_factory=dict)
     crop: tuple[int, int, int, int] = (0, 0, 640, 480)
     streaming: int = 0
 
 
-@dataclass
-class VLink:
-    id: int
-    source: int  # pad id (entity id for an ancillary link)
-    sink: int
-    flags: int
-
-
-class VimcGraph:
+class VimcGraph(Graph[VimcEntity]):
     """The vimc topology and its state, shared by the media, subdev and video nodes."""
 
     def __init__(self) -> None:
-        self._next = 1
-        self.entities: list[VEntity] = []
-        self.links: list[VLink] = []
-        self.version = 0
+        super().__init__(backlinks=False)
 
-    def _id(self) -> int:
-        value, self._next = self._next, self._next + 1
-        return value
-
-    def add(self, name: str, function: int, kind: str, pad_flags: Sequence[int]) -> VEntity:
-        entity = VEntity(self._id(), name, function, kind)
-        entity.pads = [VPad(self._id(), i, f) for i, f in enumerate(pad_flags)]
-        self.entities.append(entity)
-        return entity
-
-    def link(self, source: VEntity, spad: int, sink: VEntity, kpad: int, flags: int) -> None:
-        self.links.append(VLink(self._id(), source.pads[spad].id, sink.pads[kpad].id, flags))
-
-    def entity(self, name: str) -> VEntity:
-        return next(e for e in self.entities if e.name == name)
-
-    def by_id(self, entity_id: int) -> VEntity | None:
-        return next((e for e in self.entities if e.id == entity_id), None)
-
-    def owner(self, pad_id: int) -> tuple[VEntity, VPad]:
-        for e in self.entities:
-            for p in e.pads:
-                if p.id == pad_id:
-                    return e, p
-        raise KeyError(pad_id)
-
-    def data_links(self) -> list[VLink]:
-        return [lk for lk in self.links
-                if lk.flags & m.MEDIA_LNK_FL_LINK_TYPE == m.MEDIA_LNK_FL_DATA_LINK]
+    def add(self, name: str, function: int, kind: str, pad_flags: Sequence[int]) -> VimcEntity:
+        return self.register(VimcEntity(0, name, function, kind=kind), pad_flags)
 
     def reset_formats(self) -> None:
         for e in self.entities:
@@ -180,7 +130,7 @@ class VimcGraph:
 
     # --- pipeline start (mc-entity.c __media_pipeline_start + vimc-streamer.c) ---------
 
-    def pipeline(self, start: VEntity) -> tuple[list[int], list[VEntity]]:
+    def pipeline(self, start: VimcEntity) -> tuple[list[int], list[VimcEntity]]:
         pads: list[int] = []
         queue = [start.pads[0].id]
         while queue:
@@ -195,14 +145,14 @@ class VimcGraph:
             sink = bool(pad.flags & m.MEDIA_PAD_FL_SINK)
             queue += [p.id for p in entity.pads
                       if p.id != pad_id and bool(p.flags & m.MEDIA_PAD_FL_SINK) != sink]
-        entities: list[VEntity] = []
+        entities: list[VimcEntity] = []
         for pad_id in pads:
             e, _ = self.owner(pad_id)
             if e not in entities:
                 entities.append(e)
         return pads, entities
 
-    def start(self, capture: VEntity) -> list[VEntity]:
+    def start(self, capture: VimcEntity) -> list[VimcEntity]:
         """Validate the pipeline of ``capture`` and mark it streaming; raises EPIPE."""
         pads, entities = self.pipeline(capture)
         if any(e.streaming for e in entities if e.kind == "capture" and e is not capture):
@@ -226,7 +176,7 @@ class VimcGraph:
                 if bad:
                     raise fail(errno.EPIPE)
         # vimc_streamer_pipeline_init: up through enabled links to a source entity.
-        current: VEntity | None = capture
+        current: VimcEntity | None = capture
         while current is not None:
             sink = next((p for p in current.pads if p.flags & m.MEDIA_PAD_FL_SINK), None)
             if sink is None:
@@ -240,7 +190,7 @@ class VimcGraph:
             e.streaming += 1
         return entities
 
-    def stop(self, entities: list[VEntity]) -> None:
+    def stop(self, entities: list[VimcEntity]) -> None:
         for e in entities:
             e.streaming = max(0, e.streaming - 1)
 
@@ -248,73 +198,18 @@ class VimcGraph:
 # --- nodes ----------------------------------------------------------------------------------
 
 
-def _chr_numbers(node: Node | None) -> tuple[int, int]:
-    if node is None:
-        return 0, 0
-    return MAJORS.get(node.subsystem, 0), node.minor or 0
-
-
 class VimcMedia(MediaNode):
     """``/dev/mediaN`` of vimc: DEVICE_INFO, G_TOPOLOGY, SETUP_LINK, ENUM_ENTITIES."""
 
     def __init__(self, path: str, graph: VimcGraph) -> None:
-        super().__init__(path, "vimc", "VIMC MDEV", "platform:vimc")
-        self.graph = graph
+        super().__init__(path, "vimc", "VIMC MDEV", "platform:vimc", graph=graph)
+        self.graph: VimcGraph = graph
 
     def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
-        if request == m.MEDIA_IOC_G_TOPOLOGY:
-            self._topology(arg)
-            return 0
         if request == m.MEDIA_IOC_SETUP_LINK:
             self._setup_link(arg)
             return 0
         return super().ioctl(fh, request, arg)
-
-    def _topology(self, t: m.media_v2_topology) -> None:
-        g = self.graph
-        ents = g.entities
-        intfs = [e for e in ents if e.node is not None]
-        pads = [(e, p) for e in ents for p in e.pads]
-        links: list[tuple[int, int, int, int]] = [
-            (lk.id, lk.source, lk.sink, lk.flags) for lk in g.links]
-        links += [(e.intf_link_id, e.intf_id, e.id,
-                   m.MEDIA_LNK_FL_INTERFACE_LINK | m.MEDIA_LNK_FL_ENABLED
-                   | m.MEDIA_LNK_FL_IMMUTABLE) for e in intfs]
-        links.sort()
-        t.topology_version = g.version
-        if t.ptr_entities:
-            if t.num_entities < len(ents):
-                raise fail(errno.ENOSPC)
-            out = (m.media_v2_entity * len(ents)).from_address(t.ptr_entities)
-            for i, e in enumerate(ents):
-                ctypes.memset(ctypes.addressof(out[i]), 0, ctypes.sizeof(out[i]))
-                out[i].id, out[i].name, out[i].function = e.id, e.name.encode()[:63], e.function
-        if t.ptr_interfaces:
-            if t.num_interfaces < len(intfs):
-                raise fail(errno.ENOSPC)
-            oi = (m.media_v2_interface * len(intfs)).from_address(t.ptr_interfaces)
-            for i, e in enumerate(intfs):
-                ctypes.memset(ctypes.addressof(oi[i]), 0, ctypes.sizeof(oi[i]))
-                oi[i].id = e.intf_id
-                oi[i].intf_type = (m.MEDIA_INTF_T_V4L_VIDEO if e.kind == "capture"
-                                   else m.MEDIA_INTF_T_V4L_SUBDEV)
-                oi[i].devnode.major, oi[i].devnode.minor = _chr_numbers(e.node)
-        if t.ptr_pads:
-            if t.num_pads < len(pads):
-                raise fail(errno.ENOSPC)
-            op = (m.media_v2_pad * len(pads)).from_address(t.ptr_pads)
-            for i, (e, p) in enumerate(pads):
-                ctypes.memset(ctypes.addressof(op[i]), 0, ctypes.sizeof(op[i]))
-                op[i].id, op[i].entity_id, op[i].flags, op[i].index = p.id, e.id, p.flags, p.index
-        if t.ptr_links:
-            if t.num_links < len(links):
-                raise fail(errno.ENOSPC)
-            ol = (m.media_v2_link * len(links)).from_address(t.ptr_links)
-            for i, (lid, src, snk, flags) in enumerate(links):
-                ctypes.memset(ctypes.addressof(ol[i]), 0, ctypes.sizeof(ol[i]))
-                ol[i].id, ol[i].source_id, ol[i].sink_id, ol[i].flags = lid, src, snk, flags
-        t.num_entities, t.num_interfaces = len(ents), len(intfs)
-        t.num_pads, t.num_links = len(pads), len(links)
 
     def _setup_link(self, desc: m.media_link_desc) -> None:
         """media_device_setup_link + __media_entity_setup_link (mc-entity.c)."""
@@ -344,7 +239,7 @@ class VimcMedia(MediaNode):
 class VimcSubdev(Node):
     """``/dev/v4l-subdevN`` of one vimc entity."""
 
-    def __init__(self, path: str, graph: VimcGraph, entity: VEntity) -> None:
+    def __init__(self, path: str, graph: VimcGraph, entity: VimcEntity) -> None:
         super().__init__(path, entity.name, "vimc")
         self.graph = graph
         self.entity = entity
@@ -492,7 +387,7 @@ class VimcCapture(V4L2Node):
 
     device_caps = v.V4L2_CAP_VIDEO_CAPTURE | v.V4L2_CAP_STREAMING | v.V4L2_CAP_IO_MC
 
-    def __init__(self, path: str, graph: VimcGraph, entity: VEntity) -> None:
+    def __init__(self, path: str, graph: VimcGraph, entity: VimcEntity) -> None:
         super().__init__(path, entity.name, "vimc", "platform:vimc")
         self.card = "vimc"
         self.graph = graph
@@ -506,7 +401,7 @@ class VimcCapture(V4L2Node):
                            min_buffers_needed=2, name=self.name)
         self.queue.on_change = self.refresh_poll
         self.sequence = 0
-        self.pipeline: list[VEntity] = []
+        self.pipeline: list[VimcEntity] = []
         self.pacer = Pacer(self._clock, lambda: 1_000_000_000 // 60,
                            lambda: bool(self.queue.active()), self.tick, self.missed,
                            lock=self.cond)
@@ -639,15 +534,18 @@ def build_vimc(media_path: str, capture_paths: Sequence[str],
     sen_b = g.add("Sensor B", m.MEDIA_ENT_F_CAM_SENSOR, "sensor", src)
     deb_a = g.add("Debayer A", m.MEDIA_ENT_F_PROC_VIDEO_PIXEL_ENC_CONV, "debayer", both)
     deb_b = g.add("Debayer B", m.MEDIA_ENT_F_PROC_VIDEO_PIXEL_ENC_CONV, "debayer", both)
-    captures: list[VEntity] = []
+    captures: list[VimcEntity] = []
+    interfaces: dict[str, VInterface] = {}
     for name in ("Raw Capture 0", "Raw Capture 1"):
         cap = g.add(name, m.MEDIA_ENT_F_IO_V4L, "capture", snk)
-        cap.intf_id, cap.intf_link_id = g._id(), g._id()
+        interfaces[name] = g.interface(m.MEDIA_INTF_T_V4L_VIDEO)
+        g.intf_link(interfaces[name], cap)
         captures.append(cap)
     rgb_in = g.add("RGB/YUV Input", m.MEDIA_ENT_F_CAM_SENSOR, "sensor", src)
     scaler = g.add("Scaler", m.MEDIA_ENT_F_PROC_VIDEO_SCALER, "scaler", both)
     rgb_cap = g.add("RGB/YUV Capture", m.MEDIA_ENT_F_IO_V4L, "capture", snk)
-    rgb_cap.intf_id, rgb_cap.intf_link_id = g._id(), g._id()
+    interfaces[rgb_cap.name] = g.interface(m.MEDIA_INTF_T_V4L_VIDEO)
+    g.intf_link(interfaces[rgb_cap.name], rgb_cap)
     captures.append(rgb_cap)
     lens_a = g.add("Lens A", m.MEDIA_ENT_F_LENS, "lens", [])
     lens_b = g.add("Lens B", m.MEDIA_ENT_F_LENS, "lens", [])
@@ -661,20 +559,21 @@ def build_vimc(media_path: str, capture_paths: Sequence[str],
     g.link(rgb_in, 0, scaler, 0, 0)
     g.link(scaler, 1, rgb_cap, 0, fixed)
     for primary, lens in ((sen_a, lens_a), (sen_b, lens_b)):
-        g.links.append(VLink(g._id(), primary.id, lens.id,
-                             m.MEDIA_LNK_FL_ANCILLARY_LINK | fixed))
+        g.ancillary(primary, lens)
     g.reset_formats()
     nodes: list[Node] = [VimcMedia(media_path, g)]
-    for node in nodes:
-        node.media_path = media_path  # type: ignore[attr-defined]
     nodes += [VimcCapture(p, g, e) for p, e in zip(capture_paths, captures, strict=True)]
     subdevs = (sen_a, sen_b, deb_a, deb_b, rgb_in, scaler, lens_a, lens_b)
     for p, e in zip(subdev_paths, subdevs, strict=True):
         nodes.append(VimcSubdev(p, g, e))
-    for e in subdevs:
-        e.intf_id, e.intf_link_id = g._id(), g._id()
+    for e in subdevs:  # v4l2_device_register_subdev_nodes, after the links
+        interfaces[e.name] = g.interface(m.MEDIA_INTF_T_V4L_SUBDEV)
+        g.intf_link(interfaces[e.name], e)
+    for e in g.entities:
+        if e.name in interfaces:
+            interfaces[e.name].node = e.node
     for node in nodes:
-        node.media_path = media_path  # type: ignore[attr-defined]
+        node.media_path = media_path
         node.platform = "vimc.0"
     return g, nodes
 

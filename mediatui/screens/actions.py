@@ -12,20 +12,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from textual.widget import AwaitMount, Widget
 from textual.widgets import TabbedContent
 
-from core.service import buffers as ops
-from core.service.buffers import Outcome
 from mediatui.screens.base import ServiceScreen
-from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceTree
-from mediatui.widgets.export_panel import ExportPanel
-from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain
+
+# The panels' modules and the buffer operations (core.service.buffers, with the device
+# classes behind it) are imported when first used, not before the first frame (issue 16).
+if TYPE_CHECKING:
+    from core.service.buffers import Outcome
+    from mediatui.widgets.buffers_panel import BuffersPanel
+    from mediatui.widgets.export_panel import ExportPanel
+    from mediatui.widgets.import_panel import ImportPanel
 
 
 class PanelActions(ServiceScreen):
@@ -38,23 +42,56 @@ class PanelActions(ServiceScreen):
     def log_widget(self) -> IoctlLog:
         return self.query_one(IoctlLog)
 
+    # The panels of the tabs built when first shown. ``buffers``/``exports``/``imports``
+    # raise NoMatches until their tab was shown (tests read them after showing it);
+    # ``built_*`` are None until the panel is mounted, for code that runs at any time.
+
     @property
     def buffers(self) -> BuffersPanel:
-        return self.query_one(BuffersPanel)
+        return cast("BuffersPanel", self.query_one("#buffers-panel"))
 
     @property
     def exports(self) -> ExportPanel:
-        return self.query_one(ExportPanel)
+        return cast("ExportPanel", self.query_one("#export-panel"))
 
     @property
     def imports(self) -> ImportPanel:
-        return self.query_one(ImportPanel)
+        return cast("ImportPanel", self.query_one("#import-panel"))
+
+    def _mounted(self, tab: str) -> Widget | None:
+        widget = self.pane(tab)
+        if widget is None or not widget.is_mounted or not widget.is_attached:
+            return None  # not built yet, or the app is exiting
+        return widget
+
+    @property
+    def built_buffers(self) -> BuffersPanel | None:
+        return cast("BuffersPanel | None", self._mounted("buffers"))
+
+    @property
+    def built_exports(self) -> ExportPanel | None:
+        return cast("ExportPanel | None", self._mounted("export"))
+
+    @property
+    def built_imports(self) -> ImportPanel | None:
+        return cast("ImportPanel | None", self._mounted("import"))
+
+    async def _buffers_panel(self) -> BuffersPanel:
+        """The buffers panel, built first if its tab was never shown: a key pressed on
+        another tab acts with the panel's defaults for the open node."""
+        return cast("BuffersPanel", await self.ensure_pane("buffers"))
+
+    async def _exports_panel(self) -> ExportPanel:
+        return cast("ExportPanel", await self.ensure_pane("export"))
+
+    async def _imports_panel(self) -> ImportPanel:
+        return cast("ImportPanel", await self.ensure_pane("import"))
 
     @property
     def inspector(self) -> Inspector:
         return self.query_one(Inspector)
 
-    if TYPE_CHECKING:  # MainScreen defines them (they start its workers)
+    if TYPE_CHECKING:  # MainScreen defines them (they start its workers, build panes)
 
         def run_op(self, label: str, fn: Callable[[], Outcome]) -> None: ...
 
@@ -62,7 +99,14 @@ class PanelActions(ServiceScreen):
 
         def open_path(self, path: str) -> None: ...
 
+        def pane(self, tab: str) -> Widget | None: ...
+
+        def build_pane(self, tab: str) -> AwaitMount | None: ...
+
+        async def ensure_pane(self, tab: str) -> Widget | None: ...
+
     def action_show_tab(self, tab: str) -> None:
+        self.build_pane(tab)  # its content, if this is its first showing
         self.query_one("#tabs", TabbedContent).active = tab
 
     def _need_path(self) -> str | None:
@@ -79,6 +123,8 @@ class PanelActions(ServiceScreen):
         self.open_path(path)
 
     def action_close_device(self) -> None:
+        from core.service import buffers as ops
+
         if (path := self._need_path()) is not None:
             session = self.backend.session
             self.run_op("device: close", lambda: ops.close_node(session, path))
@@ -91,48 +137,71 @@ class PanelActions(ServiceScreen):
             session = self.backend.session
             self.run_op(label, lambda: fn(session, path, *args))
 
-    def action_buffers_request(self) -> None:
-        b = self.buffers
+    async def action_buffers_request(self) -> None:
+        from core.service import buffers as ops
+
+        b = await self._buffers_panel()
         self._buffer_op("buffers: request", ops.request, b.buf_type, b.memory, b.count,
                         b.dvb_size)
 
-    def action_buffers_create(self) -> None:
-        b = self.buffers
+    async def action_buffers_create(self) -> None:
+        from core.service import buffers as ops
+
+        b = await self._buffers_panel()
         self._buffer_op("buffers: create", ops.create, b.buf_type, b.memory, b.count)
 
-    def action_buffers_free(self) -> None:
-        self._buffer_op("buffers: free", ops.free, self.buffers.buf_type, self.buffers.dvb_size)
+    async def action_buffers_free(self) -> None:
+        from core.service import buffers as ops
 
-    def action_buffers_query(self) -> None:
-        self._buffer_op("buffers: query", ops.query, self.buffers.buf_type)
+        b = await self._buffers_panel()
+        self._buffer_op("buffers: free", ops.free, b.buf_type, b.dvb_size)
 
-    def action_buffers_map(self) -> None:
-        self._buffer_op("buffers: map", ops.map_all, self.buffers.buf_type)
+    async def action_buffers_query(self) -> None:
+        from core.service import buffers as ops
 
-    def action_export_selected(self) -> None:
-        e = self.exports
+        self._buffer_op("buffers: query", ops.query, (await self._buffers_panel()).buf_type)
+
+    async def action_buffers_map(self) -> None:
+        from core.service import buffers as ops
+
+        self._buffer_op("buffers: map", ops.map_all, (await self._buffers_panel()).buf_type)
+
+    async def action_export_selected(self) -> None:
+        from core.service import buffers as ops
+
+        e = await self._exports_panel()
         self._buffer_op("export: buffer", ops.export, self.buffers.buf_type, e.index, e.plane,
                         e.flags)
 
-    def action_export_all(self) -> None:
-        self._buffer_op("export: all", ops.export, self.buffers.buf_type, None, None,
-                        self.exports.flags)
+    async def action_export_all(self) -> None:
+        from core.service import buffers as ops
 
-    def action_export_close(self) -> None:
-        session, fd = self.backend.session, self.exports.selected_fd
+        e = await self._exports_panel()
+        self._buffer_op("export: all", ops.export, self.buffers.buf_type, None, None, e.flags)
+
+    async def action_export_close(self) -> None:
+        from core.service import buffers as ops
+
+        session, fd = self.backend.session, (await self._exports_panel()).selected_fd
         self.run_op("export: close", lambda: ops.close_export(session, fd))
 
     def action_export_close_all(self) -> None:
+        from core.service import buffers as ops
+
         session = self.backend.session
         self.run_op("export: close all", lambda: ops.close_all_exports(session))
 
-    def action_import_queue(self) -> None:
-        i = self.imports
+    async def action_import_queue(self) -> None:
+        from core.service import buffers as ops
+
+        i = await self._imports_panel()
         source = i.source.key if i.source is not None else None
         self._buffer_op("import: queue", ops.import_queue, self.buffers.buf_type, i.index,
                         source, i.alloc_size)
 
     def action_import_close(self) -> None:
+        from core.service import buffers as ops
+
         session = self.backend.session
         self.run_op("import: close allocations", lambda: ops.close_allocations(session))
 

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from core.discovery import DeviceList, DeviceNode
 from core.errors import MediaError
-from core.service.buffers import Outcome
 from core.service.failure import unexpected
-from core.service.holders import node_holders_sentence
-from core.service.inspection import inspect
 from core.service.session import NO_QUEUE_KINDS, DeviceView
 from mediatui.backend import Backend
 from mediatui.messages import (
@@ -40,18 +40,63 @@ from mediatui.messages import (
     SessionChanged,
 )
 from mediatui.screens.actions import PanelActions
-from mediatui.screens.stream import SCREEN_NAME, StreamScreen, stream_command
-from mediatui.widgets.buffers_panel import BuffersPanel
 from mediatui.widgets.device_tree import DeviceBrowser, DeviceTree
-from mediatui.widgets.export_panel import ExportPanel
-from mediatui.widgets.import_panel import ImportPanel
 from mediatui.widgets.inspector import NO_DEVICES, Inspector
 from mediatui.widgets.ioctl_log import IoctlLog
 from mediatui.widgets.text import plain, plain_lines
-from mediatui.widgets.topology_view import TopologyView
+
+if TYPE_CHECKING:
+    from core.service.buffers import Outcome
+    from mediatui.widgets.topology_view import TopologyView
 
 TABS = ("inspector", "buffers", "export", "import", "stream")
 STREAM_NOTE = "Press s to stream the node under the cursor (buffer lanes, fps, drops)."
+# mediatui.screens.stream.SCREEN_NAME, spelled here so that the stream screen's module
+# (and its widgets) load when a stream is first shown, not at start-up; a unit test
+# checks that the two agree.
+STREAM_SCREEN = "streams"
+
+
+def _buffers_panel() -> Widget:
+    from mediatui.widgets.buffers_panel import BuffersPanel
+
+    return BuffersPanel(id="buffers-panel")
+
+
+def _export_panel() -> Widget:
+    from mediatui.widgets.export_panel import ExportPanel
+
+    return ExportPanel(id="export-panel")
+
+
+def _import_panel() -> Widget:
+    from mediatui.widgets.import_panel import ImportPanel
+
+    return ImportPanel(id="import-panel")
+
+
+def _stream_note() -> Widget:
+    return Static(STREAM_NOTE, id="stream-note", markup=False)
+
+
+def _topology_view() -> Widget:
+    from mediatui.widgets.topology_view import TopologyView
+
+    return TopologyView(id="topology-view")
+
+
+# The panes built when first shown (or first needed by a key): at start only the
+# browser, the inspector and the log are on screen, and composing the hidden panels
+# (seven Selects, eleven Buttons, three DataTables...) and matching their CSS was most
+# of the first frame's cost (issue 16). Export and import read the buffer type chosen
+# in the buffers panel, so they need it built first.
+LAZY_PANES: dict[str, tuple[Callable[[], Widget], tuple[str, ...]]] = {
+    "buffers": (_buffers_panel, ()),
+    "export": (_export_panel, ("buffers",)),
+    "import": (_import_panel, ("buffers",)),
+    "stream": (_stream_note, ()),
+    "topology": (_topology_view, ()),
+}
 
 
 class MainScreen(PanelActions):
@@ -90,42 +135,110 @@ class MainScreen(PanelActions):
         self.ghosts: dict[str, tuple[str, DeviceNode]] = {}
         self.view: DeviceView | None = None
         self._watching = False
+        self._panes: dict[str, tuple[Widget, AwaitMount]] = {}
+        self._early_devices: DeviceList | None = None  # discovery's, if before on_mount
 
     def compose(self) -> ComposeResult:
+        if self.backend.initial_devices is None:
+            # Started first, so discovery (a thread) runs while the screen is composed
+            # and styled. When it is done by on_mount, on_mount shows its list there
+            # and then: the first frame has the nodes, instead of an empty browser and
+            # one more full frame when DevicesChanged comes after the screen's first
+            # paint (issue 16). Otherwise DevicesChanged shows it when it comes.
+            self.rescan()
         with Horizontal(id="body"):
             yield DeviceBrowser(id="browser")
             with TabbedContent(id="tabs", initial="inspector"):
                 with TabPane("Inspector", id="inspector"):
                     yield Inspector(id="inspector-view")
-                with TabPane("Buffers", id="buffers"):
-                    yield BuffersPanel(id="buffers-panel")
-                with TabPane("Export", id="export"):
-                    yield ExportPanel(id="export-panel")
-                with TabPane("Import", id="import"):
-                    yield ImportPanel(id="import-panel")
-                with TabPane("Stream", id="stream"):
-                    yield Static(STREAM_NOTE, id="stream-note", markup=False)
-                with TabPane("Topology", id="topology"):
-                    yield TopologyView(id="topology-view")
+                # Empty until first shown: see LAZY_PANES.
+                yield TabPane("Buffers", id="buffers")
+                yield TabPane("Export", id="export")
+                yield TabPane("Import", id="import")
+                yield TabPane("Stream", id="stream")
+                yield TabPane("Topology", id="topology")
         yield IoctlLog(self.backend.recorder, id="ioctl-log")
         yield Footer()
 
     def on_mount(self) -> None:
-        if not self.app.is_screen_installed(SCREEN_NAME):
+        if not self.app.is_screen_installed(STREAM_SCREEN):
             # Handed the same backend, and this screen's device list (for names and
             # the nodes a pipeline can link to), instead of looking for this screen.
-            self.app.install_screen(StreamScreen(self.backend, devices=lambda: self.devices),
-                                    SCREEN_NAME)
+            # Installed as a factory: the app builds it when a stream is first shown.
+            self.app.install_screen(self._stream_screen, STREAM_SCREEN)  # type: ignore[arg-type]
         log = self.log_widget  # captured: the tracer calls this from worker threads
         self.backend.recorder.on_new = lambda: log.post_message(IoctlTraced())
+        log.post_message(IoctlTraced())  # what discovery traced before on_new was set
         if self.backend.initial_devices is not None:
             self.post_message(DevicesChanged(self.backend.initial_devices))
-        else:
-            self.rescan()
+        elif (early := self._early_devices) is not None:
+            self.on_devices_changed(DevicesChanged(early))  # its message is then a no-op
         self.query_one(DeviceTree).focus()
+
+    def _stream_screen(self) -> Screen[None]:
+        from mediatui.screens.stream import StreamScreen
+
+        return StreamScreen(self.backend, devices=lambda: self.devices)
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 30, "-short")
+
+    # --- panes built when first needed ----------------------------------------------
+
+    def pane(self, tab: str) -> Widget | None:
+        """The content of a lazily built tab, None until it is built."""
+        built = self._panes.get(tab)
+        return built[0] if built is not None else None
+
+    def build_pane(self, tab: str) -> AwaitMount | None:
+        """Mount ``tab``'s content (and what it depends on) if it is not there yet.
+
+        Idempotent and synchronous (a key's handler calls it before showing the tab);
+        the returned awaitable completes when the content is mounted. None when the
+        tab is not a lazy one or the screen is going away (the app is exiting)."""
+        if tab not in LAZY_PANES:
+            return None
+        factory, needs = LAZY_PANES[tab]
+        for other in needs:
+            self.build_pane(other)
+        built = self._panes.get(tab)
+        if built is not None:
+            return built[1]
+        pane = next(iter(self.query(f"TabPane#{tab}")), None) if self.is_attached else None
+        if pane is None or not pane.is_attached:
+            return None  # not composed yet, or the app is exiting (is_attached says so)
+        widget = factory()
+        waiter = pane.mount(widget)
+        self._panes[tab] = (widget, waiter)
+        # Runs after the widget's own Mount (its queue starts with Compose, Mount).
+        widget.call_later(self._pane_built, tab)
+        return waiter
+
+    async def ensure_pane(self, tab: str) -> Widget | None:
+        """``tab``'s content, built and mounted first if needed (for keys and commands
+        that read a panel's choices while another tab is shown)."""
+        fresh = tab in LAZY_PANES and any(
+            t not in self._panes for t in (tab, *LAZY_PANES[tab][1]))
+        waiter = self.build_pane(tab)
+        if waiter is not None:
+            for other in LAZY_PANES[tab][1]:
+                if (dependency := self._panes.get(other)) is not None:
+                    await dependency[1]
+            await waiter
+            if fresh:  # its choices (the buffer type...) follow the open node first
+                self._apply_view(self.view)
+        return self.pane(tab)
+
+    def _pane_built(self, tab: str) -> None:
+        """A freshly built pane shows what the screen knows already."""
+        if not self.is_attached or tab == "stream":
+            return
+        if tab == "topology":
+            topology = self.pane("topology")
+            if topology is not None and self.path is not None:
+                cast("TopologyView", topology).show_for(self.path)
+            return
+        self._apply_view(self.view)
 
     # --- workers ------------------------------------------------------------------
 
@@ -136,6 +249,8 @@ class MainScreen(PanelActions):
         the base screen's to explain ("discovery failed unexpectedly")."""
         devices = self.backend.discover()
         if not get_current_worker().is_cancelled:
+            if self._early_devices is None and not self.is_mounted:
+                self._early_devices = devices  # for on_mount: see compose()
             self.post_message(DevicesChanged(devices))
 
     @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False, name="hotplug")
@@ -157,6 +272,9 @@ class MainScreen(PanelActions):
     @work(thread=True, group="inspect", exclusive=True, exit_on_error=False, name="inspect")
     def inspect_node(self, path: str) -> None:
         """Open (once, through the session) and read info and the non-destructive probe."""
+        from core.service.holders import node_holders_sentence
+        from core.service.inspection import inspect
+
         session = self.backend.session
         inspection = inspect(session, path)
         view = session.view(path)
@@ -195,6 +313,8 @@ class MainScreen(PanelActions):
         return node is not None and node.kind in NO_QUEUE_KINDS
 
     def on_devices_changed(self, message: DevicesChanged) -> None:
+        if message.devices is self.devices:
+            return  # this very list is shown (on_mount took discovery's early result)
         session = self.backend.session
         present = {n.path for n in message.devices.nodes}
         for path in present:
@@ -250,7 +370,8 @@ class MainScreen(PanelActions):
         node = self.devices.find(path) or (self.ghosts.get(path, ("", None))[1])
         # Text, not str: a str border title would be parsed as markup.
         self.query_one("#tabs", TabbedContent).border_title = Text(plain(path))
-        self.query_one(TopologyView).show_for(path)
+        if (topology := self.pane("topology")) is not None and topology.is_mounted:
+            cast("TopologyView", topology).show_for(path)  # else: when the tab is built
         if node is not None and node.kind in NO_QUEUE_KINDS:
             self.inspector.show_node(node, "A media controller or subdev node: no buffer "
                                      "queue to open here.")
@@ -280,13 +401,19 @@ class MainScreen(PanelActions):
         self._apply_view(view)
 
     def _apply_view(self, view: DeviceView | None) -> None:
+        """Show ``view`` in the panels built so far (the others show it when built)."""
         self.view = view
+        buffers = self.built_buffers
+        if buffers is None:
+            return
         with self.app.batch_update():
-            self.buffers.show(view)
+            buffers.show(view)
             self._show_dmabufs()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self) -> None:
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # A click on a tab: build its content if this is its first showing.
+        self.build_pane(event.pane.id or "")
         # A DataTable filled while its tab was hidden can keep stale column widths
         # until its next update: fill it again once it is visible.
         self.call_after_refresh(lambda: self._apply_view(self.view))
@@ -296,9 +423,11 @@ class MainScreen(PanelActions):
         self._show_dmabufs()
 
     def _show_dmabufs(self) -> None:
-        queue = self.buffers.queue_state
-        self.exports.show(self.view, queue)
-        self.imports.show(self.view, queue)
+        buffers = self.built_buffers
+        queue = buffers.queue_state if buffers is not None else None
+        for panel in (self.built_exports, self.built_imports):
+            if panel is not None:
+                panel.show(self.view, queue)
 
     def on_operation_finished(self, message: OperationFinished) -> None:
         if message.error is not None:
@@ -323,6 +452,8 @@ class MainScreen(PanelActions):
         path = self.query_one(DeviceTree).cursor_path or self.path
         if verb == "open" and path and await self._pipeline_refuses(path):
             return
+        from mediatui.screens.stream import stream_command
+
         await stream_command(self.app, path, verb)
 
     async def _pipeline_refuses(self, path: str) -> bool:

@@ -38,6 +38,7 @@ from mediatui.backend import Backend
 from mediatui.screens.base import ServiceScreen
 from mediatui.widgets.dvb_view import DvbPanel, DvbView
 from mediatui.widgets.link_picker import LinkPicker
+from mediatui.widgets.observed_view import ObservedView
 from mediatui.widgets.stream_panel import StreamPanel
 from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.text import content
@@ -79,6 +80,7 @@ class StreamScreen(ServiceScreen):
                 id="stream.more"),
         Binding("minus", "buffers(-1)", "Fewer buffers", key_display="-", show=False,
                 id="stream.fewer"),
+        Binding("a", "attach", "Attach", show=False, id="stream.attach"),
         Binding("x", "close", "Close", id="stream.close"),
         Binding("escape", "back", "Browser", id="stream.back"),
         Binding("question_mark", "help", "Help", key_display="?", show=False,
@@ -194,9 +196,14 @@ class StreamScreen(ServiceScreen):
             self.tabs.active = view.tab_id
 
     async def open_stream(self, path: str, *, start: bool = True,
-                          spec: StreamSpec | None = None) -> StreamView | None:
-        """Show the stream of ``path`` (a new tab the first time) and start it."""
+                          spec: StreamSpec | None = None,
+                          observe: bool = False) -> StreamView | None:
+        """Show the stream of ``path`` (a new tab the first time) and start it;
+        ``observe``: attach read-only to the stream another process runs there."""
         view = self.view_for(path)
+        if view is not None and observe != isinstance(view, ObservedView):
+            await self._close_view(view)
+            view = None
         if view is None:
             if len(self.views) >= MAX_STREAMS:
                 self.notify(f"At most {MAX_STREAMS} streams at once: close one with x.",
@@ -204,7 +211,7 @@ class StreamScreen(ServiceScreen):
                 return None
             spec = spec or StreamSpec.default(path, label=self._name_of(path))
             self._serial += 1
-            cls = DvbView if spec.is_dvb else StreamView
+            cls = ObservedView if observe else DvbView if spec.is_dvb else StreamView
             view = cls(spec, self.session, clock=self.clock, trace=self.trace,
                        snapshot_interval=self.snapshot_interval)
             view.tab_id = f"stream-{self._serial}"
@@ -303,6 +310,11 @@ class StreamScreen(ServiceScreen):
         view = self.active
         if view is None:
             return
+        await self._close_view(view)
+
+    async def _close_view(self, view: StreamView) -> None:
+        """Stop ``view``'s stream, remove its tab (unmounting waits for the cleanup) and
+        draw the next stream, if any."""
         views = self.views
         view.stop()
         if view.panel is not None:
@@ -319,6 +331,21 @@ class StreamScreen(ServiceScreen):
             for panel in self._panels.values():
                 panel.display = False
         self._show_empty()
+
+    async def action_attach(self) -> None:
+        """a: observe, read-only, the stream another process runs on the active node
+        (what to do when s failed with EBUSY)."""
+        view = self._view()
+        if view is None or isinstance(view, ObservedView):
+            return
+        if view.spec.is_dvb or len(view.spec.paths) > 1:
+            self.notify("Attach works on one video node (DVB buffers have no trace "
+                        "events).", markup=False)
+            return
+        if view.running and view.phase not in ("starting",):
+            self.notify("This stream is mediatui's own: stop it (s) first.", markup=False)
+            return
+        await self.open_stream(view.spec.path, observe=True)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

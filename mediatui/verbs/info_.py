@@ -15,29 +15,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     # Imported here: every verb's parser is built at start-up, only one verb runs.
     from core.errors import MediaError
-    from core.service import topology as svc
-    from core.service.inspection import describe
-    from core.service.session import Session
+    from core.nodes import is_media_path, is_subdev_path
     from mediatui.verbs.output import fail, print_json
-    from mediatui.verbs.render import render_info
 
     try:
-        if svc.is_media_path(args.device):
-            result = svc.media_info(args.device)
-            if args.json:
-                print_json("topology", result)
-            elif "topology_error" in result:
-                print(svc.media_info_text(result))
-            else:
-                print(svc.topology_text(svc.read_topology(args.device)))
-            return 0
-        if svc.is_subdev_path(args.device):
-            result = svc.subdev_info(args.device)
-            if args.json:
-                print_json("subdev", result)
-            else:
-                print(svc.subdev_text(result))
-            return 0
+        if is_media_path(args.device) or is_subdev_path(args.device):
+            return _media_or_subdev(args)
+        # A video or DVB node: the inspector's reading. The media-controller service
+        # is not imported for it (a quarter of `info /dev/videoN`'s start in the VM).
+        from core.service.inspection import describe
+        from core.service.session import Session
+        from mediatui.verbs.render import render_info
+
         with Session() as session:
             result = describe(session, args.device, probe=False)
     except MediaError as exc:
@@ -46,4 +35,27 @@ def run(args: argparse.Namespace) -> int:
         print_json("info", result)
     else:
         print(render_info(result))
+    return 0
+
+
+def _media_or_subdev(args: argparse.Namespace) -> int:
+    """``info`` on /dev/mediaN (its topology) or /dev/v4l-subdevN (its pads)."""
+    from core.nodes import is_media_path
+    from core.service import topology as svc
+    from mediatui.verbs.output import print_json
+
+    if is_media_path(args.device):
+        result = svc.media_info(args.device)
+        if args.json:
+            print_json("topology", result)
+        elif "topology_error" in result:
+            print(svc.media_info_text(result))
+        else:
+            print(svc.topology_text(svc.read_topology(args.device)))
+        return 0
+    result = svc.subdev_info(args.device)
+    if args.json:
+        print_json("subdev", result)
+    else:
+        print(svc.subdev_text(result))
     return 0

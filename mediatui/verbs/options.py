@@ -52,6 +52,10 @@ def duration(option: str = "--duration") -> Callable[[str], float]:
     return checked(limits.duration, option)
 
 
+def sample_rate(option: str = "--rate") -> Callable[[str], float]:
+    return checked(limits.sample_rate, option)
+
+
 def byte_size(option: str = "--buffer-size") -> Callable[[str], int]:
     return checked(limits.byte_size, option)
 
@@ -77,4 +81,5 @@ def fourcc(option: str = "--format") -> Callable[[str], str]:
 
 
 __all__ = ["buffer_count", "byte_size", "checked", "duration", "event_count", "fourcc",
-           "frame_count", "frame_rate", "frame_size", "frequency", "heap_name", "pid"]
+           "frame_count", "frame_rate", "frame_size", "frequency", "heap_name", "pid",
+           "sample_rate"]

@@ -52,10 +52,12 @@ class UsageError(ValueError):
 
 
 def print_json(name: str, payload: Mapping[str, Any]) -> None:
-    """Print the ``mediatui.<name>/1`` document (indented) on stdout."""
+    """Print the ``mediatui.<name>/1`` document on stdout: indented on a terminal,
+    for a person; one compact line into a pipe or file, for a program (the same
+    document; ``| jq .`` indents it)."""
     from core.service import jsondoc
 
-    jsondoc.write(sys.stdout, jsondoc.document(name, payload))
+    jsondoc.write(sys.stdout, jsondoc.document(name, payload), pretty=sys.stdout.isatty())
 
 
 def print_line(name: str, payload: Mapping[str, Any]) -> None:

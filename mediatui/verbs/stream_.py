@@ -89,6 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     dvb.add_argument("--tune", type=options.frequency(), metavar="HZ",
                      help="tune the adapter's frontend0 to this DVB-T frequency first")
     p.add_argument("--json", action="store_true", help="final statistics as JSON on stdout")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write a Perfetto/Chrome JSON trace of every buffer of every queue "
+                   "(each pipeline stage) to FILE; open it in ui.perfetto.dev")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     return p
 
@@ -104,11 +107,22 @@ def run(args: argparse.Namespace) -> int:
         args.count = None  # 0: until stopped (the engine's max_frames=None)
     stream: Stream | None = None
     report: Report | None = None
+    if args.trace:
+        from core.inspect import dvb_kind
+
+        if dvb_kind(args.device) is not None:
+            return fail("--trace: DVB buffers have no trace events to record",
+                        as_json=as_json)
     try:
         spec = stream_spec(args)
         with _opened(spec, progress=shows_progress(args)) as stream:
             report = Report(requested=requested(args, spec), negotiated=None)
-            final = _run(stream, args, report)
+            tracing = _Tracing(args) if args.trace else None
+            try:
+                final = _run(stream, args, report)
+            finally:
+                if tracing is not None:
+                    tracing.finish(quiet=args.quiet)
     except MediaError as exc:
         last = stream.last if stream is not None else None
         # A set-up failure leaves a snapshot without queues: nothing was streamed.
@@ -195,6 +209,63 @@ def stream_spec(args: argparse.Namespace) -> StreamSpec:
                       fps=args.fps, max_frames=args.count, duration=args.duration)
 
 
+# --- tracing --------------------------------------------------------------------------------
+
+
+JOIN_S = 60.0  # how long --trace waits for an observer to stop
+
+
+class _Tracing:
+    """--trace: one observer per node of the stream (each pipeline stage), started
+    before STREAMON, recording every buffer move; written out when the stream ends."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from core.errors import MediaError
+        from core.service import attach as service
+
+        self.path = args.trace
+        self.stop = threading.Event()
+        self.observers = []
+        self.threads = []
+        try:
+            for node in [args.device, *(args.to or ())]:
+                obs = service.open_observer(node, record=True, snapshot_interval=3600.0)
+                self.observers.append(obs)
+        except (service.AttachError, MediaError) as exc:
+            for obs in self.observers:
+                obs.close()
+            raise ValueError(f"--trace: {exc}") from None
+        for obs in self.observers:
+            t = threading.Thread(target=obs.run, args=(self.stop,), name="trace-observer",
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def finish(self, *, quiet: bool) -> None:
+        from core.service import attach as service
+
+        self.stop.set()
+        # Each observer removes its tracefs instance as its loop ends: wait for that
+        # (a slow guest takes seconds), so the process never exits mid-teardown.
+        for t in self.threads:
+            t.join(JOIN_S)
+        for obs, t in zip(self.observers, self.threads, strict=True):
+            if t.is_alive():
+                print(f"mediatui: --trace: the observer of {obs.path} did not stop in "
+                      f"{JOIN_S:.0f} s", file=sys.stderr)
+            elif obs.leftover:
+                print(f"mediatui: --trace: {obs.leftover}", file=sys.stderr)
+        try:
+            n = service.save_trace(self.path, self.observers)
+        except OSError as exc:
+            print(f"mediatui: --trace {self.path}: {exc.strerror}", file=sys.stderr)
+            return
+        if not quiet:
+            sources = ", ".join(sorted({o.source for o in self.observers}))
+            print(f"mediatui: wrote {n} trace events to {self.path} (source {sources}; "
+                  "open it in ui.perfetto.dev)", file=sys.stderr)
+
+
 # --- running -------------------------------------------------------------------------------
 
 
@@ -278,7 +349,9 @@ def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def progress_line(snap: StreamSnapshot) -> str:
+def progress_line(snap: StreamSnapshot, *, drops: bool = True) -> str:
+    """The once-a-second line on stderr. ``drops=False`` for an observer that cannot
+    count them (QUERYBUF sampling misses frames without their being dropped)."""
     q = snap.main
     queued = f"queued {q.depth.in_driver}/{len(q.buffers)}"
     if q.ts is not None:
@@ -289,8 +362,8 @@ def progress_line(snap: StreamSnapshot) -> str:
         return "  ".join((line, *t.warnings))  # why nothing arrives (core.stream.stall)
     s = q.stats
     assert s is not None
-    return (f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  "
-            f"drops {s.drops}  {queued}")
+    counted = f"drops {s.drops}" if drops else "drops not counted"
+    return f"{q.path} {q.name}: {s.frames} frames  {_fmt(s.fps)} fps  {counted}  {queued}"
 
 
 _LOOP_CPU: tuple[float, float] | None = None

@@ -21,6 +21,36 @@ from core.service.session import DeviceView
 from core.video import buf_type_name, memory_name
 from mediatui.widgets.text import plain
 
+# The panels' controls row, in each panel's DEFAULT_CSS (scoped to it: these rules are
+# parsed and matched only once a panel is built, not at start-up; issue 16).
+CONTROLS_CSS = """
+    height: 1fr;
+
+    .controls {
+        height: 1;
+        margin: 0 0 0 1;
+    }
+    .controls Select {
+        width: 12;
+        margin-right: 1;
+    }
+    .controls Label {
+        padding: 0 1 0 0;
+        color: $text-muted;
+    }
+    .controls Input {
+        width: 8;
+        margin-right: 1;
+    }
+    .controls Button {
+        margin-right: 1;
+        min-width: 6;
+    }
+    .controls Checkbox {
+        width: auto;
+    }
+"""
+
 COLUMNS = ("buf", "state", "flags", "pl", "length", "used", "offset", "map", "exp fd", "imp fd")
 NO_DEVICE = "No device open: select a node in the browser and press Enter."
 MEMORY_OPTIONS = [("mmap", v.V4L2_MEMORY_MMAP), ("userptr", v.V4L2_MEMORY_USERPTR),
@@ -103,6 +133,26 @@ class BuffersPanel(Vertical):
     """Controls, the count negotiation, and the live buffer table."""
 
     BORDER_TITLE = "buffers"
+    DEFAULT_CSS = f"""
+    BuffersPanel {{
+        {CONTROLS_CSS}
+        #buf-type {{
+            width: 24;
+        }}
+        #dvb-size {{
+            width: 10;
+        }}
+        #buffers-summary {{
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+        }}
+        #buffers-table {{
+            height: 1fr;
+            scrollbar-size: 1 1;
+        }}
+    }}
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -134,7 +184,12 @@ class BuffersPanel(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        # Built when its tab is first shown: the app may be exiting meanwhile, its
+        # children already gone (query, not query_one: nothing to set up then).
+        tables = self.query(DataTable)
+        if not self.is_attached or not tables:
+            return
+        tables.first().add_columns(*COLUMNS)
         self._set_mode(None)
 
     def on_select_changed(self, event: Select.Changed) -> None:

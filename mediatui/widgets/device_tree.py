@@ -134,7 +134,8 @@ class DeviceBrowser(Vertical):
         yield Static("", id="device-source", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#empty-devices").display = False
+        for empty in self.query("#empty-devices"):  # none if the app exits at start
+            empty.display = False
 
     def show_devices(
         self,

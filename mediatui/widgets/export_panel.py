@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, DataTable, Select, Static
 
 from core.queue import QueueState
 from core.service.session import DeviceView, DmabufRow
-from mediatui.widgets.buffers_panel import cell
+from mediatui.widgets.buffers_panel import CONTROLS_CSS, cell
 from mediatui.widgets.text import size
 
 ALL = -1
@@ -52,6 +52,26 @@ class ExportPanel(Vertical):
     """What to export, with which flags; the table of exported fds."""
 
     BORDER_TITLE = "export"
+    DEFAULT_CSS = f"""
+    ExportPanel {{
+        {CONTROLS_CSS}
+        #export-index {{
+            width: 11;
+        }}
+        #export-plane {{
+            width: 13;
+        }}
+        #export-summary {{
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+        }}
+        #export-table {{
+            height: 1fr;
+            scrollbar-size: 1 1;
+        }}
+    }}
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -81,7 +101,12 @@ class ExportPanel(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        # Built when its tab is first shown: the app may be exiting meanwhile, its
+        # children already gone (query, not query_one: nothing to set up then).
+        tables = self.query(DataTable)
+        if not self.is_attached or not tables:
+            return
+        tables.first().add_columns(*COLUMNS)
         self.show(None, None)
 
     # --- what the user chose --------------------------------------------------------

@@ -19,7 +19,7 @@ from core.dmabuf import page_align
 from core.queue import QueueState
 from core.service.session import DeviceView, DmabufRow
 from core.video import buf_type_name, memory_name
-from mediatui.widgets.buffers_panel import cell
+from mediatui.widgets.buffers_panel import CONTROLS_CSS, cell
 from mediatui.widgets.export_panel import dmabuf_row
 from mediatui.widgets.text import plain, text
 
@@ -94,6 +94,23 @@ class ImportPanel(Vertical):
     """Target buffer and source; the pre-flight size check; the app's allocations."""
 
     BORDER_TITLE = "import"
+    DEFAULT_CSS = f"""
+    ImportPanel {{
+        {CONTROLS_CSS}
+        #import-source {{
+            width: 1fr;
+        }}
+        #import-target, #import-preflight {{
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+        }}
+        #import-table {{
+            height: 1fr;
+            scrollbar-size: 1 1;
+        }}
+    }}
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -122,7 +139,12 @@ class ImportPanel(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        # Built when its tab is first shown: the app may be exiting meanwhile, its
+        # children already gone (query, not query_one: nothing to set up then).
+        tables = self.query(DataTable)
+        if not self.is_attached or not tables:
+            return
+        tables.first().add_columns(*COLUMNS)
         self.show(None, None)
 
     def on_select_changed(self, event: Select.Changed) -> None:

@@ -9,7 +9,7 @@ under the key.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -19,9 +19,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from core.discovery import DeviceNode
-from mediatui.messages import Inspection
 from mediatui.verbs.render import format_text, fract_text, interval_text, size_text
 from mediatui.widgets.text import flags, plain
+
+if TYPE_CHECKING:
+    from core.service.inspection import Inspection
 
 HINT = "Select a node in the browser and press Enter to open and inspect it."
 NO_DEVICES = ("No media devices found.\n\nCheck permissions: your user must be in the group "

@@ -23,7 +23,6 @@ from textual.timer import Timer
 
 from core import ioctl as chokepoint
 from core.ioctl import TraceEntry
-from core.service import jsondoc
 from mediatui.messages import IoctlTraced
 from mediatui.widgets.text import plain
 
@@ -46,7 +45,9 @@ class IoctlRecorder:
             self._entries.append(entry)
             self._total += 1
             fire = not self._pending and self.on_new is not None
-            self._pending = True
+            # Pending only once someone was told: entries traced before on_new is set
+            # must not keep the next ones from being announced.
+            self._pending = self._pending or fire
         if fire and self.on_new is not None:
             self.on_new()
 
@@ -78,6 +79,8 @@ class IoctlRecorder:
 
     def save_ndjson(self, path: Path) -> int:
         """Write every kept entry as one ``mediatui.ioctl/1`` JSON line; returns how many."""
+        from core.service import jsondoc  # only when saving
+
         entries = self.entries()
         with path.open("w", encoding="utf-8") as f:
             return jsondoc.write_lines(f, (jsondoc.document("ioctl", e.as_dict())
@@ -145,7 +148,23 @@ class IoctlLog(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            self._follow_end()
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # A scrollbar appearing shortens the view by a line: the end moved.
+        if self.follow:
+            self._follow_end()
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        if self.follow:
+            self._follow_end()
+
+    def _follow_end(self) -> None:
+        """Scroll to the last line after the next refresh. ``force``: that refresh may
+        come before the layout that shows the scrollbar (entries already there when the
+        log is first laid out, as discovery's are), and without it Textual refuses to
+        scroll a view whose scrollbar is not shown yet."""
+        self.scroll_end(animate=False, immediate=False, x_axis=False, force=True)
 
     def on_ioctl_traced(self, message: IoctlTraced) -> None:
         """At most one flush (and so one repaint) per FLUSH_INTERVAL_S: a worker issuing
@@ -202,7 +221,7 @@ class IoctlLog(ScrollView, can_focus=True):
             self._dropped += excess
         self.virtual_size = Size(self._widest, len(self._lines))
         if follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            self._follow_end()
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

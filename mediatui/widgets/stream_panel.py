@@ -23,7 +23,6 @@ from core.stream import StreamSnapshot, StreamState
 from mediatui.widgets.buffer_lanes import BufferLanes
 from mediatui.widgets.notes_view import NotesView
 from mediatui.widgets.rate_panel import RatePanel
-from mediatui.widgets.text import plain
 
 if TYPE_CHECKING:
     from mediatui.widgets.stream_view import StreamView
@@ -134,20 +133,5 @@ class StreamPanel(Vertical):
         self.notes.added()
 
     def show_header(self, view: StreamView) -> None:
-        label, cls = BADGES.get(view.phase, ("?", "badge--idle"))
-        if view.removed:
-            label, cls = "✗ device removed", "badge--failed"
-        spec = view.spec
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {label} ", style=self.get_component_rich_style(cls, partial=True))
-        text.append(f" {plain(spec.title)}", style="bold")
-        snap = view.snapshot
-        if snap is not None and snap.queues:
-            text.append(f"  {snap.elapsed:.1f} s  {snap.frames} "
-                        f"{'buffers' if spec.is_dvb else 'frames'}")
-            stats = snap.main.stats
-            if stats is not None and stats.fps is not None:
-                text.append(f"  {stats.fps:.1f} fps", style="bold")
-        else:
-            text.append(f"  {spec.count} buffers", style="dim")
+        text = view.header_text(lambda cls: self.get_component_rich_style(cls, partial=True))
         self.query_one(".stream-header", Static).update(text, layout=False)  # one row

@@ -20,10 +20,12 @@ import asyncio
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
@@ -38,10 +40,12 @@ from mediatui.widgets.stream_panel import BADGES, NOTES_KEPT, StreamPanel
 from mediatui.widgets.text import plain
 from mediatui.workers import FrameTraceFilter, SnapshotPoster
 
-__all__ = ["BADGES", "REMOVED", "STOP_WAIT_S", "StreamView"]
+__all__ = ["BADGES", "BUSY_HINT", "REMOVED", "STOP_WAIT_S", "StreamView"]
 
 STOP_WAIT_S = 3.0  # longest the UI waits for a stream's cleanup when the view goes
 
+BUSY_HINT = ("Another process owns this queue: press a to attach and observe its stream "
+             "read-only.")
 REMOVED = ("device removed: {path} went away while streaming (unplugged or driver unbound). "
            "The stream stopped and released what it could; everything else keeps working.")
 
@@ -272,6 +276,9 @@ class StreamView(Widget):
             text = REMOVED.format(path=error.path or self.spec.path)
         else:
             text = str(error)
+            if error.errno_name == "EBUSY":
+                text += f"\n{BUSY_HINT}"
+                self.app.notify(BUSY_HINT, title="stream: busy", markup=False, timeout=8)
         self.banner = (Text(plain(text)), error.kind == "DeviceGone")
         if self.panel is not None:
             self.panel.show_banner(self.banner)
@@ -288,6 +295,27 @@ class StreamView(Widget):
     def show_header(self) -> None:
         if self.panel is not None:
             self.panel.show_header(self)
+
+    def header_text(self, badge: Callable[[str], Style]) -> Text:
+        """The state line: badge (styled by ``badge(component class)``), title, time,
+        frames and fps."""
+        label, cls = BADGES.get(self.phase, ("?", "badge--idle"))
+        if self.removed:
+            label, cls = "✗ device removed", "badge--failed"
+        spec = self.spec
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {label} ", style=badge(cls))
+        text.append(f" {plain(spec.title)}", style="bold")
+        snap = self.snapshot
+        if snap is not None and snap.queues:
+            text.append(f"  {snap.elapsed:.1f} s  {snap.frames} "
+                        f"{'buffers' if spec.is_dvb else 'frames'}")
+            stats = snap.main.stats
+            if stats is not None and stats.fps is not None:
+                text.append(f"  {stats.fps:.1f} fps", style="bold")
+        else:
+            text.append(f"  {spec.count} buffers", style="dim")
+        return text
 
     async def on_unmount(self) -> None:
         """The view (or the app) is going: stop the stream and let its cleanup finish

@@ -29,7 +29,8 @@ missing prerequisite skips the kernel tests and says what to install. With
 ``CI=true`` it is a failure, every skipped kernel test is a failure, and a VM that
 does not boot or an inner run that crashes fails every test without a result, with
 the tail of the guest's output in the message. A boot's run is bounded by
-``MEDIATUI_VM_TIMEOUT`` seconds (default 900); on timeout the VM is killed. In the
+``MEDIATUI_VM_TIMEOUT`` seconds (default: 900, or 120 + 15 per test when more); on
+timeout the VM is killed. In the
 guest, a test phase (setup, call or teardown) that runs longer than
 ``MEDIATUI_VM_TEST_TIMEOUT`` seconds (default 300) is failed where it hangs, and the
 run goes on with the next test.
@@ -37,7 +38,9 @@ run goes on with the next test.
 Other knobs: ``pytest -s`` (or ``MEDIATUI_VM_VERBOSE=1``) streams the guest's output
 live; ``MEDIATUI_VM_KEEP=1`` keeps the run directory (``vng.log``, ``reports.jsonl``)
 even after a green run; ``MEDIATUI_VM_9P_CACHE=none`` turns off the guest's caching
-of the read-only root (see :func:`root_cache_args`). The outer ``-v``/``-q``,
+of the read-only root (see :func:`root_cache_args`); ``MEDIATUI_VM_CONSOLE=1`` puts the
+guest kernel's console (oopses, panics, the OOM killer) into ``vng.log`` (see
+:func:`console_args`). The outer ``-v``/``-q``,
 ``--tb``, ``-l`` and ``-s`` are passed to the inner pytest.
 
 Devices in the guest with the default arguments
@@ -99,7 +102,8 @@ DEFAULT_KERNEL_ARGS: tuple[str, ...] = (
     "vivid.allocators=0,0,1",
 )
 GUEST_RELEASE = "6.1.192-mediatest"
-DEFAULT_TIMEOUT_S = 900.0  # one boot's whole guest run
+DEFAULT_TIMEOUT_S = 900.0  # one boot's whole guest run, at least
+PER_TEST_BUDGET_S = 15.0  # ... plus this per test (the default boot runs ~150 tests)
 DEFAULT_TEST_TIMEOUT_S = 300.0  # one phase (setup, call, teardown) of one test
 VM_MEMORY = "2G"
 VM_CPUS = 2
@@ -117,6 +121,7 @@ ENV_TEST_TIMEOUT = "MEDIATUI_VM_TEST_TIMEOUT"
 ENV_VERBOSE = "MEDIATUI_VM_VERBOSE"
 ENV_KEEP = "MEDIATUI_VM_KEEP"
 ENV_9P_CACHE = "MEDIATUI_VM_9P_CACHE"
+ENV_CONSOLE = "MEDIATUI_VM_CONSOLE"  # 1: the guest kernel's console into vng.log
 ENV_VNG = "MEDIATUI_VNG"  # another vng executable (the harness's own tests use a fake)
 
 MARK_PREFIX = "@@mediatui-vm@@ "
@@ -397,6 +402,17 @@ def guest_command(python: str, pytest_args: Sequence[str], rundir: Path, cwd: Pa
 KERNEL_CMDLINE_MAX = 2048
 
 
+def boot_timeout(n_tests: int) -> float:
+    """How long one boot's guest run may take before the VM is killed (seconds).
+
+    It bounds a guest that hangs outside any test (a test that hangs is failed where it
+    hangs by the per-phase limit), so it grows with the number of tests: a flat 900 s
+    killed the default boot's ~150 tests at their end on a loaded 2-core host, when they
+    had all passed.
+    """
+    return max(DEFAULT_TIMEOUT_S, 120.0 + PER_TEST_BUDGET_S * n_tests)
+
+
 def guest_script(command: str, rundir: Path) -> str:
     """Write *command* to ``rundir/guest.sh``; return the short command that runs it.
 
@@ -409,6 +425,19 @@ def guest_script(command: str, rundir: Path) -> str:
     return f"exec sh {shlex.quote(str(script))}"
 
 
+def console_args(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """vng flags that show the guest kernel's console when ``MEDIATUI_VM_CONSOLE=1``.
+
+    vng 1.42 sends the console to /dev/null and boots with ``quiet loglevel=0``, so a
+    guest that oopses, panics or meets the OOM killer dies "without a word".  vng's
+    ``--verbose`` is what passes ``--show-boot-console`` to virtme-run (virtme_ng/run.py
+    ``_get_virtme_verbose``): the console then goes to QEMU's stderr, which the harness
+    merges into the guest output and ``vng.log``, with every printk level.
+    """
+    environ = os.environ if environ is None else environ
+    return ("--verbose",) if _truthy(environ.get(ENV_CONSOLE)) else ()
+
+
 def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) -> list[str]:
     assert pre.vng and pre.kernel
     return [
@@ -416,6 +445,7 @@ def vng_command(pre: Prereqs, extra: Sequence[str], rundir: Path, command: str) 
         "--run",
         str(pre.kernel),
         "--disable-kvm",
+        *console_args(),
         "--user",
         "root",
         "--cpus",
@@ -453,7 +483,7 @@ class GuestRun:
         self.items = list(items)
         self.echo = echo
         self.result = BootRun(extra_args=extra, nodeids=[item.nodeid for item in items])
-        self.timeout = float(os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT_S)
+        self.timeout = float(os.environ.get(ENV_TIMEOUT) or boot_timeout(len(self.items)))
         self.proc: subprocess.Popen[bytes] | None = None
         self._tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._marks: dict[str, tuple[float, dict[str, Any]]] = {}

@@ -52,6 +52,7 @@ def load_all() -> dict[str, Scenario]:
         dvb,
         dvb_rules,
         expbuf,
+        media_graphs,
         media_pipeline,
         ownership,
         queue_rules,

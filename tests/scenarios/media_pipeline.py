@@ -7,7 +7,7 @@ import errno
 
 from core.abi import v4l2 as v
 from core.media.check import check_pipeline
-from core.media.device import VideoNode
+from core.media.device import set_video_format
 from core.media.explain import PipelineInvalid
 from core.media.read import read_topology
 from core.service import topology as svc
@@ -27,8 +27,7 @@ def power_on_defaults(media: str) -> None:
               do_reset=False)
     topo = read_topology(media)
     for video in svc.video_nodes(topo):
-        with VideoNode(video) as node:
-            node.set_format(640, 480, v.fourcc("RGB3"), v.V4L2_COLORSPACE_SRGB)
+        set_video_format(video, 640, 480, v.fourcc("RGB3"), v.V4L2_COLORSPACE_SRGB)
 
 
 def configure_as_vimc_docs(media: str, raw: str) -> None:
@@ -37,8 +36,7 @@ def configure_as_vimc_docs(media: str, raw: str) -> None:
         '"Sensor A":0[fmt:SBGGR8_1X8/640x480]', '"Debayer A":0[fmt:SBGGR8_1X8/640x480]',
         '"Sensor B":0[fmt:SBGGR8_1X8/640x480]', '"Debayer B":0[fmt:SBGGR8_1X8/640x480]',
     ], propagate_from=[], do_reset=False)
-    with VideoNode(raw) as node:
-        node.set_format(None, None, v.fourcc("BA81"))
+    set_video_format(raw, None, None, v.fourcc("BA81"))
 
 
 def _streamon(path: str) -> None:

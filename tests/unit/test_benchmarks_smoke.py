@@ -30,3 +30,29 @@ def test_benchmark_run_smoke_prints_every_host_row() -> None:
     for row in rows:
         assert row["ours"] and row["peer"], row
         assert row["ratio"] > 0, row
+
+
+def test_steady_cpu_measures_the_window_after_the_mapping(tmp_path: Path) -> None:
+    """The stream rows' sampler: a process that maps the "node" and then spins uses
+    about one CPU second per second; one that maps it and sleeps, about none. The
+    start-up burn before the mapping is left out."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import run  # type: ignore[import-not-found]
+
+    node = tmp_path / "video7"
+    node.write_bytes(b"\0" * 4096)
+    body = (
+        "import mmap, time\n"
+        "t = time.monotonic()\n"
+        "while time.monotonic() - t < 0.5: pass\n"  # start-up burn, not measured
+        f"f = open({str(node)!r}, 'r+b'); m = mmap.mmap(f.fileno(), 4096)\n"
+        "t = time.monotonic()\n"
+        "while time.monotonic() - t < 5: {}\n"
+    )
+    spin = run.steady_cpu([sys.executable, "-c", body.format("pass")], str(node), 0.2, 1.0)
+    idle = run.steady_cpu([sys.executable, "-c", body.format("time.sleep(0.05)")],
+                          str(node), 0.2, 1.0)
+    # One core's worth, minus what the shared 2-core machine takes from it.
+    assert spin > 0.25, spin
+    assert idle < 0.1, idle
+    assert spin > 5 * idle, (spin, idle)

@@ -370,3 +370,37 @@ def test_the_kernel_command_line_fits_whatever_the_checkout_path(tmp_path):
     assert len(cmdline.encode()) < vm.KERNEL_CMDLINE_MAX - 512, cmdline
     script = (tmp_path / "guest.sh").read_text()
     assert shlex.join([str(root / ".venv/bin/python"), *args]) in script
+
+
+@pytest.mark.parametrize("console", ["", "1"])
+def test_the_guest_console_is_shown_only_when_asked(tmp_path, monkeypatch, console):
+    """``MEDIATUI_VM_CONSOLE=1``: vng gives QEMU a console chardev on stderr (which the
+    harness logs) and the kernel no ``quiet loglevel=0``; otherwise vng's /dev/null.
+    Asks vng itself (``--dry-run``) what it would give QEMU."""
+    vng = vm.find_vng()
+    kernel = vm.kernel_image_path()
+    if vng is None or not kernel.exists() or not vm.shutil.which("qemu-system-x86_64"):
+        pytest.skip("needs vng, qemu-system-x86_64 and the kernel image")
+    monkeypatch.setenv(vm.ENV_CONSOLE, console)
+    pre = vm.Prereqs(kernel=kernel, vng=vng)
+    argv = vm.vng_command(pre, (), tmp_path, vm.guest_script("true", tmp_path))
+    env = dict(os.environ, PATH=os.pathsep.join([str(vng.parent), os.environ["PATH"]]))
+    out = vm.subprocess.run(
+        [*argv, "--dry-run"], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout
+    qemu = shlex.split(out.strip().splitlines()[-1])
+    chardevs = [qemu[i + 1] for i, a in enumerate(qemu) if a == "-chardev"]
+    console_dev = next(c for c in chardevs if "id=console" in c)
+    kernel_args = qemu[qemu.index("-append") + 1].split()
+    if console:
+        assert "path=/proc/self/fd/2" in console_dev, console_dev
+        assert "quiet" not in kernel_args and "loglevel=0" not in kernel_args
+    else:
+        assert "path=/dev/null" in console_dev, console_dev
+        assert "loglevel=0" in kernel_args
+
+
+def test_a_boot_with_many_tests_gets_time_for_them(monkeypatch):
+    """A flat 900 s killed the default boot's ~150 passing tests on a loaded host."""
+    assert vm.boot_timeout(3) == vm.DEFAULT_TIMEOUT_S
+    assert vm.boot_timeout(152) >= 152 * vm.PER_TEST_BUDGET_S

@@ -3,14 +3,17 @@ virtual vimc (``--demo``), including the JSON schema and hostile entity names.""
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from core.abi import mbus as mb
+from core.abi import media as m
 from core.abi import v4l2 as v
 from core.media.check import check_pipeline, compare_subdev, compare_video
 from core.media.model import MbusFormat, VideoFormat
@@ -18,6 +21,9 @@ from core.media.read import read_topology
 from core.media.setup import SetupSyntaxError, parse_format, parse_link
 from core.service import topology as svc
 from core.virtual import InstantClock, VirtualBackend
+from core.virtual.media import MediaNode
+from core.virtual.node import FileHandle
+from core.virtual.vb2 import fail
 from core.virtual.vimc import build_vimc
 from mediatui import cli
 
@@ -175,10 +181,10 @@ def test_cli_check_topology_info_setup(demo: None, capsys: pytest.CaptureFixture
     jsonschema.validate(info, SUBDEV_SCHEMA)
     assert info["entity"] == "Debayer A"
     assert [c["code"] for c in info["pads"][0]["mbus_codes"]][:2] == ["SBGGR8_1X8", "SGBRG8_1X8"]
-    # vivid's virtual media node has no G_TOPOLOGY: the device info still shows.
+    # vivid's media node: its graph, as the kernel's vivid registers it.
     assert cli.main(["--demo", "info", "/dev/media0"]) == 0
-    assert "topology: /dev/media0: MEDIA_IOC_G_TOPOLOGY failed with ENOTTY" in (
-        capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert "vivid-000-vid-cap (1 pad, 0 links)" in out and "device node name /dev/video1" in out
     assert cli.main(["--demo", "info", "/dev/media0", "--json"]) == 0
     jsonschema.validate(json.loads(capsys.readouterr().out), SCHEMA)
     assert cli.main(["--demo", "info", "/dev/media3"]) == 0
@@ -195,3 +201,54 @@ def test_cli_check_topology_info_setup(demo: None, capsys: pytest.CaptureFixture
     assert cli.main(["--demo", "topology", "/dev/media3", "--dot"]) == 0
     dot = capsys.readouterr().out
     assert dot.startswith("digraph board {") and 'label="640x480 SBGGR8_1X8"' in dot
+
+
+class _NoTopology(MediaNode):
+    """A media node whose driver answers DEVICE_INFO only (as a pre-4.9 kernel would)."""
+
+    def ioctl(self, fh: FileHandle, request: int, arg: Any) -> int:
+        if request == m.MEDIA_IOC_G_TOPOLOGY:
+            raise fail(errno.ENOTTY)
+        return super().ioctl(fh, request, arg)
+
+
+def test_info_without_g_topology(capsys: pytest.CaptureFixture[str]) -> None:
+    """G_TOPOLOGY refused: ``info`` still shows the device info and names the ioctl."""
+    backend = VirtualBackend(clock=InstantClock())
+    backend.add(_NoTopology("/dev/media9", "old", "old", "platform:old"), "old.0")
+    with backend:
+        assert cli.main(["info", "/dev/media9"]) == 0
+        assert "topology: /dev/media9: MEDIA_IOC_G_TOPOLOGY failed with ENOTTY" in (
+            capsys.readouterr().out)
+        assert cli.main(["info", "/dev/media9", "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["entities"] == [] and "ENOTTY" in doc["topology_error"]
+
+
+@pytest.mark.parametrize(("media", "driver", "videos"), [
+    ("/dev/media0", "vivid", {"/dev/video0", "/dev/video1"}),
+    ("/dev/media1", "vim2m", {"/dev/video2"}),
+    ("/dev/media2", "vidtv", set()),
+])
+def test_demo_media_nodes_have_graphs(demo: None, capsys: pytest.CaptureFixture[str],
+                                      media: str, driver: str, videos: set[str]) -> None:
+    """Every media node of the demo board answers G_TOPOLOGY like its kernel driver:
+    ``topology --json`` validates, each of its video nodes is an entity with its
+    interface, and ``check`` passes on them (vim2m's plain-entity links are not
+    validated by the kernel, so they are no problem)."""
+    assert cli.main(["--demo", "topology", media, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["device_info"]["driver"] == driver and doc["entities"]
+    assert {i["devnode"] for i in doc["interfaces"]} >= videos
+    if driver == "vidtv":
+        assert {i["devnode"] for i in doc["interfaces"]} == {
+            "/dev/dvb/adapter0/frontend0", "/dev/dvb/adapter0/demux0", "/dev/dvb/adapter0/dvr0"}
+    for video in sorted(videos):
+        assert cli.main(["--demo", "check", video, "--json"]) == 0
+        checked = json.loads(capsys.readouterr().out)
+        jsonschema.validate(checked, CHECK_SCHEMA)
+        assert checked["problems"] == []
+        assert cli.main(["--demo", "check", video]) == 0
+        assert f"on {media}" in capsys.readouterr().out

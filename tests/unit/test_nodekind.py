@@ -159,3 +159,26 @@ def test_virtual_nodes_answer_through_the_backend_hook() -> None:
             kind = chokepoint.node_kind(facts.path)
             assert kind.is_media, (facts.path, kind)
             NodeHandle(facts.path).close()
+
+
+def test_proc_devices_is_read_once_per_burst_and_again_for_a_new_major(
+    registry: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list classifies dozens of nodes: /proc/devices is read once for all of them, and
+    again at once when a major is not in it (a driver registered since)."""
+    import core.nodekind as nk
+
+    proc, sys_char = registry
+    reads: list[str] = []
+    real = nk.char_majors
+    monkeypatch.setattr(nk, "char_majors", lambda p: reads.append(p) or real(p))
+    monkeypatch.setattr(nk, "_majors_cache", {})
+    for minor in range(5):
+        assert classify("/dev/x", _chr(81, minor), proc_devices=proc,
+                        sys_dev_char=sys_char).media_class == "video4linux"
+    assert reads == [proc]
+    with open(proc, "a") as f:  # a DVB adapter's driver loads: a new major appears
+        f.write("Character devices:\n213 DVB\n")
+    assert classify("/dev/y", _chr(213, 0), proc_devices=proc,
+                    sys_dev_char=sys_char).media_class == "dvb"
+    assert reads == [proc, proc]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import time
 from collections.abc import Iterator
@@ -123,9 +124,6 @@ async def test_tui_stream_sets_dvb_up_through_the_same_service(recorder: Recorde
 
 
 def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, capsys) -> None:
-    import mediatui.screens.main as main_screen
-
-    assert main_screen.inspect is inspection.inspect  # what the inspector worker calls
     calls: list[tuple[str, dict[str, bool]]] = []
     real = inspection.inspect
 
@@ -133,14 +131,26 @@ def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, caps
         calls.append((path, kw))
         return real(session, path, **kw)
 
+    async def open_in_the_tui(path: str) -> None:
+        app = make_app(demo=True)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.pause()
+            app.main_screen.open_path(path)  # Enter in the browser
+            await app.workers.wait_for_complete([w for w in app.workers
+                                                 if w.group == "inspect"])
+            await pilot.pause()
+
     monkeypatch.setattr(inspection, "inspect", spy)
     try:
         assert main(["--demo", "info", "/dev/video0", "--json"]) == 0
         assert main(["--demo", "probe", "/dev/video0", "--json"]) == 0
+        # The inspector's worker looks the service function up when a node is opened.
+        asyncio.run(open_in_the_tui("/dev/video0"))
     finally:
         uninstall_demo()
     assert calls == [("/dev/video0", {"info": True, "probe": False}),
-                     ("/dev/video0", {"info": False, "probe": True})]
+                     ("/dev/video0", {"info": False, "probe": True}),
+                     ("/dev/video0", {})]
 
 
 # --- worker failures -------------------------------------------------------------------
