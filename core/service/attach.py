@@ -7,6 +7,7 @@ document (:func:`document`) is ``mediatui.attach/1``, described by
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,8 +19,8 @@ from core.observe.perfetto import write_trace
 
 SCHEMA = "mediatui.attach/1"
 
-__all__ = ["SCHEMA", "SOURCES", "AttachError", "Observer", "document", "open_observer",
-           "save_trace"]
+__all__ = ["SCHEMA", "SOURCES", "AttachError", "Observer", "TraceRecorder", "document",
+           "open_observer", "save_trace"]
 
 
 def open_observer(path: str, *, source: str = "auto", rate_hz: float = 20.0,
@@ -44,6 +45,61 @@ def save_trace(path: str, observers: Sequence[Observer]) -> int:
     models = [o.model for o in observers if o.model is not None]
     source = ",".join(sorted({o.source for o in observers}))
     return write_trace(path, models, time.monotonic_ns(), source=source)
+
+
+class TraceRecorder:
+    """Record every buffer move of the queues of ``paths`` (one observer per node: each
+    stage of a pipeline) for a Perfetto trace: ``stream --trace`` and the stream
+    screen's ``T`` key.
+
+    :meth:`start` opens the observers and runs each in its own daemon thread (it
+    blocks while tracefs instances are set up: call it from a worker thread); it
+    raises AttachError or core.errors.MediaError after closing any it opened.
+    :meth:`finish` stops them, waits up to ``join_s`` for each to remove its tracefs
+    instance, writes the Chrome JSON trace (core.observe.perfetto) and returns the
+    event count and the warnings to show; it raises OSError if the file cannot be
+    written.
+    """
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = tuple(paths)
+        self.stop = threading.Event()
+        self.observers: list[Observer] = []
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        try:
+            for node in self.paths:
+                self.observers.append(
+                    open_observer(node, record=True, snapshot_interval=3600.0))
+        except Exception:
+            for obs in self.observers:
+                obs.close()
+            self.observers.clear()
+            raise
+        for obs in self.observers:
+            t = threading.Thread(target=obs.run, args=(self.stop,), name="trace-observer",
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    @property
+    def sources(self) -> str:
+        return ", ".join(sorted({o.source for o in self.observers}))
+
+    def finish(self, file: str, *, join_s: float = 60.0) -> tuple[int, list[str]]:
+        self.stop.set()
+        # Each observer removes its tracefs instance as its loop ends: wait for that
+        # (a slow guest takes seconds), so the process never exits mid-teardown.
+        for t in self.threads:
+            t.join(join_s)
+        warnings = []
+        for obs, t in zip(self.observers, self.threads, strict=True):
+            if t.is_alive():
+                warnings.append(f"the observer of {obs.path} did not stop in {join_s:.0f} s")
+            elif obs.leftover:
+                warnings.append(obs.leftover)
+        return save_trace(file, self.observers), warnings
 
 
 def _pct(p: Percentiles) -> dict[str, Any]:

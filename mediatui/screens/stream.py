@@ -44,6 +44,10 @@ from mediatui.widgets.stream_view import StreamView
 from mediatui.widgets.text import content
 from mediatui.workers import FrameTraceFilter
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from core.service.attach import TraceRecorder
+
 SCREEN_NAME = "streams"
 EMPTY = "No streams yet: select a node in the browser and press s."
 LINK_KINDS = ("video-m2m", "video-output")  # what can take frames in a pipeline
@@ -81,6 +85,7 @@ class StreamScreen(ServiceScreen):
         Binding("minus", "buffers(-1)", "Fewer buffers", key_display="-", show=False,
                 id="stream.fewer"),
         Binding("a", "attach", "Attach", show=False, id="stream.attach"),
+        Binding("T", "trace", "Record trace", show=False, id="stream.trace"),
         Binding("x", "close", "Close", id="stream.close"),
         Binding("escape", "back", "Browser", id="stream.back"),
         Binding("question_mark", "help", "Help", key_display="?", show=False,
@@ -100,6 +105,8 @@ class StreamScreen(ServiceScreen):
         self._serial = 0
         self._shown: StreamView | None = None
         self._panels: dict[type[StreamPanel], StreamPanel] = {}
+        self._recorders: dict[str, TraceRecorder] = {}  # by the view's tab id
+        self._trace_files: set[str] = set()  # names taken (written or being written)
 
     def compose(self) -> ComposeResult:
         yield Static(EMPTY, id="streams-empty", markup=False)
@@ -142,6 +149,8 @@ class StreamScreen(ServiceScreen):
         """The screen (the app) is going: stop every stream and let their cleanup finish
         (awaited, never blocking the event loop) before the tracer steps aside."""
         views = self.views if self.query("#stream-views") else []
+        for recorder in self._recorders.values():
+            recorder.stop.set()  # the app is going: its observers remove their instances
         for view in views:
             view.stop()
         for view in views:
@@ -317,6 +326,8 @@ class StreamScreen(ServiceScreen):
         draw the next stream, if any."""
         views = self.views
         view.stop()
+        if (recorder := self._recorders.pop(view.tab_id, None)) is not None:
+            self._save_trace(view, recorder)  # a closed stream keeps what was recorded
         if view.panel is not None:
             view.panel.view = None
             view.panel = None
@@ -346,6 +357,79 @@ class StreamScreen(ServiceScreen):
             self.notify("This stream is mediatui's own: stop it (s) first.", markup=False)
             return
         await self.open_stream(view.spec.path, observe=True)
+
+    def action_trace(self) -> None:
+        """T: start recording every buffer move of the drawn stream (kernel tracepoints,
+        or QUERYBUF sampling without tracefs access) for a Perfetto trace; T again
+        writes it to the log directory (what ``stream --trace`` and ``attach --trace``
+        write)."""
+        if (view := self._view()) is None:
+            return
+        if view.spec.is_dvb:
+            self.notify("DVB buffers have no trace events: there is nothing to record.",
+                        markup=False)
+            return
+        recorder = self._recorders.pop(view.tab_id, None)
+        if recorder is not None:
+            self._save_trace(view, recorder)
+            return
+        from core.service.attach import TraceRecorder
+
+        recorder = TraceRecorder(view.spec.paths)
+        self._recorders[view.tab_id] = recorder
+        view.note("trace: starting the recorder")
+        self.run_worker(lambda: self._start_recorder(view, recorder), thread=True,
+                        name=f"trace {view.spec.title}", group="trace", exit_on_error=False)
+
+    def _start_recorder(self, view: StreamView, recorder: TraceRecorder) -> None:
+        """Worker thread: set the observers up (tracefs instances take a while)."""
+        from core.errors import MediaError
+        from core.service.attach import AttachError
+
+        try:
+            recorder.start()
+        except AttachError as exc:
+            self.app.call_from_thread(self._recorders.pop, view.tab_id, None)
+            raise MediaError(path=view.spec.path, ioctl=None, errno=None,
+                             title="Cannot record a trace of this stream",
+                             explanation=str(exc)) from None
+        except MediaError:
+            self.app.call_from_thread(self._recorders.pop, view.tab_id, None)
+            raise
+        self.app.call_from_thread(
+            view.note, f"trace: recording every buffer via {recorder.sources}; T again "
+                       "writes the file")
+
+    def _save_trace(self, view: StreamView, recorder: TraceRecorder) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = os.path.basename(view.spec.path)
+        file = self.backend.log_dir / f"mediatui-trace-{name}-{stamp}.json"
+        serial = 1
+        while file.exists() or str(file) in self._trace_files:  # two within a second
+            serial += 1
+            file = self.backend.log_dir / f"mediatui-trace-{name}-{stamp}-{serial}.json"
+        self._trace_files.add(str(file))
+        self.run_worker(lambda: self._write_trace(view, recorder, str(file)), thread=True,
+                        name=f"trace {file}", group="trace", exit_on_error=False)
+
+    def _write_trace(self, view: StreamView, recorder: TraceRecorder, file: str) -> None:
+        """Worker thread: stop the observers (they remove their tracefs instances), then
+        write the file."""
+        from core.errors import MediaError
+
+        try:
+            n, warnings = recorder.finish(file)
+        except OSError as exc:
+            raise MediaError(path=file, ioctl=None, errno=exc.errno,
+                             title=f"Cannot write the trace file: {exc.strerror}",
+                             explanation="The recording is lost. Traces, like the ioctl log, "
+                             "are written to the directory mediatui was started in.") from None
+        lines = [f"wrote {n} trace events to {file}", "open it in ui.perfetto.dev",
+                 *warnings]
+        self.app.call_from_thread(self.notify, "\n".join(lines), title="trace",
+                                  markup=False, timeout=12)
+        if view.is_attached:
+            self.app.call_from_thread(view.note, f"trace: {n} events written to {file}")
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

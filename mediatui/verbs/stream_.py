@@ -216,54 +216,31 @@ JOIN_S = 60.0  # how long --trace waits for an observer to stop
 
 
 class _Tracing:
-    """--trace: one observer per node of the stream (each pipeline stage), started
-    before STREAMON, recording every buffer move; written out when the stream ends."""
+    """--trace: :class:`core.service.attach.TraceRecorder` on every node of the stream,
+    started before STREAMON; written out when the stream ends."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from core.errors import MediaError
         from core.service import attach as service
 
         self.path = args.trace
-        self.stop = threading.Event()
-        self.observers = []
-        self.threads = []
+        self.recorder = service.TraceRecorder([args.device, *(args.to or ())])
         try:
-            for node in [args.device, *(args.to or ())]:
-                obs = service.open_observer(node, record=True, snapshot_interval=3600.0)
-                self.observers.append(obs)
+            self.recorder.start()
         except (service.AttachError, MediaError) as exc:
-            for obs in self.observers:
-                obs.close()
             raise ValueError(f"--trace: {exc}") from None
-        for obs in self.observers:
-            t = threading.Thread(target=obs.run, args=(self.stop,), name="trace-observer",
-                                 daemon=True)
-            t.start()
-            self.threads.append(t)
 
     def finish(self, *, quiet: bool) -> None:
-        from core.service import attach as service
-
-        self.stop.set()
-        # Each observer removes its tracefs instance as its loop ends: wait for that
-        # (a slow guest takes seconds), so the process never exits mid-teardown.
-        for t in self.threads:
-            t.join(JOIN_S)
-        for obs, t in zip(self.observers, self.threads, strict=True):
-            if t.is_alive():
-                print(f"mediatui: --trace: the observer of {obs.path} did not stop in "
-                      f"{JOIN_S:.0f} s", file=sys.stderr)
-            elif obs.leftover:
-                print(f"mediatui: --trace: {obs.leftover}", file=sys.stderr)
         try:
-            n = service.save_trace(self.path, self.observers)
+            n, warnings = self.recorder.finish(self.path, join_s=JOIN_S)
         except OSError as exc:
             print(f"mediatui: --trace {self.path}: {exc.strerror}", file=sys.stderr)
             return
+        for warning in warnings:
+            print(f"mediatui: --trace: {warning}", file=sys.stderr)
         if not quiet:
-            sources = ", ".join(sorted({o.source for o in self.observers}))
-            print(f"mediatui: wrote {n} trace events to {self.path} (source {sources}; "
-                  "open it in ui.perfetto.dev)", file=sys.stderr)
+            print(f"mediatui: wrote {n} trace events to {self.path} (source "
+                  f"{self.recorder.sources}; open it in ui.perfetto.dev)", file=sys.stderr)
 
 
 # --- running -------------------------------------------------------------------------------

@@ -71,3 +71,53 @@ def test_busy_node_offers_attach_and_observes_read_only(owned):
             await until(pilot, "the owner keeps streaming", lambda: owned.frames > frames + 3)
 
     asyncio.run(body())
+
+
+def test_T_records_a_perfetto_trace_of_an_own_stream(tmp_path):
+    """T on mediatui's own stream starts the recorder (the demo's virtual trace bus
+    here, tracefs on a kernel), T again writes the trace to the log directory: one
+    track per buffer, spans tiling the recording (checked by the independent reader)."""
+    from trace_reader import check_tiling, read_tracks
+
+    async def body() -> None:
+        backend = demo_board(RealClock())
+        with backend:
+            app = make_app(discover_fn=discover, watch=False, log_dir=tmp_path)
+            async with app.run_test(size=(140, 44)) as pilot:
+                await stream_command(app, "/dev/video0", "open")
+                screen = app.get_screen(SCREEN_NAME)
+                assert isinstance(screen, StreamScreen)
+                view = screen.view_for("/dev/video0")
+                assert view is not None
+                await until(pilot, "streaming",
+                            lambda: view.snapshot is not None and view.snapshot.frames > 2)
+                await pilot.press("T")
+                await until(pilot, "the recorder", lambda: any(
+                    "recording every buffer" in n.plain for n in view.note_lines))
+                frames = view.snapshot.frames
+                await until(pilot, "frames while recording",
+                            lambda: view.snapshot.frames > frames + 10)
+                await pilot.press("T")
+                await until(pilot, "the trace file",
+                            lambda: any("wrote" in str(n.message)
+                                        for n in app._notifications), timeout=20)
+                files = list(tmp_path.glob("mediatui-trace-video0-*.json"))
+                assert len(files) == 1, files
+                trace = read_tracks(str(files[0]))
+                tracks = [t for t in trace.tracks.values()
+                          if t.thread.startswith("buffer ")]
+                assert len(tracks) == view.spec.count
+                lo = min(t.spans[0][0] for t in tracks)
+                hi = max(t.spans[-1][1] for t in tracks)
+                for t in tracks:
+                    assert check_tiling(t, lo, hi) == []
+                await pilot.press("T")  # a second recording on the same stream starts
+                await until(pilot, "a second recorder", lambda: sum(
+                    "recording every buffer" in n.plain for n in view.note_lines) >= 2)
+                await pilot.press("x")  # closing the stream saves what was recorded
+                await until(pilot, "the second file", lambda: sum(
+                    "wrote" in str(n.message) for n in app._notifications) == 2,
+                    timeout=20)
+                assert len(list(tmp_path.glob("mediatui-trace-video0-*.json"))) == 2
+
+    asyncio.run(body())
