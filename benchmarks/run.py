@@ -58,6 +58,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import shutil
 import signal
 import statistics
@@ -443,6 +444,8 @@ def run_in_vm(args: argparse.Namespace) -> int:
     boots = [("default", ()), ("198 nodes", ("vivid.n_devs=16",))]
     if args.smoke:
         boots = boots[:1]
+    if args.boot:
+        boots = [b for b in boots if b[0].split()[0] in args.boot]
     status = 0
     for label, extra in boots:
         inner = [PY, "benchmarks/run.py", "--in-vm", "--reps", str(args.reps),
@@ -450,7 +453,7 @@ def run_in_vm(args: argparse.Namespace) -> int:
         if extra:
             inner.append("--no-stream")
         rundir = Path(tempfile.mkdtemp(prefix="mediatui-bench-"))
-        argv = vm.vng_command(pre, extra, rundir, f"cd {REPO} && " + " ".join(inner))
+        argv = vm.vng_command(pre, extra, rundir, f"cd {REPO} && " + shlex.join(inner))
         env = dict(os.environ, PATH=f"{pre.vng.parent}{os.pathsep}{os.environ['PATH']}")
         lock = vm.acquire_vm_lock(print)
         try:
@@ -475,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true",
                         help="one quick pass of each row: checks the benchmark works (CI)")
     parser.add_argument("--json", action="store_true", help="the rows as JSON as well")
+    parser.add_argument("--boot", action="append", choices=("default", "198"),
+                        help="with --vm: only this boot (default: both)")
     parser.add_argument("--in-vm", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     parser.add_argument("--no-stream", action="store_true", help=argparse.SUPPRESS)
