@@ -147,39 +147,36 @@ class Graph(Generic[E]):
         pads = [(e, p) for e in ents for p in e.pads]
         t.topology_version = self.version
         if t.ptr_entities:
-            if t.num_entities < len(ents):
-                raise fail(errno.ENOSPC)
-            out = (m.media_v2_entity * len(ents)).from_address(t.ptr_entities)
-            for i, e in enumerate(ents):
-                ctypes.memset(ctypes.addressof(out[i]), 0, ctypes.sizeof(out[i]))
-                out[i].id, out[i].name = e.id, e.name.encode("utf-8", "surrogateescape")[:63]
-                out[i].function, out[i].flags = e.function, e.flags
+            for o, e in zip(_user_array(t.ptr_entities, t.num_entities, m.media_v2_entity,
+                                        len(ents)), ents, strict=True):
+                o.id, o.name = e.id, e.name.encode("utf-8", "surrogateescape")[:63]
+                o.function, o.flags = e.function, e.flags
         if t.ptr_interfaces:
-            if t.num_interfaces < len(intfs):
-                raise fail(errno.ENOSPC)
-            oi = (m.media_v2_interface * len(intfs)).from_address(t.ptr_interfaces)
-            for i, intf in enumerate(intfs):
-                ctypes.memset(ctypes.addressof(oi[i]), 0, ctypes.sizeof(oi[i]))
-                oi[i].id, oi[i].intf_type = intf.id, intf.intf_type
-                oi[i].devnode.major, oi[i].devnode.minor = _chr_numbers(intf.node)
+            for o, intf in zip(_user_array(t.ptr_interfaces, t.num_interfaces,
+                                           m.media_v2_interface, len(intfs)), intfs, strict=True):
+                o.id, o.intf_type = intf.id, intf.intf_type
+                o.devnode.major, o.devnode.minor = _chr_numbers(intf.node)
         if t.ptr_pads:
-            if t.num_pads < len(pads):
-                raise fail(errno.ENOSPC)
-            op = (m.media_v2_pad * len(pads)).from_address(t.ptr_pads)
-            for i, (e, p) in enumerate(pads):
-                ctypes.memset(ctypes.addressof(op[i]), 0, ctypes.sizeof(op[i]))
-                op[i].id, op[i].entity_id, op[i].flags, op[i].index = p.id, e.id, p.flags, p.index
+            for o, (e, p) in zip(_user_array(t.ptr_pads, t.num_pads, m.media_v2_pad,
+                                              len(pads)), pads, strict=True):
+                o.id, o.entity_id, o.flags, o.index = p.id, e.id, p.flags, p.index
         if t.ptr_links:
-            if t.num_links < len(links):
-                raise fail(errno.ENOSPC)
-            ol = (m.media_v2_link * len(links)).from_address(t.ptr_links)
-            for i, lk in enumerate(links):
-                ctypes.memset(ctypes.addressof(ol[i]), 0, ctypes.sizeof(ol[i]))
-                ol[i].id, ol[i].source_id, ol[i].sink_id = lk.id, lk.source, lk.sink
-                ol[i].flags = lk.flags
+            for o, lk in zip(_user_array(t.ptr_links, t.num_links, m.media_v2_link,
+                                         len(links)), links, strict=True):
+                o.id, o.source_id, o.sink_id, o.flags = lk.id, lk.source, lk.sink, lk.flags
         t.num_entities, t.num_interfaces = len(ents), len(intfs)
         t.num_pads, t.num_links = len(pads), len(links)
 
+
+
+def _user_array(ptr: int, room: int, ctype: Any, n: int) -> Any:
+    """The caller's array of ``n`` ``ctype`` at ``ptr``, zeroed (each entry is copied
+    out whole, as mc-device.c does); ENOSPC when it has room for fewer."""
+    if room < n:
+        raise fail(errno.ENOSPC)
+    array = (ctype * n).from_address(ptr)
+    ctypes.memset(ptr, 0, ctypes.sizeof(array))
+    return array
 
 class MediaGraph(Graph[VEntity]):
     """A graph of plain entities (no per-entity driver state)."""
