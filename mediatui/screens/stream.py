@@ -388,14 +388,13 @@ class StreamScreen(ServiceScreen):
 
         try:
             recorder.start()
-        except AttachError as exc:
+        except (AttachError, MediaError) as exc:
             self.app.call_from_thread(self._recorders.pop, view.tab_id, None)
+            if isinstance(exc, MediaError):
+                raise
             raise MediaError(path=view.spec.path, ioctl=None, errno=None,
                              title="Cannot record a trace of this stream",
                              explanation=str(exc)) from None
-        except MediaError:
-            self.app.call_from_thread(self._recorders.pop, view.tab_id, None)
-            raise
         self.app.call_from_thread(
             view.note, f"trace: recording every buffer via {recorder.sources}; T again "
                        "writes the file")

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if is_media_path(args.device) or is_subdev_path(args.device):
-            return _media_or_subdev(args)
+            return _media_or_subdev(args, media=is_media_path(args.device))
         # A video or DVB node: the inspector's reading. The media-controller service
         # is not imported for it (a quarter of `info /dev/videoN`'s start in the VM).
         from core.service.inspection import describe
@@ -38,13 +38,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _media_or_subdev(args: argparse.Namespace) -> int:
-    """``info`` on /dev/mediaN (its topology) or /dev/v4l-subdevN (its pads)."""
-    from core.nodes import is_media_path
+def _media_or_subdev(args: argparse.Namespace, *, media: bool) -> int:
+    """``info`` on /dev/mediaN (``media``: its topology) or /dev/v4l-subdevN (its pads)."""
     from core.service import topology as svc
     from mediatui.verbs.output import print_json
 
-    if is_media_path(args.device):
+    if media:
         result = svc.media_info(args.device)
         if args.json:
             print_json("topology", result)
