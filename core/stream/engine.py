@@ -4,10 +4,13 @@ One :class:`Stream` drives one or more queues (a capture, an output, both queues
 mem2mem device, a linked capture → mem2mem → output pipeline, or a DVB demux/dvr)
 with ``select.poll()`` on their fds and an eventfd used to wake it. :meth:`Stream.stop`
 (and every command) writes the eventfd, so a loop stopped that way sleeps until the next
-buffer, snapshot or deadline, at most :data:`IDLE_POLL_MS`; a caller that hands
+buffer, snapshot or deadline, with no timeout at all when none is due (``--quiet`` with
+no ``--duration``: no timer wakes an idle stream); a caller that hands
 :meth:`Stream.run` a plain ``threading.Event`` instead (one the loop cannot be woken by)
 gets a timeout of :data:`POLL_TIMEOUT_MS` so that event is seen promptly.  Per frame it
-only does DQBUF → record → re-QBUF; at a bounded rate (or never, with
+only does poll → one clock read → DQBUF → record → re-QBUF (four syscalls, as
+``v4l2-ctl --stream-mmap``'s select, DQBUF, QBUF and progress write); at a bounded
+rate (or never, with
 ``snapshot_interval=None``: nobody reads them) it freezes a
 :class:`~core.stream.snapshot.StreamSnapshot` and hands it to the ``on_snapshot``
 callback, which is the only thing that leaves the loop's thread.
@@ -52,7 +55,6 @@ SnapshotSink = Callable[[StreamSnapshot], None]
 AnyQueue = VideoQueue | DvbQueue
 
 POLL_TIMEOUT_MS = 100  # the longest a caller's stop Event can go unnoticed
-IDLE_POLL_MS = 1000  # the longest sleep when every stop reason wakes the eventfd
 _IN = select.POLLIN | select.POLLRDNORM
 _OUT = select.POLLOUT | select.POLLWRNORM
 _IDLE = select.POLLPRI  # asks nothing of vb2, but unregistration still reports ERR|HUP
@@ -107,7 +109,7 @@ class Stream(StreamControl):
         self._dirty = True
         self._erred: set[int] = set()
         self._snap_now = False
-        self._cap_ms = POLL_TIMEOUT_MS
+        self._cap_ms: int | None = POLL_TIMEOUT_MS
         self.last: StreamSnapshot | None = None
 
     # --- the loop -----------------------------------------------------------------------
@@ -118,9 +120,11 @@ class Stream(StreamControl):
 
         *stop*, when given, is checked at least every :data:`POLL_TIMEOUT_MS`; without it
         the loop is stopped by :meth:`stop` (which wakes it at once) and otherwise sleeps
-        until the next buffer, snapshot or deadline.
+        until the next buffer, command, snapshot or deadline (no timeout when neither a
+        snapshot nor a deadline is due: every other reason to wake writes the eventfd,
+        and a vanished device wakes poll with POLLERR/POLLHUP).
         """
-        self._cap_ms = POLL_TIMEOUT_MS if stop is not None else IDLE_POLL_MS
+        self._cap_ms = POLL_TIMEOUT_MS if stop is not None else None
         stop = stop or threading.Event()
         sink = on_snapshot or (lambda _s: None)
         error: MediaError | None = None
@@ -178,8 +182,8 @@ class Stream(StreamControl):
         interval = self.snapshot_interval
         # a first snapshot right away; none at all when nobody reads them
         next_snap = self._start if interval is not None else float("inf")
-        cap_ms = self._cap_ms
-        cap_s = cap_ms / 1000.0
+        cap_ms = self._cap_ms  # None: poll may sleep for ever (no clock read inside it)
+        cap_s = float("inf") if cap_ms is None else cap_ms / 1000.0
         end = float("inf") if deadline is None else deadline
         wake_at = min(next_snap, end)  # the next thing the loop must do by the clock
         now = self._start
@@ -407,4 +411,4 @@ def _qname(q: AnyQueue) -> str:
     return f"{q.path} {'dvb' if isinstance(q, DvbQueue) else v.buf_type_name(q.buf_type)}"
 
 
-__all__ = ["IDLE_POLL_MS", "POLL_TIMEOUT_MS", "Command", "DeviceGone", "Stream"]
+__all__ = ["POLL_TIMEOUT_MS", "Command", "DeviceGone", "Stream"]

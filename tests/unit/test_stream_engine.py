@@ -35,6 +35,7 @@ from core.virtual.vivid import VividCapture
 
 CAP = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
 DMABUF = v.V4L2_MEMORY_DMABUF
+_REAL_POLL = __import__("select").poll
 PERIOD = 0.2  # the virtual vivid starts at 5 fps, like the real one
 
 
@@ -174,13 +175,49 @@ def test_no_periodic_snapshots_when_nobody_reads_them(instant):
     assert len(snaps) == 1 and snaps[0].final
 
 
-def test_stop_wakes_a_loop_that_sleeps_long():
-    """Without a caller's Event the loop sleeps up to IDLE_POLL_MS between frames (here
-    the real-time virtual vivid at 5 fps): stop() must still end it at once, through the
-    eventfd, not at the next timeout."""
-    from core.stream.engine import IDLE_POLL_MS
+class _RecordingPoll:
+    """select.poll that remembers the timeout of every call."""
 
-    assert IDLE_POLL_MS >= 500
+    def __init__(self, timeouts: list[Any]) -> None:
+        self._poll = _REAL_POLL()
+        self.timeouts = timeouts
+        self.register = self._poll.register
+        self.modify = self._poll.modify
+        self.unregister = self._poll.unregister
+
+    def poll(self, timeout: Any = None) -> list[tuple[int, int]]:
+        self.timeouts.append(timeout)
+        return self._poll.poll(timeout)
+
+
+def _recorded_polls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The timeouts of the engine's poll (the virtual devices poll on their own)."""
+    from core.stream import engine
+
+    timeouts: list[Any] = []
+    monkeypatch.setattr(engine, "select", _Select(timeouts))
+    return timeouts
+
+
+class _Select:
+    """The engine's view of the select module, with a recording poll."""
+
+    def __init__(self, timeouts: list[Any]) -> None:
+        self.timeouts = timeouts
+
+    def poll(self) -> _RecordingPoll:
+        return _RecordingPoll(self.timeouts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(__import__("select"), name)
+
+
+def test_stop_wakes_a_loop_that_sleeps_without_timeout(monkeypatch):
+    """Without a caller's Event, snapshots or a duration, nothing is due by the clock:
+    the loop sleeps in poll with no timeout (no timer wakes an idle --quiet stream, and
+    CPython's poll reads no clock), between frames of the real-time virtual vivid at
+    5 fps; stop() must still end it at once, through the eventfd."""
+    timeouts = _recorded_polls(monkeypatch)
     backend, roles = scenario_board()
     with backend, VideoDevice(roles.capture) as dev:
         stream = video_stream(dev, count=4, snapshot_interval=None)
@@ -193,6 +230,25 @@ def test_stop_wakes_a_loop_that_sleeps_long():
         assert done.wait(5.0)
         assert time.monotonic() - start < 0.15
         thread.join(5.0)
+    assert timeouts and set(timeouts) == {None}
+    assert stream.last is not None and stream.last.frames >= 1
+
+
+def test_poll_timeouts_follow_what_is_due(monkeypatch):
+    """A duration or snapshots bound the sleep by when they are due; a caller's Event by
+    POLL_TIMEOUT_MS."""
+    from core.stream import POLL_TIMEOUT_MS
+
+    timeouts = _recorded_polls(monkeypatch)
+    backend, roles = scenario_board()
+    with backend, VideoDevice(roles.capture) as dev:
+        video_stream(dev, count=4, duration=0.5, snapshot_interval=None).run()
+    assert timeouts and None not in timeouts and max(timeouts) <= 501
+    timeouts.clear()
+    backend, roles = scenario_board()
+    with backend, VideoDevice(roles.capture) as dev:
+        video_stream(dev, count=4, duration=0.5, snapshot_interval=None).run(threading.Event())
+    assert timeouts and max(timeouts) <= POLL_TIMEOUT_MS
 
 
 # --- starvation, pause and step ------------------------------------------------------------
