@@ -125,7 +125,6 @@ class Stream(StreamControl):
         and a vanished device wakes poll with POLLERR/POLLHUP).
         """
         self._cap_ms = POLL_TIMEOUT_MS if stop is not None else None
-        stop = stop or threading.Event()
         sink = on_snapshot or (lambda _s: None)
         error: MediaError | None = None
         final: StreamSnapshot | None = None
@@ -167,11 +166,19 @@ class Stream(StreamControl):
                 q.next.limit(n)
                 q.next.import_from(q)
 
-    def _loop(self, stop: threading.Event, sink: SnapshotSink) -> None:
+    def _loop(self, stop: threading.Event | None, sink: SnapshotSink) -> None:
         poll = self._poll.poll
         clock = self.clock
-        stop_set = stop.is_set
+        # The caller's Event is looked at every turn; the stream's own stop only when the
+        # eventfd woke the loop (stop() sets it, then writes the eventfd), and once here
+        # for a stop() that came before the eventfd existed.
+        stop_set = stop.is_set if stop is not None else None
         own_stop = self._own_stop.is_set
+        if own_stop():
+            return
+        woken = False
+        streaming = StreamState.STREAMING
+        erred = self._erred
         wake = self._wake_fd
         by_fd = self._fds()
         primary = self.queues[self.primary]
@@ -198,17 +205,33 @@ class Stream(StreamControl):
             for fd, ev in events:
                 if fd == wake:
                     self._drain_commands(now)
+                    woken = True
                     continue
                 if ev & _GONE:
                     self._gone(fd, ev)
                 for q in by_fd[fd]:
                     if ev & (_OUT if q.is_output else _IN):
                         i = q.dequeue(now)
-                        if i >= 0:
+                        if i < 0:
+                            continue
+                        if (self.state is streaming and q.next is None and q.prev is None
+                                and i < q.count):
+                            # a queue on its own, streaming: the buffer goes straight back
+                            # (what _dispatch and _pass_on decide, without two calls)
+                            q.queue(i, now)
+                            if q.in_driver == 1:
+                                self._dirty = True
+                            if erred:
+                                erred.discard(fd)
+                        else:
                             self._dispatch(q, i, now)
                 if ev & select.POLLERR:
                     self._poll_error(fd, by_fd[fd], now)
-            if stop_set() or own_stop():
+            if woken:
+                woken = False
+                if own_stop():
+                    return
+            if stop_set is not None and stop_set():
                 return
             if max_frames is not None and getattr(counter, count_attr) >= max_frames:
                 return

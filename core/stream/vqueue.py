@@ -14,9 +14,11 @@ true to within one snapshot period.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import mmap
 import os
+import struct
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -40,6 +42,37 @@ _TS_COPY = int(v.V4L2_BUF_FLAG_TIMESTAMP_COPY)
 
 # Where a buffer is, as this loop knows it (no QUERYBUF needed).
 WITH_APP, IN_DRIVER = 0, 1
+
+
+def _field_reader(struct_type: Any, names: Sequence[str]) -> struct.Struct:
+    """One ``struct.Struct`` that reads ``names`` (dotted for nested structs) out of a
+    ctypes ``struct_type`` in one call, at the offsets and sizes ctypes gives them (the
+    ones ``tests/unit/test_abi.py`` checks against the kernel headers): reading eight
+    ctypes attributes, one of them a nested ``timeval`` object, costs more per frame
+    than the DQBUF itself in a slow guest."""
+    fields = []
+    for name in names:
+        owner, offset = struct_type, 0
+        for part in name.split("."):
+            desc = getattr(owner, part)
+            offset += desc.offset
+            owner = dict(owner._fields_)[part]
+        size = ctypes.sizeof(owner)
+        code = {1: "b", 2: "h", 4: "i", 8: "q"}[size]
+        fields.append((offset, code if owner._type_.islower() else code.upper(), size))
+    fmt, at = "=", 0
+    for offset, code, size in fields:
+        if offset < at:
+            raise ValueError(f"{struct_type.__name__}: fields not in offset order")
+        fmt += "x" * (offset - at) + code
+        at = offset + size
+    return struct.Struct(fmt)
+
+
+# What DQBUF tells about a buffer, in this order.
+_DQ_FIELDS = ("index", "bytesused", "flags", "field", "timestamp.tv_sec", "timestamp.tv_usec",
+              "sequence")
+_read_dq = _field_reader(v.v4l2_buffer, _DQ_FIELDS).unpack_from
 
 Filler = Callable[[int, Sequence[mmap.mmap]], None]
 
@@ -112,6 +145,7 @@ class VideoQueue:
         self._qbufs: list[Any] = []
         self._keep: list[Any] = []  # plane arrays the structs point into
         self._set_stamp = False
+        self._fd = -1  # the node's fd while streaming (read once: a property per frame)
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -132,6 +166,7 @@ class VideoQueue:
                                 window_frames=self._window_frames)
         alloc = dev.request_buffers(bt, self.memory, self.requested if count is None else count)
         self.allocated = True
+        self._fd = dev.fd
         n = alloc.granted
         if n == 0:
             raise MediaError(path=dev.path, ioctl="VIDIOC_REQBUFS", errno=None,
@@ -244,6 +279,7 @@ class VideoQueue:
     def start(self, now: float, prime: bool) -> None:
         """Queue every buffer (unless a linked consumer) and STREAMON."""
         self.preflight()
+        self._fd = self.dev.fd
         if prime:
             for i in range(self.count):
                 self.queue(i, now)
@@ -274,35 +310,31 @@ class VideoQueue:
                 buf.timestamp.tv_sec = sec
                 buf.timestamp.tv_usec = int((t - sec) * 1e6)
         try:
-            chokepoint.ioctl(self.dev.fd, _QBUF, buf)
+            chokepoint.ioctl(self._fd, _QBUF, buf)
         except OSError as exc:
             raise self._error(exc, "VIDIOC_QBUF", index) from None
         self.state[index] = IN_DRIVER
-        self.in_driver += 1
-        self.depth.set(self.in_driver, now)
+        n = self.in_driver = self.in_driver + 1
+        self.depth.set(n, now)
 
     def dequeue(self, now: float) -> int:
         """DQBUF one buffer and record it; -1 when none is done (EAGAIN)."""
         buf = self._dq
         try:
-            chokepoint.ioctl(self.dev.fd, _DQBUF, buf)
+            chokepoint.ioctl(self._fd, _DQBUF, buf)
         except OSError as exc:
             if exc.errno == _EAGAIN:
                 return -1
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
-        i: int = buf.index
-        flags = buf.flags
-        tv = buf.timestamp
-        stamp = tv.tv_sec + tv.tv_usec * 1e-6
+        i: int
+        i, total, flags, field, sec, usec, seq = _read_dq(buf)
+        stamp = sec + usec * 1e-6
         if self.mplane:
             planes = buf._planes
             used = tuple(planes[p].bytesused for p in range(self.nplanes))
             total = sum(used)
         else:
-            total = buf.bytesused
             used = (total,)
-        seq = buf.sequence
-        field = buf.field
         if i < len(self.state):
             self.state[i] = WITH_APP
             self.seq[i] = seq

@@ -503,3 +503,23 @@ def test_dvb_demux_ts_statistics(manual):
     assert ts.sync_losses == 0 and ts.cc_errors == 0 and ts.tei_packets == 0
     assert ts.packets > 0 and ts.bytes >= 188 * ts.packets and snap.main.role == "dvb"
     assert _fds() == before
+
+
+def test_dqbuf_reader_reads_what_ctypes_reads():
+    """The per-frame reader of a dequeued v4l2_buffer (one struct.unpack_from) gives the
+    same values as the ctypes fields, at their offsets, signs and sizes."""
+    from core.stream.vqueue import _DQ_FIELDS, _read_dq
+
+    buf = v.v4l2_buffer(index=3, type=CAP, bytesused=460800, flags=0x2001, field=7,
+                        sequence=0xFFFF_FFFE, memory=v.V4L2_MEMORY_MMAP, length=460800)
+    buf.timestamp.tv_sec = -5
+    buf.timestamp.tv_usec = 999_999
+    buf.timecode.frames = 0xAA  # neighbours must not leak in
+    buf.m.offset = 0x153000
+    expected = []
+    for name in _DQ_FIELDS:
+        value: Any = buf
+        for part in name.split("."):
+            value = getattr(value, part)
+        expected.append(value)
+    assert list(_read_dq(buf)) == expected == [3, 460800, 0x2001, 7, -5, 999_999, 0xFFFF_FFFE]
