@@ -16,6 +16,8 @@ from core.nodes import identity_record
 
 SUBSYSTEMS = ("video4linux", "dvb", "media")
 
+NO_LIBUDEV_ENV = "MEDIATUI_NO_LIBUDEV"  # set to 1 to force the sysfs/netlink fallback
+
 # Where discovery and the watcher get their facts from (DeviceList.source, Watcher.source).
 SOURCE_UDEV = "udev"  # libudev, udevd running: udev's properties and events
 SOURCE_UDEV_KERNEL = "udev (kernel events: no udevd)"  # libudev, sysfs facts, kernel events
@@ -40,6 +42,8 @@ USEFUL_PROPERTIES = (
     "DVB_DEVICE_TYPE",
     "DVB_DEVICE_NUM",
 )
+# What udevd's rules add to a media node (the rest is in the kernel's uevent file).
+UDEV_KEYS = (*(k for k in USEFUL_PROPERTIES if k.startswith("ID_")), "DEVLINKS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +250,13 @@ def natural_key(text: str) -> tuple[object, ...]:
 
 
 __all__ = [
+    "NO_LIBUDEV_ENV",
     "SOURCE_NETLINK",
     "SOURCE_SYSFS",
     "SOURCE_UDEV",
     "SOURCE_UDEV_KERNEL",
     "SUBSYSTEMS",
+    "UDEV_KEYS",
     "USEFUL_PROPERTIES",
     "DeviceList",
     "DeviceNode",
