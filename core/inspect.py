@@ -3,16 +3,21 @@ away a partial answer because one ioctl failed."""
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.abi import dvb as d
 from core.abi import v4l2 as v
-from core.dvb import DVB_V2_MAX_SIZE, FE_READ_ONLY, DemuxDevice, DvrDevice, FrontendDevice
+from core.dvblimits import DVB_V2_MAX_SIZE
 from core.errors import MediaError
-from core.negotiation import fract
 from core.nodes import v4l2_kind
-from core.video import VideoDevice, buf_type_name
+
+# The DVB side (core.dvb, its ABI tables) and the video device class load with the
+# node they serve: `mediatui info /dev/videoN` imported every DVB module (a third of
+# its start in the test VM, issue 16).
+if TYPE_CHECKING:
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+    from core.video import VideoDevice
 
 _DVB = re.compile(r"/dev/dvb/adapter\d+/(frontend|demux|dvr)\d+$")
 
@@ -44,13 +49,14 @@ def video_info(dev: VideoDevice) -> dict[str, Any]:
         "queues": [],
     }
     for buf_type in cap.buf_types:
-        queue: dict[str, Any] = {"buf_type": buf_type_name(buf_type), "formats": []}
+        queue: dict[str, Any] = {"buf_type": v.buf_type_name(buf_type), "formats": []}
         try:
             queue["current_format"] = dev.get_format(buf_type).as_dict()
         except MediaError as exc:
             queue["current_format"] = {"error": error_record(exc)}
         interval = dev.get_frame_interval(buf_type)
-        queue["frame_interval"] = fract(interval)
+        queue["frame_interval"] = (None if interval is None else
+                                   {"numerator": interval[0], "denominator": interval[1]})
         for desc in dev.formats(buf_type):
             entry: dict[str, Any] = {
                 "fourcc": desc.fourcc,
@@ -88,15 +94,18 @@ def video_probe(dev: VideoDevice) -> dict[str, Any]:
 
 # dvb-fe-tool's way: a read-only open may query (FE_GET_INFO, FE_READ_STATUS,
 # FE_GET_PROPERTY are _IOR) while another process holds the frontend read-write
-# (drivers/media/dvb-core/dvb_frontend.c: dvb_frontend_open/ioctl).  One definition,
-# core.dvb's (what FrontendDevice.read_only opens with).
-FRONTEND_READ_FLAGS = FE_READ_ONLY
+# (drivers/media/dvb-core/dvb_frontend.c: dvb_frontend_open/ioctl).  The same value as
+# core.dvb.FE_READ_ONLY (what FrontendDevice.read_only opens with; a test holds them
+# equal), spelled here so that importing this module does not load core.dvb.
+FRONTEND_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def _hz(value: int, fe_type: int) -> int:
     # dvb_frontend_info frequencies are in kHz for satellite (FE_QPSK) frontends, in Hz
     # for every other type; with several delivery systems the kernel sets type from the
     # current one (drivers/media/dvb-core/dvb_frontend.c, FE_GET_INFO).
+    from core.abi import dvb as d
+
     return value * 1000 if fe_type == d.FE_QPSK else value
 
 
@@ -105,6 +114,8 @@ def frontend_info(fe: FrontendDevice) -> dict[str, Any]:
     Hz, delivery systems (SYS_* names without the prefix), FE_* status names, and the
     DTV_STAT_* statistics (:meth:`core.dvb_stats.FrontendStats.as_dict`; ``stats`` None
     and ``stats_error`` when the driver has no DVBv5 statistics)."""
+    from core.abi import dvb as d
+
     info = fe.info()
     status = fe.read_status()
     out: dict[str, Any] = {

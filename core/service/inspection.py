@@ -10,18 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
 from core.errors import MediaError
 from core.inspect import (
     FRONTEND_READ_FLAGS,
+    dvb_kind,
     dvb_queue_probe,
     frontend_info,
     video_info,
     video_probe,
 )
 from core.service.failure import unexpected
-from core.service.session import Session, node_class
-from core.video import VideoDevice
+from core.service.session import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +50,27 @@ def inspect(session: Session, path: str, *, info: bool = True,
     Never raises: a refused open or ioctl is the Inspection's ``error``."""
     kind = "video"
     try:
-        if node_class(path) is FrontendDevice and not session.is_open(path):
+        dvb = dvb_kind(path)  # the device classes load for the kind of node asked about
+        if dvb == "frontend" and not session.is_open(path):
+            from core.dvb import FrontendDevice
+
             # Read-only, as dvb-fe-tool: works while another program holds it read-write
             # (a second O_RDWR open is EBUSY), and leaves nothing open in the session.
             with FrontendDevice(path, FRONTEND_READ_FLAGS) as fe:
                 return Inspection(path, "dvb-frontend", frontend_info(fe), None)
         with session.lock:
             node = session.open(path)
-            if isinstance(node, VideoDevice):
+            if dvb is None:
+                from core.video import VideoDevice
+
+                assert isinstance(node, VideoDevice)
                 return Inspection(path, kind, video_info(node) if info else None,
                                   video_probe(node) if probe else None)
+            from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+
             if isinstance(node, DemuxDevice | DvrDevice):
                 return Inspection(path, node.kind, None, dvb_queue_probe(node))
+            assert isinstance(node, FrontendDevice)
             return Inspection(path, "dvb-frontend", frontend_info(node), None)
     except MediaError as exc:
         return Inspection(path, kind, None, None, exc)

@@ -91,18 +91,20 @@ class DeviceView:
 def node_class(path: str) -> type[Node]:
     """The device class for a node path: DVB nodes by their name (``/dev/dvb/adapterN/
     demuxM``...), everything else is a V4L2 video node."""
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
     from core.inspect import dvb_kind
-    from core.video import VideoDevice
 
     kind = dvb_kind(path)
+    if kind is None:  # a video node loads no DVB module (issue 16)
+        from core.video import VideoDevice
+
+        return VideoDevice
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+
     if kind == "demux":
         return DemuxDevice
     if kind == "dvr":
         return DvrDevice
-    if kind == "frontend":
-        return FrontendDevice
-    return VideoDevice
+    return FrontendDevice
 
 
 def view_kind(node: Node | None, path: str) -> str:
@@ -160,7 +162,7 @@ class Session:
 
     def open(self, path: str) -> Node:
         """The node's one handle, opened on first use (raises MediaError)."""
-        from core.dvb import FrontendDevice
+        from core.inspect import dvb_kind
 
         with self.lock:
             node = self._nodes.get(path)
@@ -170,12 +172,16 @@ class Session:
                 raise MediaError(path=path, ioctl="open", errno=None, title="Device removed",
                                  explanation="The node went away (unplugged or unbound); "
                                  "it can be opened again if it comes back.")
-            cls = node_class(path)
             # Inspecting never disturbs: a frontend is opened read-only, as dvb-fe-tool
             # does (tuning opens its own read-write handle, StreamRun.tune).
-            node = cls.read_only(path) if cls is FrontendDevice else cls(path)
-            self._nodes[path] = node
-            return node
+            if dvb_kind(path) == "frontend":
+                from core.dvb import FrontendDevice
+
+                opened: Node = FrontendDevice.read_only(path)
+            else:
+                opened = node_class(path)(path)
+            self._nodes[path] = opened
+            return opened
 
     def get(self, path: str) -> Node | None:
         """The open handle of ``path``, or None (never opens)."""
