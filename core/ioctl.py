@@ -21,12 +21,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
 from core.nodekind import NodeKind, classify
+from core.record import field, record
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
 
@@ -58,7 +58,7 @@ class Backend(Protocol):
         """Release the file handle (and its queue ownership), then close the fd."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceEntry:
     """One ioctl as mediatui issued it: what a person needs to replay or report it."""
 

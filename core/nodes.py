@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
 from core.abi import v4l2
 from core.errors import NotAMediaNode
+from core.record import field, record
 
 
 def _reason(exc: OSError | NotAMediaNode) -> str:
@@ -81,7 +81,7 @@ def identity_record(node: NodeIdentity) -> dict[str, object]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeInfo:
     """A device node as a person identifies it."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from core.nodes import identity_record
+from core.record import record
 
 SUBSYSTEMS = ("video4linux", "dvb", "media")
 
@@ -46,7 +46,7 @@ USEFUL_PROPERTIES = (
 UDEV_KEYS = (*(k for k in USEFUL_PROPERTIES if k.startswith("ID_")), "DEVLINKS")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceNode:
     """One character device node of the video4linux, dvb or media class.
 
@@ -103,7 +103,7 @@ class DeviceNode:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PhysicalDevice:
     """The hardware a person thinks of: one camera, one capture card, one DVB adapter,
     with all the nodes its driver registered (video, metadata, media, frontend...)."""
@@ -139,7 +139,7 @@ class PhysicalDevice:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceList:
     """What :func:`core.discovery.discover` found, and how it looked."""
 
@@ -164,7 +164,7 @@ class DeviceList:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HotplugEvent:
     """One uevent about a media node (add/remove/change) or about the physical device
     behind known nodes (bind/unbind), as received.

@@ -40,3 +40,16 @@ def test_building_the_parsers_imports_no_verb_machinery() -> None:
     assert loaded_core <= PARSER_MAY_IMPORT, sorted(loaded_core - PARSER_MAY_IMPORT)
     heavy = {"textual", "rich", "pyudev", "jsonschema", "ctypes"}
     assert not heavy & {m.split(".")[0] for m in mods}, sorted(heavy & mods)
+
+
+def test_list_loads_neither_pyudev_nor_dataclasses() -> None:
+    """`mediatui list` reads udevd's database itself (no pyudev, no sockets) and its
+    value classes are core.record's (dataclasses imports inspect and execs code)."""
+    mods = _modules_after(
+        "import contextlib, io\n"
+        "from mediatui.cli import main\n"
+        "quiet = contextlib.redirect_stdout(io.StringIO())\n"
+        "with quiet, contextlib.redirect_stderr(io.StringIO()):\n"
+        "    assert main(['list', '--json']) == 0\n"
+    )
+    assert not {"pyudev", "socket", "dataclasses", "inspect", "shutil"} & mods

@@ -1,0 +1,136 @@
+"""Frozen, slotted value classes for the modules every command line loads.
+
+``@record`` gives a class what ``@dataclass(frozen=True, slots=True)`` gives it:
+``__init__`` taking the annotated fields in order (defaults and :func:`field`
+factories allowed), ``__slots__``, ``__eq__``/``__hash__`` over the fields, a
+``__repr__`` and attribute assignment refused with :class:`FrozenInstanceError`;
+:func:`replace` is ``dataclasses.replace``.  Type checkers see a dataclass
+(PEP 681, ``dataclass_transform``).
+
+Why not dataclasses here: ``dataclasses`` imports ``inspect`` (and ``ast``, ``dis``,
+``tokenize``) and compiles six generated functions per class with ``exec``; under
+emulation on the boards and in the test VM that was about 35 ms a class and 0.2 s for
+the import, most of ``mediatui list``'s start beyond the interpreter's own (issue 16).
+These classes run generic methods instead, a little slower per call, which the few
+hundred values a command makes do not notice.  Modules that load later (streaming,
+the TUI) keep dataclasses.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    from typing_extensions import dataclass_transform
+
+    T = TypeVar("T")
+    C = TypeVar("C", bound=type)
+else:
+
+    def dataclass_transform(**_kwargs: object) -> object:
+        return lambda decorated: decorated
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to or deleting a field of a record (as dataclasses')."""
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+def field(*, default_factory: Callable[[], T]) -> T:
+    """A field whose default is made per instance (``field(default_factory=dict)``)."""
+    return _Factory(default_factory)  # type: ignore[return-value]
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: C) -> C:
+    """The class rebuilt with slots and the dataclass methods (see the module doc)."""
+    own = cls.__dict__
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    namespace = {k: v for k, v in own.items()
+                 if k not in defaults and k not in ("__dict__", "__weakref__")}
+    namespace.update(
+        __slots__=names,
+        __record_fields__=names,
+        __record_defaults__=defaults,
+        __match_args__=names,
+        __init__=_init,
+        __repr__=_repr,
+        __eq__=_eq,
+        __hash__=_hash,
+        __setattr__=_frozen,
+        __delattr__=_frozen,
+    )
+    new = type(cls)(cls.__name__, cls.__bases__, namespace)
+    new.__qualname__ = cls.__qualname__
+    return new
+
+
+def _init(self: Any, *args: object, **kwargs: object) -> None:
+    names: tuple[str, ...] = self.__record_fields__
+    if len(args) > len(names):
+        raise TypeError(f"{type(self).__name__}() takes {len(names)} arguments, "
+                        f"{len(args)} given")
+    set_field = object.__setattr__
+    for name, value in zip(names, args, strict=False):  # the rest come by keyword
+        set_field(self, name, value)
+    defaults = self.__record_defaults__
+    for name in names[len(args):]:
+        if name in kwargs:
+            value = kwargs.pop(name)
+        elif name in defaults:
+            value = defaults[name]
+            if isinstance(value, _Factory):
+                value = value.make()
+        else:
+            raise TypeError(f"{type(self).__name__}() missing argument {name!r}")
+        set_field(self, name, value)
+    if kwargs:
+        raise TypeError(f"{type(self).__name__}() got unexpected or repeated "
+                        f"arguments {sorted(kwargs)}")
+
+
+def _values(obj: Any) -> tuple[object, ...]:
+    return tuple([getattr(obj, name) for name in obj.__record_fields__])
+
+
+def _repr(self: Any) -> str:
+    fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_fields__)
+    return f"{type(self).__qualname__}({fields})"
+
+
+def _eq(self: Any, other: object) -> bool:
+    if other.__class__ is not self.__class__:
+        return NotImplemented  # type: ignore[no-any-return]
+    return _values(self) == _values(other)
+
+
+def _hash(self: Any) -> int:
+    return hash(_values(self))
+
+
+def _frozen(self: Any, name: str, *_value: object) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of record ``obj`` with ``changes`` (``dataclasses.replace``)."""
+    values = {name: getattr(obj, name) for name in obj.__record_fields__}  # type: ignore[attr-defined]
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def is_record(obj: object) -> bool:
+    """Whether ``obj`` (a class or an instance) was made by :func:`record`."""
+    return hasattr(obj, "__record_fields__")
