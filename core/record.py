@@ -1,6 +1,7 @@
 """Frozen, slotted value classes for the modules every command line loads.
 
-``@record`` gives a class what ``@dataclass(frozen=True, slots=True)`` gives it:
+``@record`` gives a class what ``@dataclass(frozen=True, slots=True)`` gives it
+(``@record(frozen=False)``: what ``@dataclass(slots=True)`` gives):
 ``__init__`` taking the annotated fields in order (defaults and :func:`field`
 factories allowed), ``__slots__``, ``__eq__``/``__hash__`` over the fields, a
 ``__repr__`` and attribute assignment refused with :class:`FrozenInstanceError`;
@@ -50,8 +51,16 @@ def field(*, default_factory: Callable[[], T]) -> T:
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: C) -> C:
-    """The class rebuilt with slots and the dataclass methods (see the module doc)."""
+def record(cls: C | None = None, /, *, frozen: bool = True) -> Any:
+    """The class rebuilt with slots and the dataclass methods (see the module doc);
+    ``@record(frozen=False)``: fields may be assigned and instances are unhashable,
+    as ``@dataclass(slots=True)``."""
+    if cls is None:
+        return lambda c: _build(c, frozen)
+    return _build(cls, frozen)
+
+
+def _build(cls: C, frozen: bool) -> C:
     own = cls.__dict__
     names = tuple(own.get("__annotations__", {}))
     defaults = {name: own[name] for name in names if name in own}
@@ -65,10 +74,10 @@ def record(cls: C) -> C:
         __init__=_init,
         __repr__=_repr,
         __eq__=_eq,
-        __hash__=_hash,
-        __setattr__=_frozen,
-        __delattr__=_frozen,
+        __hash__=_hash if frozen else None,
     )
+    if frozen:
+        namespace.update(__setattr__=_frozen, __delattr__=_frozen)
     new = type(cls)(cls.__name__, cls.__bases__, namespace)
     new.__qualname__ = cls.__qualname__
     return new

@@ -8,7 +8,6 @@ index, plane, flags…) so the explanation names the cause that applies.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import errno
 import mmap
 import os
@@ -50,9 +49,9 @@ from core.formats import (
     parse_pixelformat,
 )
 from core.handle import NodeHandle
-from core.limits import timeperframe
 from core.probe import probe_queues
 from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
+from core.record import replace
 
 _EINVAL = errno.EINVAL
 
@@ -269,6 +268,8 @@ class VideoDevice(NodeHandle):
         tpf = _timeperframe(parm, buf_type)
         # The nearest u32/u32 fraction (a plain 1000/round(fps*1000) overflows the u32
         # denominator above 4.3 MHz and divides by zero below 0.0005 fps).
+        from core.limits import timeperframe  # fractions and decimal: loaded when used
+
         tpf.numerator, tpf.denominator = timeperframe(fps)
         self._ioctl(v.VIDIOC_S_PARM, parm, "VIDIOC_S_PARM", self._format_facts(buf_type))
         return (tpf.numerator, tpf.denominator)
@@ -559,7 +560,7 @@ class VideoDevice(NodeHandle):
             size = None  # not a dma-buf: the kernel will refuse it with EINVAL
         plane = PlaneSizeFacts(p, entry.planes[p].length, size, length,
                                dbuf.origin.kind if isinstance(dbuf, Dmabuf) else None)
-        facts = dataclasses.replace(facts, dmabuf=plane)
+        facts = replace(facts, dmabuf=plane)
         if plane.too_small:
             raise media_error(_EINVAL, ioctl=name, path=self.path, facts=facts)
         return facts

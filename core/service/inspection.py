@@ -7,8 +7,7 @@ included, so a front end has one value to render whatever happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import MediaError
 from core.inspect import (
@@ -22,23 +21,19 @@ from core.inspect import (
 from core.service.failure import unexpected
 from core.service.session import Session
 
+# Inspection stays a dataclass (the TUI copies it with dataclasses.replace) and lives
+# in its own module, so that `mediatui info`, which never makes one, does not import
+# dataclasses (issue 16). Imported from here as before.
+if TYPE_CHECKING:
+    from core.service.inspected import Inspection
 
-@dataclass(frozen=True, slots=True)
-class Inspection:
-    """What the inspector shows for one node: core.inspect's dicts, or why not.
 
-    ``kind``: ``"video"``, ``"dvb-demux"``, ``"dvb-dvr"`` or ``"dvb-frontend"``;
-    ``info``: :func:`core.inspect.video_info` / ``frontend_info``; ``probe``:
-    :func:`core.inspect.video_probe` / ``dvb_queue_probe``; ``holders``: the sentence of
-    :func:`core.service.holders.node_holders_sentence` naming who else holds the node
-    (filled by the TUI's inspector, which shows it; None when nobody or not asked)."""
+def __getattr__(name: str) -> object:
+    if name == "Inspection":
+        from core.service.inspected import Inspection
 
-    path: str
-    kind: str
-    info: dict[str, Any] | None
-    probe: dict[str, Any] | None
-    error: MediaError | None = None
-    holders: str | None = None
+        return Inspection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def inspect(session: Session, path: str, *, info: bool = True,
@@ -48,6 +43,18 @@ def inspect(session: Session, path: str, *, info: bool = True,
     its queue probe, a frontend only its info).
 
     Never raises: a refused open or ioctl is the Inspection's ``error``."""
+    from core.service.inspected import Inspection
+
+    return Inspection(path, *read_node(session, path, info=info, probe=probe))
+
+
+Read = tuple[str, dict[str, Any] | None, dict[str, Any] | None, MediaError | None]
+
+
+def read_node(session: Session, path: str, *, info: bool, probe: bool) -> Read:
+    """The one reading of a node behind :func:`inspect` (the TUI) and :func:`describe`
+    (the CLI): the fields of an :class:`Inspection` after ``path`` (kind, info, probe,
+    error).  Never raises."""
     kind = "video"
     try:
         dvb = dvb_kind(path)  # the device classes load for the kind of node asked about
@@ -57,25 +64,25 @@ def inspect(session: Session, path: str, *, info: bool = True,
             # Read-only, as dvb-fe-tool: works while another program holds it read-write
             # (a second O_RDWR open is EBUSY), and leaves nothing open in the session.
             with FrontendDevice(path, FRONTEND_READ_FLAGS) as fe:
-                return Inspection(path, "dvb-frontend", frontend_info(fe), None)
+                return "dvb-frontend", frontend_info(fe), None, None
         with session.lock:
             node = session.open(path)
             if dvb is None:
                 from core.video import VideoDevice
 
                 assert isinstance(node, VideoDevice)
-                return Inspection(path, kind, video_info(node) if info else None,
-                                  video_probe(node) if probe else None)
+                return (kind, video_info(node) if info else None,
+                        video_probe(node) if probe else None, None)
             from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
 
             if isinstance(node, DemuxDevice | DvrDevice):
-                return Inspection(path, node.kind, None, dvb_queue_probe(node))
+                return node.kind, None, dvb_queue_probe(node), None
             assert isinstance(node, FrontendDevice)
-            return Inspection(path, "dvb-frontend", frontend_info(node), None)
+            return "dvb-frontend", frontend_info(node), None, None
     except MediaError as exc:
-        return Inspection(path, kind, None, None, exc)
+        return kind, None, None, exc
     except Exception as exc:  # a bug must not take the front end down
-        return Inspection(path, kind, None, None, unexpected("inspect", exc))
+        return kind, None, None, unexpected("inspect", exc)
 
 
 def describe(session: Session, path: str, *, probe: bool) -> dict[str, Any]:
@@ -86,12 +93,12 @@ def describe(session: Session, path: str, *, probe: bool) -> dict[str, Any]:
     :func:`~core.inspect.frontend_info` with ``"kind": "dvb-frontend"``.
 
     Raises the :class:`MediaError` of the refused open or ioctl."""
-    found = inspect(session, path, info=not probe, probe=probe)
-    if found.error is not None:
-        raise found.error
-    if found.kind == "dvb-frontend":
-        assert found.info is not None
-        return {**found.info, "kind": "dvb-frontend"}
-    result = found.probe if probe or found.info is None else found.info
+    kind, info, probed, error = read_node(session, path, info=not probe, probe=probe)
+    if error is not None:
+        raise error
+    if kind == "dvb-frontend":
+        assert info is not None
+        return {**info, "kind": "dvb-frontend"}
+    result = probed if probe or info is None else info
     assert result is not None
     return result

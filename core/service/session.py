@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.errors import MediaError
 from core.queue import QueueState
+from core.record import record
 
 # The device classes (and the format and DVB tables behind them) load with the first
 # node opened, not with the session: the TUI builds a Session before its first frame
@@ -43,7 +43,7 @@ def __getattr__(name: str) -> object:
 NO_QUEUE_KINDS = ("media", "v4l-subdev")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DmabufRow:
     """One dma-buf fd the app owns, with what /proc/self/fdinfo says about it now."""
 
@@ -67,7 +67,7 @@ class DmabufRow:
         return f"{self.kind} {self.path}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceView:
     """Everything the buffer/export/import panels show, frozen at one instant."""
 

@@ -64,3 +64,18 @@ def test_hash_repr_and_replace():
     assert replace(pair, b=2) == Pair("a", 2) and pair.b == 1
     with pytest.raises(TypeError):
         replace(pair, c=3)
+
+
+def test_unfrozen_records_take_assignments_and_are_unhashable():
+    @record(frozen=False)
+    class Counter:
+        name: str
+        count: int = 0
+
+    c = Counter("frames")
+    c.count += 1
+    assert c == Counter("frames", 1)
+    with pytest.raises(TypeError):
+        hash(c)
+    with pytest.raises(AttributeError):
+        c.other = 1  # type: ignore[attr-defined]
