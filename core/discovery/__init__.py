@@ -43,6 +43,7 @@ from core.discovery.model import (
     HotplugEvent,
     NodeSource,
     PhysicalDevice,
+    is_node_source,
 )
 from core.nodes import describe_node
 
@@ -119,7 +120,7 @@ def installed_node_source() -> NodeSource | None:
     the same switch instead of needing its own.
     """
     backends = chokepoint.installed_backends()
-    return next((b for b in backends if isinstance(b, NodeSource)), None)
+    return next((b for b in backends if is_node_source(b)), None)
 
 
 __all__ = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
 
 from core.nodes import identity_record
 from core.record import record
@@ -26,7 +25,13 @@ SOURCE_NETLINK = "netlink (libudev unavailable)"  # Watcher without libudev
 
 # "resync" is not a kernel action: the event socket overflowed and events were lost, so
 # whoever keeps a device list must run discover() again.
-HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Literal, Protocol, TypeGuard
+
+    HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
+else:
+    HotplugAction = str  # typing loads only for type checkers (issue 16)
 
 # The udev properties worth showing; everything else udev knows stays in udevadm info.
 USEFUL_PROPERTIES = (
@@ -206,22 +211,35 @@ class HotplugEvent:
         return out
 
 
-@runtime_checkable
-class NodeSource(Protocol):
-    """Where discovery gets node paths from instead of the kernel (demo mode).
+if TYPE_CHECKING:
 
-    A virtual backend implements it next to :class:`core.ioctl.Backend`: ``source`` is the
-    label ``mediatui list`` shows (e.g. "virtual (demo)"), ``list_nodes()`` returns the
-    devnode paths it serves.  Each path is then identified through the ioctl chokepoint
-    (VIDIOC_QUERYCAP / MEDIA_IOC_DEVICE_INFO), so the backend answers those like the
-    kernel would, and nodes are grouped by their bus_info.
-    """
+    class NodeSource(Protocol):
+        """Where discovery gets node paths from instead of the kernel (demo mode).
 
-    source: str
+        A virtual backend implements it next to :class:`core.ioctl.Backend`: ``source`` is the
+        label ``mediatui list`` shows (e.g. "virtual (demo)"), ``list_nodes()`` returns the
+        devnode paths it serves.  Each path is then identified through the ioctl chokepoint
+        (VIDIOC_QUERYCAP / MEDIA_IOC_DEVICE_INFO), so the backend answers those like the
+        kernel would, and nodes are grouped by their bus_info.
+        """
 
-    def list_nodes(self) -> Sequence[str]:
-        """The devnode paths of every virtual node, e.g. ["/dev/video0", "/dev/media0"]."""
-        ...
+        source: str
+
+        def list_nodes(self) -> Sequence[str]:
+            """The devnode paths of every virtual node, e.g. ["/dev/video0", "/dev/media0"]."""
+            ...
+
+else:
+
+    class NodeSource:
+        """The Protocol above, for type checkers; at run time a name only (typing is not
+        imported at run time): :func:`is_node_source` checks an object."""
+
+
+def is_node_source(obj: object) -> TypeGuard[NodeSource]:
+    """Whether ``obj`` is a :class:`NodeSource`: a ``source`` label and a ``list_nodes()``
+    method, the members ``typing.runtime_checkable`` would check."""
+    return hasattr(obj, "source") and callable(getattr(obj, "list_nodes", None))
 
 
 # The order `mediatui list` has always printed nodes in (by name, then number), and
@@ -264,6 +282,7 @@ __all__ = [
     "HotplugEvent",
     "NodeSource",
     "PhysicalDevice",
+    "is_node_source",
     "natural_key",
     "node_sort_key",
 ]

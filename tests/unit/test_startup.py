@@ -42,9 +42,10 @@ def test_building_the_parsers_imports_no_verb_machinery() -> None:
     assert not heavy & {m.split(".")[0] for m in mods}, sorted(heavy & mods)
 
 
-def test_list_loads_neither_pyudev_nor_dataclasses() -> None:
+def test_list_loads_neither_pyudev_nor_dataclasses_nor_typing() -> None:
     """`mediatui list` reads udevd's database itself (no pyudev, no sockets) and its
-    value classes are core.record's (dataclasses imports inspect and execs code)."""
+    value classes are core.record's (dataclasses imports inspect and execs code);
+    typing is for type checkers only."""
     mods = _modules_after(
         "import contextlib, io\n"
         "from mediatui.cli import main\n"
@@ -52,4 +53,4 @@ def test_list_loads_neither_pyudev_nor_dataclasses() -> None:
         "with quiet, contextlib.redirect_stderr(io.StringIO()):\n"
         "    assert main(['list', '--json']) == 0\n"
     )
-    assert not {"pyudev", "socket", "dataclasses", "inspect", "shutil"} & mods
+    assert not {"pyudev", "socket", "dataclasses", "inspect", "shutil", "typing"} & mods
