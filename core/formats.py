@@ -6,10 +6,12 @@ Nothing here does I/O; :mod:`core.video` fills these from the kernel's answers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.abi import v4l2 as v
 from core.record import record
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 MEMORY_TYPES = (v.V4L2_MEMORY_MMAP, v.V4L2_MEMORY_USERPTR, v.V4L2_MEMORY_DMABUF)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any
 
 from core.abi import v4l2 as v
 from core.dvblimits import DVB_V2_MAX_SIZE
@@ -15,7 +14,10 @@ from core.nodes import v4l2_kind
 # The DVB side (core.dvb, its ABI tables) and the video device class load with the
 # node they serve: `mediatui info /dev/videoN` imported every DVB module (a third of
 # its start in the test VM, issue 16).
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
     from core.video import VideoDevice
 

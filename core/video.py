@@ -12,7 +12,6 @@ import errno
 import mmap
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
@@ -52,6 +51,10 @@ from core.handle import NodeHandle
 from core.probe import probe_queues
 from core.queue import Buffer, BufferState, BufferStatus, Queue, QueueState, close_mapping
 from core.record import replace
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 _EINVAL = errno.EINVAL
 

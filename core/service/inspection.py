@@ -7,8 +7,6 @@ included, so a front end has one value to render whatever happened.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from core.errors import MediaError
 from core.inspect import (
     FRONTEND_READ_FLAGS,
@@ -24,8 +22,14 @@ from core.service.session import Session
 # Inspection stays a dataclass (the TUI copies it with dataclasses.replace) and lives
 # in its own module, so that `mediatui info`, which never makes one, does not import
 # dataclasses (issue 16). Imported from here as before.
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from core.service.inspected import Inspection
+
+    # kind, info, probe, error: the fields of an Inspection after its path.
+    Read = tuple[str, dict[str, Any] | None, dict[str, Any] | None, MediaError | None]
 
 
 def __getattr__(name: str) -> object:
@@ -46,9 +50,6 @@ def inspect(session: Session, path: str, *, info: bool = True,
     from core.service.inspected import Inspection
 
     return Inspection(path, *read_node(session, path, info=info, probe=probe))
-
-
-Read = tuple[str, dict[str, Any] | None, dict[str, Any] | None, MediaError | None]
 
 
 def read_node(session: Session, path: str, *, info: bool, probe: bool) -> Read:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING
 
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.errors import MediaError
@@ -23,6 +22,7 @@ from core.record import record
 # The device classes (and the format and DVB tables behind them) load with the first
 # node opened, not with the session: the TUI builds a Session before its first frame
 # (issue 16). Each function below imports what it uses.
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
     from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
     from core.video import VideoDevice

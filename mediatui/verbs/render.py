@@ -8,9 +8,11 @@ descriptions and frontend names are device-supplied).
 
 from __future__ import annotations
 
-from typing import Any
-
 from mediatui.verbs.output import escaped_lines
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _flags(values: list[str]) -> str:

@@ -54,3 +54,19 @@ def test_list_loads_neither_pyudev_nor_dataclasses_nor_typing() -> None:
         "    assert main(['list', '--json']) == 0\n"
     )
     assert not {"pyudev", "socket", "dataclasses", "inspect", "shutil", "typing"} & mods
+
+
+def test_info_on_a_video_node_loads_no_dvb_module_dataclasses_or_typing() -> None:
+    """What `mediatui info /dev/videoN` imports (the verb's modules and the video device
+    class; the node itself needs the kernel tier): no DVB module, no dataclasses, no
+    typing, no fractions."""
+    mods = _modules_after(
+        "from mediatui.cli import build_parser\n"
+        "build_parser('info')\n"
+        "from core.service.inspection import describe\n"
+        "from core.service.session import Session, node_class\n"
+        "from mediatui.verbs.render import render_info\n"
+        "assert node_class('/dev/video7').__name__ == 'VideoDevice'\n"
+    )
+    assert not {m for m in mods if m in ("core.dvb", "core.abi.dvb", "core.dvb_stats")}
+    assert not {"dataclasses", "inspect", "typing", "fractions"} & mods
