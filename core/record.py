@@ -84,27 +84,32 @@ def _build(cls: C, frozen: bool) -> C:
 
 
 def _init(self: Any, *args: object, **kwargs: object) -> None:
-    names: tuple[str, ...] = self.__record_fields__
-    if len(args) > len(names):
-        raise TypeError(f"{type(self).__name__}() takes {len(names)} arguments, "
-                        f"{len(args)} given")
+    cls = type(self)
+    names: tuple[str, ...] = cls.__record_fields__
+    given = len(args)
     set_field = object.__setattr__
+    if given == len(names) and not kwargs:  # the common case, made short
+        for name, value in zip(names, args, strict=True):
+            set_field(self, name, value)
+        return
+    if given > len(names):
+        raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {given} given")
     for name, value in zip(names, args, strict=False):  # the rest come by keyword
         set_field(self, name, value)
-    defaults = self.__record_defaults__
-    for name in names[len(args):]:
+    defaults = cls.__record_defaults__
+    for name in names[given:]:
         if name in kwargs:
             value = kwargs.pop(name)
         elif name in defaults:
             value = defaults[name]
-            if isinstance(value, _Factory):
+            if value.__class__ is _Factory:
                 value = value.make()
         else:
-            raise TypeError(f"{type(self).__name__}() missing argument {name!r}")
+            raise TypeError(f"{cls.__name__}() missing argument {name!r}")
         set_field(self, name, value)
     if kwargs:
-        raise TypeError(f"{type(self).__name__}() got unexpected or repeated "
-                        f"arguments {sorted(kwargs)}")
+        raise TypeError(f"{cls.__name__}() got unexpected or repeated arguments "
+                        f"{sorted(kwargs)}")
 
 
 def _values(obj: Any) -> tuple[object, ...]:

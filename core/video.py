@@ -170,7 +170,8 @@ class VideoDevice(NodeHandle):
                 break
             if fs.type == v.V4L2_FRMSIZE_TYPE_DISCRETE:
                 discrete = fs.discrete
-                out.append(FrameSize("discrete", discrete.width, discrete.height))
+                # Every field given: records take the short path (issue 16).
+                out.append(FrameSize("discrete", discrete.width, discrete.height, 0, 0, 0, 0))
                 continue
             sw = fs.stepwise
             kind = "continuous" if fs.type == v.V4L2_FRMSIZE_TYPE_CONTINUOUS else "stepwise"
@@ -194,7 +195,7 @@ class VideoDevice(NodeHandle):
                 break
             if fi.type == discrete_type:
                 d = fi.discrete
-                out.append(FrameInterval("discrete", d.numerator, d.denominator))
+                out.append(FrameInterval("discrete", d.numerator, d.denominator, 0, 0))
                 continue
             sw = fi.stepwise
             out.append(
