@@ -29,13 +29,23 @@ def dvb_kind(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def video_info(dev: VideoDevice) -> dict[str, Any]:
+INTERVAL_SCOPES = ("all", "current-size")
+
+
+def video_info(dev: VideoDevice, *, intervals: str = "all") -> dict[str, Any]:
     """The ``mediatui.info/1`` payload of a video node (without the ``schema`` key).
 
     Capabilities as V4L2_CAP_* names without the prefix (raw number under ``*_raw``);
     per queue the current format (:meth:`core.formats.Format.as_dict`), the frame
-    interval as a v4l2_fract of seconds, and every format with its sizes and intervals.
+    interval as a v4l2_fract of seconds, and every format with its sizes and, for
+    ``intervals="all"``, each discrete size's frame intervals (ENUM_FRAMEINTERVALS, as
+    ``v4l2-ctl --list-formats-ext``); ``"current-size"`` asks them only for the size
+    of the queue's current format (vivid's capture node answers ~4,700 ENUM_FRAMEINTERVALS
+    for every size, most of ``mediatui info``'s time under emulation).  The scope is
+    the payload's ``intervals_listed``.  Raises ValueError for another scope.
     """
+    if intervals not in INTERVAL_SCOPES:
+        raise ValueError(f"intervals must be one of {INTERVAL_SCOPES}, not {intervals!r}")
     cap = dev.capability()
     out: dict[str, Any] = {
         "path": dev.path,
@@ -48,12 +58,16 @@ def video_info(dev: VideoDevice) -> dict[str, Any]:
         "capabilities_raw": cap.capabilities,
         "device_caps": v.decode_flags(cap.device_caps, v.Cap),
         "device_caps_raw": cap.device_caps,
+        "intervals_listed": intervals,
         "queues": [],
     }
     for buf_type in cap.buf_types:
         queue: dict[str, Any] = {"buf_type": v.buf_type_name(buf_type), "formats": []}
+        current: tuple[int, int] | None = None
         try:
-            queue["current_format"] = dev.get_format(buf_type).as_dict()
+            fmt = dev.get_format(buf_type)
+            queue["current_format"] = fmt.as_dict()
+            current = (fmt.width, fmt.height)
         except MediaError as exc:
             queue["current_format"] = {"error": error_record(exc)}
         interval = dev.get_frame_interval(buf_type)
@@ -69,7 +83,8 @@ def video_info(dev: VideoDevice) -> dict[str, Any]:
             }
             for size in dev.frame_sizes(desc.pixelformat)[:32]:
                 sz = size.as_dict()
-                if size.kind == "discrete":
+                wanted = intervals == "all" or (size.width, size.height) == current
+                if size.kind == "discrete" and wanted:
                     sz["intervals"] = [
                         i.as_dict()
                         for i in dev.frame_intervals(desc.pixelformat, size.width, size.height)

@@ -52,7 +52,8 @@ def inspect(session: Session, path: str, *, info: bool = True,
     return Inspection(path, *read_node(session, path, info=info, probe=probe))
 
 
-def read_node(session: Session, path: str, *, info: bool, probe: bool) -> Read:
+def read_node(session: Session, path: str, *, info: bool, probe: bool,
+              intervals: str = "all") -> Read:
     """The one reading of a node behind :func:`inspect` (the TUI) and :func:`describe`
     (the CLI): the fields of an :class:`Inspection` after ``path`` (kind, info, probe,
     error).  Never raises."""
@@ -72,7 +73,7 @@ def read_node(session: Session, path: str, *, info: bool, probe: bool) -> Read:
                 from core.video import VideoDevice
 
                 assert isinstance(node, VideoDevice)
-                return (kind, video_info(node) if info else None,
+                return (kind, video_info(node, intervals=intervals) if info else None,
                         video_probe(node) if probe else None, None)
             from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
 
@@ -86,15 +87,18 @@ def read_node(session: Session, path: str, *, info: bool, probe: bool) -> Read:
         return kind, None, None, unexpected("inspect", exc)
 
 
-def describe(session: Session, path: str, *, probe: bool) -> dict[str, Any]:
+def describe(session: Session, path: str, *, probe: bool,
+             intervals: str = "all") -> dict[str, Any]:
     """What ``mediatui info`` (``probe`` False) or ``mediatui probe`` prints for any node,
     read by :func:`inspect` as the TUI's inspector reads it: a video node's
     :func:`~core.inspect.video_info` or :func:`~core.inspect.video_probe`, a demux or
     dvr's :func:`~core.inspect.dvb_queue_probe`, a frontend's
-    :func:`~core.inspect.frontend_info` with ``"kind": "dvb-frontend"``.
+    :func:`~core.inspect.frontend_info` with ``"kind": "dvb-frontend"``; ``intervals``
+    is :func:`~core.inspect.video_info`'s scope of frame intervals.
 
     Raises the :class:`MediaError` of the refused open or ioctl."""
-    kind, info, probed, error = read_node(session, path, info=not probe, probe=probe)
+    kind, info, probed, error = read_node(session, path, info=not probe, probe=probe,
+                                          intervals=intervals)
     if error is not None:
         raise error
     if kind == "dvb-frontend":

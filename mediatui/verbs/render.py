@@ -69,6 +69,9 @@ def render_info(info: dict[str, Any]) -> str:
             for size in fmt["sizes"]:
                 ivals = ", ".join(interval_text(i) for i in size.get("intervals", []))
                 lines.append(f"        {size_text(size)}" + (f"  @ {ivals}" if ivals else ""))
+    if info.get("intervals_listed") == "current-size":
+        lines.append("  (frame intervals shown for the current format's size; "
+                     "--all-intervals lists them for every size)")
     return escaped_lines(lines)
 
 
