@@ -60,20 +60,49 @@ def parse_db(text: str, dev_root: str = "/dev") -> dict[str, str]:
     return props
 
 
-def udevd_control(udev_root: str = UDEV_ROOT) -> bool:
-    """Whether udevd's control socket exists: libudev's own test that udevd runs
-    (``udev_queue_get_udev_is_active``).
+def udevd_control(udev_root: str = UDEV_ROOT, proc_net_unix: str = "/proc/net/unix") -> bool:
+    """Whether udevd listens on its control socket (``<udev_root>/control``).
 
-    A udevd that exits removes it; one killed hard leaves it behind, which
-    :func:`core.discovery.udev.udevd_running` also rules out by looking for the process
-    in /proc.  A listing does not pay for that scan: a left-behind socket would only
-    make it say "udev" for properties that are still udevd's (its database outlives
-    it); the hotplug watcher, where the answer picks which events to wait for, does.
+    The socket file alone is libudev's test, but it outlives a udevd that was told to
+    exit (``udevadm control --exit`` leaves it, as the kernel tier shows) or killed.  The
+    kernel's table of Unix sockets (``/proc/net/unix``, one read) says whether a socket
+    bound to that path is still listening (flag ``__SO_ACCEPTCON``, 0x10000), without
+    scanning every process (:func:`core.discovery.udev.udevd_running`) or connecting
+    (udevd logs every connection that sends no command).  Where that table cannot be
+    read, the socket file decides.  A socket-activated udevd's socket is held by
+    systemd while udevd is stopped; it counts as running, as a udev event would start it.
     """
+    path = f"{udev_root}/control"
     try:
-        return stat.S_ISSOCK(os.stat(f"{udev_root}/control").st_mode)
+        if not stat.S_ISSOCK(os.stat(path).st_mode):
+            return False
     except OSError:
         return False
+    try:
+        fd = os.open(proc_net_unix, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return True
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    for line in b"".join(chunks).decode("utf-8", "replace").splitlines()[1:]:
+        fields = line.split(None, 7)
+        # Num RefCount Protocol Flags Type St Inode Path
+        if len(fields) == 8 and fields[7] == path:
+            try:
+                if int(fields[3], 16) & _SO_ACCEPTCON:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+_SO_ACCEPTCON = 0x10000  # include/linux/net.h: __SO_ACCEPTCON, "performed a listen"
 
 
 def has_db(udev_root: str = UDEV_ROOT) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -602,9 +603,10 @@ def test_an_on_event_error_stops_the_reader_and_closes(tree):
 # --- udevd's database --------------------------------------------------------------------
 
 
-def udev_run_dir(tree: Tree, *, control: bool) -> Path:
+def udev_run_dir(tree: Tree, *, control: bool) -> tuple[Path, socket.socket | None]:
     """A /run/udev with udevd's records of video7 (81:15) and the demux (212:1), and
-    with ``control`` its control socket (a real AF_UNIX socket, as udevd binds)."""
+    with ``control`` its control socket (a real AF_UNIX socket, bound and listening as
+    udevd's is; the caller closes it)."""
     run = tree.sys.parent / "run-udev"
     (run / "data").mkdir(parents=True)
     (run / "data" / "c81:15").write_text(
@@ -617,13 +619,12 @@ def udev_run_dir(tree: Tree, *, control: bool) -> Path:
         "G:uaccess\nQ:uaccess\nV:1\n"
     )
     (run / "data" / "c212:1").write_text("E:ID_PATH=platform-vidtv.0\nV:1\n")
-    if control:
-        import socket
-
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        sock.bind(str(run / "control"))
-        sock.close()  # the socket file stays, as udevd's does while it runs
-    return run
+    if not control:
+        return run, None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.bind(str(run / "control"))
+    sock.listen()
+    return run, sock
 
 
 def test_udevd_database_gives_udevs_properties_and_links(tree, monkeypatch):
@@ -631,9 +632,11 @@ def test_udevd_database_gives_udevs_properties_and_links(tree, monkeypatch):
     from /run/udev/data/c<major>:<minor>, the file libudev reads; the kernel's keys
     still come from sysfs, and udev keys we do not show stay out."""
     monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
-    run = udev_run_dir(tree, control=True)
-    devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
-                       dev_root=str(tree.dev), udev_root=str(run))
+    run, sock = udev_run_dir(tree, control=True)
+    assert sock is not None
+    with sock:
+        devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
+                           dev_root=str(tree.dev), udev_root=str(run))
     assert (devices.source, devices.notice) == (SOURCE_UDEV, None)
     cap = devices.find(f"{tree.dev}/video7")
     assert cap is not None
@@ -653,12 +656,27 @@ def test_without_udevds_control_socket_the_source_says_no_udevd(tree, monkeypatc
     """udevd stopped (its control socket gone): what it recorded is still read, as
     libudev does, and the source says udevd is not running."""
     monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
-    run = udev_run_dir(tree, control=False)
+    run, _ = udev_run_dir(tree, control=False)
     devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
                        dev_root=str(tree.dev), udev_root=str(run))
     assert devices.source == SOURCE_UDEV_KERNEL
     cap = devices.find(f"{tree.dev}/video7")
     assert cap is not None and cap.id_path == "platform-vivid.0"
+
+
+def test_a_control_socket_nobody_listens_on_is_no_udevd(tree):
+    """`udevadm control --exit` leaves /run/udev/control behind (kernel tier): the
+    kernel's socket table says nobody listens on it any more."""
+    from core.discovery.udevdb import udevd_control
+
+    run, sock = udev_run_dir(tree, control=True)
+    assert sock is not None
+    with sock:
+        assert udevd_control(str(run))
+    assert (run / "control").is_socket()
+    assert not udevd_control(str(run))
+    # Where /proc/net/unix cannot be read, the socket file decides (libudev's test).
+    assert udevd_control(str(run), proc_net_unix=str(run / "absent"))
 
 
 def test_parse_db_keeps_values_with_equals_signs_and_skips_bookkeeping():
