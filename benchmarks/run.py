@@ -453,7 +453,8 @@ def run_in_vm(args: argparse.Namespace) -> int:
         if extra:
             inner.append("--no-stream")
         rundir = Path(tempfile.mkdtemp(prefix="mediatui-bench-"))
-        argv = vm.vng_command(pre, extra, rundir, f"cd {REPO} && " + shlex.join(inner))
+        command = f"cd {shlex.quote(str(REPO))} && " + shlex.join(inner)
+        argv = vm.vng_command(pre, extra, rundir, vm.guest_script(command, rundir))
         env = dict(os.environ, PATH=f"{pre.vng.parent}{os.pathsep}{os.environ['PATH']}")
         lock = vm.acquire_vm_lock(print)
         try:
