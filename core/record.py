@@ -142,7 +142,7 @@ def replace(obj: T, **changes: Any) -> T:
     if unknown:
         raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")
     values.update(changes)
-    return type(obj)(**values)
+    return type(obj)(*values.values())  # every field, in order: the short path
 
 
 def is_record(obj: object) -> bool:
