@@ -1,5 +1,6 @@
-"""Reading the device tree straight from sysfs: the no-libudev fallback, and the
-ancestry every source needs to find a node's physical device.
+"""Reading the device tree straight from sysfs: how discovery enumerates nodes (with
+udevd's properties from its database when udev runs, :mod:`core.discovery.udevdb`),
+and the ancestry every source needs to find a node's physical device.
 
 Embedded boards often run without udevd and sometimes without libudev; the kernel
 still tells everything that matters: ``/sys/class/video4linux``, ``/sys/class/dvb`` and
