@@ -157,7 +157,13 @@ def _sysfs_name(path: str) -> str:
     if virtual is not None:
         name: str = virtual.name
         return name
-    base = os.path.basename(os.path.realpath(path))
+    try:  # one readlink instead of realpath's lstat of every component
+        os.readlink(path)
+    except OSError:  # not a link (EINVAL), the usual /dev/videoN; or gone
+        target = path
+    else:  # a /dev/v4l/by-path/... link
+        target = os.path.realpath(path)
+    base = os.path.basename(target)
     try:  # plain syscalls: listing a hundred nodes reads a hundred of these
         fd = os.open(f"/sys/class/video4linux/{base}/name", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:

@@ -38,6 +38,9 @@ class FrozenInstanceError(AttributeError):
     """Assigning to or deleting a field of a record (as dataclasses')."""
 
 
+_MISSING = object()
+
+
 class _Factory:
     __slots__ = ("make",)
 
@@ -97,19 +100,21 @@ def _init(self: Any, *args: object, **kwargs: object) -> None:
     for name, value in zip(names, args, strict=False):  # the rest come by keyword
         set_field(self, name, value)
     defaults = cls.__record_defaults__
+    used = 0
     for name in names[given:]:
-        if name in kwargs:
-            value = kwargs.pop(name)
-        elif name in defaults:
+        value = kwargs.get(name, _MISSING)
+        if value is _MISSING:
+            if name not in defaults:
+                raise TypeError(f"{cls.__name__}() missing argument {name!r}")
             value = defaults[name]
             if value.__class__ is _Factory:
                 value = value.make()
         else:
-            raise TypeError(f"{cls.__name__}() missing argument {name!r}")
+            used += 1
         set_field(self, name, value)
-    if kwargs:
-        raise TypeError(f"{cls.__name__}() got unexpected or repeated arguments "
-                        f"{sorted(kwargs)}")
+    if used != len(kwargs):
+        extra = sorted(set(kwargs) - set(names[given:]))
+        raise TypeError(f"{cls.__name__}() got unexpected or repeated arguments {extra}")
 
 
 def _values(obj: Any) -> tuple[object, ...]:

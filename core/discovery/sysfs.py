@@ -42,14 +42,14 @@ def device_properties(devpath: str, sys_root: str = "/sys") -> dict[str, str] | 
     """The properties the kernel would put in this device's uevent, plus DEVPATH,
     SUBSYSTEM and DRIVER from the links (the uevent file of a device carries DRIVER but
     neither DEVPATH nor SUBSYSTEM).  None when the device is gone or not a device."""
-    directory = sys_root + devpath
+    directory = sys_root + devpath  # f-strings, not os.path.join: hundreds of calls a list
     try:
-        props = parse_uevent_file(read_text(os.path.join(directory, "uevent")))
+        props = parse_uevent_file(read_text(f"{directory}/uevent"))
     except OSError:
         return None
     props["DEVPATH"] = devpath
-    props["SUBSYSTEM"] = _link_name(os.path.join(directory, "subsystem"))
-    driver = _link_name(os.path.join(directory, "driver"))
+    props["SUBSYSTEM"] = _link_name(f"{directory}/subsystem")
+    driver = _link_name(f"{directory}/driver")
     if driver:
         props["DRIVER"] = driver
     return props
@@ -91,7 +91,7 @@ def read_attrs(
     out = {}
     for name in names:
         with contextlib.suppress(OSError):
-            out[name] = read_text(os.path.join(sys_root + devpath, name)).strip()
+            out[name] = read_text(f"{sys_root}{devpath}/{name}").strip()
     return out
 
 
@@ -120,7 +120,7 @@ def node_devpaths(sys_root: str = "/sys") -> Iterator[str]:
         except OSError:  # subsystem not built, or not registered yet
             continue
         for entry in entries:
-            link = os.path.join(directory, entry)
+            link = f"{directory}/{entry}"
             try:
                 real = os.path.normpath(os.path.join(root, rel, os.readlink(link)))
             except OSError:
