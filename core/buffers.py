@@ -3,11 +3,13 @@ the kernel reports a buffer (single- or multi-planar, MMAP cookie or dma-buf fd)
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.abi import v4l2 as v
 from core.dmabuf import Dmabuf
 from core.queue import Buffer, BufferStatus, Plane, Queue
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _timestamp(tv: Any) -> float | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from dataclasses import dataclass
 
 from core import ioctl as chokepoint
 from core.abi import dmabuf as abi
 from core.errors import media_error, open_error
 from core.fdinfo import DmabufInfo, dmabuf_info
+from core.record import record
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # VIDIOC_EXPBUF / DMX_EXPBUF accept only these open(2) flags.
@@ -26,7 +26,7 @@ def page_align(size: int) -> int:
     return (size + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DmabufOrigin:
     """Where a dma-buf came from, for the export/import panels and error messages."""
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import errno as E
 import os
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from core.facts import Facts
     from core.nodekind import NodeKind
 # core.explain (every rule) and core.facts load when an error is built, not with this

@@ -12,12 +12,12 @@ import grp
 import os
 import pwd
 import stat
-from dataclasses import dataclass
 
 from core.nodekind import NodeKind  # re-exported: one of the facts errors are built from
+from core.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QueueFacts:
     """One queue as this file handle sees it (ownership K1, allocation K3/K6, K13).
 
@@ -39,7 +39,7 @@ class QueueFacts:
         return self.num_buffers > 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllocationFacts:
     """VIDIOC_REQBUFS / VIDIOC_CREATE_BUFS as asked (K3, K7)."""
 
@@ -55,7 +55,7 @@ class AllocationFacts:
         return self.create and self.queue.memory is not None and self.queue.memory != self.memory
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaneSizeFacts:
     """A dma-buf offered for one plane at QBUF/PREPARE_BUF (K11)."""
 
@@ -77,7 +77,7 @@ class PlaneSizeFacts:
         return min(effective, self.dmabuf_size) < self.min_length
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BufferFacts:
     """One buffer named by index (QUERYBUF, QBUF, PREPARE_BUF, DQBUF; DMX_* likewise)."""
 
@@ -93,7 +93,7 @@ class BufferFacts:
         return self.dmabuf.source if self.dmabuf is not None else self.source
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExportFacts:
     """VIDIOC_EXPBUF / DMX_EXPBUF as asked (K10, D6)."""
 
@@ -122,7 +122,7 @@ class ExportFacts:
         return self.num_planes is not None and self.plane >= self.num_planes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FormatFacts:
     """VIDIOC_G_FMT / S_FMT / TRY_FMT / S_PARM on one buffer type (format mismatch)."""
 
@@ -131,7 +131,7 @@ class FormatFacts:
     queue: QueueFacts | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DvbAllocationFacts:
     """DMX_REQBUFS as asked (D1, D3)."""
 
@@ -141,7 +141,7 @@ class DvbAllocationFacts:
     api_absent: bool  # the errno can only mean "no CONFIG_DVB_MMAP" (D1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FilterFacts:
     """The demux filter of one file handle (DMX_SET_PES_FILTER, DMX_SET_FILTER, DMX_START)."""
 
@@ -153,7 +153,7 @@ class FilterFacts:
         return self.pid is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TuneFacts:
     """FE_SET_PROPERTY tuning parameters against the frontend's FE_GET_INFO limits."""
 
@@ -169,14 +169,14 @@ class TuneFacts:
         return bool((lo and self.frequency < lo) or (hi and self.frequency > hi))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PollFacts:
     """What poll() said about an fd."""
 
     events: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeAccess:
     """Who may open a node (mode bits, owner, group) and who is asking: for EACCES."""
 
@@ -232,7 +232,7 @@ def node_access(path: str) -> NodeAccess | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkFacts:
     """MEDIA_IOC_SETUP_LINK as asked: the link's two pads and the flags wanted
     (``Documentation/userspace-api/media/mediactl/media-ioc-setup-link.rst``)."""
@@ -256,7 +256,7 @@ class LinkFacts:
         return bool(self.flags & 0x1)  # MEDIA_LNK_FL_ENABLED
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PadFacts:
     """A subdev pad ioctl as asked (``v4l/vidioc-subdev-*.rst``): the pad, ``which``
     (0 TRY, 1 ACTIVE), and the enumeration index or selection target when there is one."""

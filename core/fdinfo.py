@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from core.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DmabufInfo:
     """The facts a person checks when chasing a dma-buf leak or a refused import."""
 

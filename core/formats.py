@@ -6,10 +6,12 @@ Nothing here does I/O; :mod:`core.video` fills these from the kernel's answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from core.abi import v4l2 as v
+from core.record import record
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 MEMORY_TYPES = (v.V4L2_MEMORY_MMAP, v.V4L2_MEMORY_USERPTR, v.V4L2_MEMORY_DMABUF)
 
@@ -66,7 +68,7 @@ def parse_memory(name: str | int) -> int:
     raise ValueError(f"unknown memory type {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Capability:
     driver: str
     card: str
@@ -89,7 +91,7 @@ class Capability:
         return tuple(types)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FormatDesc:
     index: int
     buf_type: int
@@ -99,7 +101,7 @@ class FormatDesc:
     flags: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrameSize:
     """A discrete size, or a stepwise/continuous range (min/max/step)."""
 
@@ -130,7 +132,7 @@ class FrameSize:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrameInterval:
     kind: str
     numerator: int
@@ -158,13 +160,13 @@ class FrameInterval:
         return f"{self.numerator}/{self.denominator}-{self.max_numerator}/{self.max_denominator} s"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaneFormat:
     bytesperline: int
     sizeimage: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Format:
     buf_type: int
     width: int
@@ -204,7 +206,7 @@ class Format:
         return f"{self.width}x{self.height} {self.fourcc} ({self.num_planes} plane(s), {sizes} B)"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Allocation:
     """The outcome of REQBUFS/CREATE_BUFS: the count negotiation made visible."""
 
@@ -217,7 +219,7 @@ class Allocation:
     min_buffers: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QueueProbe:
     """What one buffer type supports, found without changing anything."""
 

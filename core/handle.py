@@ -7,15 +7,17 @@ exports), which subclasses say in :meth:`NodeHandle._release`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
-
 from core import ioctl as chokepoint
 from core.errors import media_error, open_error
 
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from core.facts import Facts
 
-_H = TypeVar("_H", bound="NodeHandle")  # typing.Self needs Python 3.11
+    _H = TypeVar("_H", bound="NodeHandle")  # typing.Self needs Python 3.11
+
 
 
 class NodeHandle:

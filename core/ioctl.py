@@ -21,44 +21,50 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
 from core.nodekind import NodeKind, classify
+from core.record import field, record
 
 OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
 
+# typing loads for type checkers only: importing it was ~60 ms of every verb's start
+# under emulation (issue 16). Type checkers treat any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # _SimpleCData is generic only to the type checker
+    from typing import Any, Protocol, TypeAlias
+
     # What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a
     # plain value for _IO ioctls that take one (DMX_SET_BUFFER_SIZE), or nothing.
     IoctlArg: TypeAlias = ctypes.Structure | ctypes._SimpleCData[Any] | int | None
 
+    # What a virtual device set implements (core.virtual.backend); a Protocol, checked
+    # by type checkers only.
+    class Backend(Protocol):
+        """What a virtual device set implements to stand in for the kernel."""
 
-class Backend(Protocol):
-    """What a virtual device set implements to stand in for the kernel."""
+        def owns_path(self, path: str) -> bool:
+            """True when ``path`` names one of this backend's nodes."""
 
-    def owns_path(self, path: str) -> bool:
-        """True when ``path`` names one of this backend's nodes."""
+        def node_kind(self, path: str) -> NodeKind:
+            """What the path is (the kernel's stat() and device registry, for our nodes)."""
 
-    def node_kind(self, path: str) -> NodeKind:
-        """What the path is (the kernel's stat() and device registry, for our nodes)."""
+        def open(self, path: str, flags: int) -> int:
+            """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
 
-    def open(self, path: str, flags: int) -> int:
-        """Open a node; the returned fd must be a real, pollable fd (eventfd or pipe)."""
+        def ioctl(self, fd: int, request: int, arg: IoctlArg) -> int:
+            """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
 
-    def ioctl(self, fd: int, request: int, arg: IoctlArg) -> int:
-        """Handle an ioctl; raise ``OSError(errno, ...)`` exactly where the kernel would."""
+        def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
+            """Map a buffer plane by its mmap cookie."""
 
-    def mmap(self, fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
-        """Map a buffer plane by its mmap cookie."""
-
-    def close(self, fd: int) -> None:
-        """Release the file handle (and its queue ownership), then close the fd."""
+        def close(self, fd: int) -> None:
+            """Release the file handle (and its queue ownership), then close the fd."""
 
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class TraceEntry:
     """One ioctl as mediatui issued it: what a person needs to replay or report it."""
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 import stat
 import time
-from dataclasses import dataclass
+
+from core.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeKind:
     """What a path is, from stat() and the kernel's device registry (/proc/devices, sysfs).
 

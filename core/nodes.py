@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from core import ioctl as chokepoint
 from core.abi import media as media_abi
 from core.abi import v4l2
 from core.errors import NotAMediaNode
+from core.record import field, record
 
 
 def _reason(exc: OSError | NotAMediaNode) -> str:
@@ -30,30 +29,34 @@ DVB_TYPES = ("frontend", "demux", "dvr", "ca", "net", "video", "audio", "osd")
 _DVB_PATH = re.compile(r"/dev/dvb/adapter(\d+)/([a-z]+)(\d+)$")
 
 
-class NodeIdentity(Protocol):
-    """What a listed node says about itself (NodeInfo, discovery's DeviceNode)."""
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-    # Read-only: the frozen NodeInfo and DeviceNode both satisfy it.
-    @property
-    def path(self) -> str: ...
-    @property
-    def subsystem(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def driver(self) -> str: ...
-    @property
-    def card(self) -> str: ...
-    @property
-    def bus_info(self) -> str: ...
-    @property
-    def capabilities(self) -> int: ...
-    @property
-    def device_caps(self) -> int: ...
-    @property
-    def error(self) -> str | None: ...
+    class NodeIdentity(Protocol):
+        """What a listed node says about itself (NodeInfo, discovery's DeviceNode)."""
+
+        # Read-only: the frozen NodeInfo and DeviceNode both satisfy it.
+        @property
+        def path(self) -> str: ...
+        @property
+        def subsystem(self) -> str: ...
+        @property
+        def kind(self) -> str: ...
+        @property
+        def name(self) -> str: ...
+        @property
+        def driver(self) -> str: ...
+        @property
+        def card(self) -> str: ...
+        @property
+        def bus_info(self) -> str: ...
+        @property
+        def capabilities(self) -> int: ...
+        @property
+        def device_caps(self) -> int: ...
+        @property
+        def error(self) -> str | None: ...
 
 
 def identity_record(node: NodeIdentity) -> dict[str, object]:
@@ -81,7 +84,7 @@ def identity_record(node: NodeIdentity) -> dict[str, object]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeInfo:
     """A device node as a person identifies it."""
 
@@ -154,7 +157,13 @@ def _sysfs_name(path: str) -> str:
     if virtual is not None:
         name: str = virtual.name
         return name
-    base = os.path.basename(os.path.realpath(path))
+    try:  # one readlink instead of realpath's lstat of every component
+        os.readlink(path)
+    except OSError:  # not a link (EINVAL), the usual /dev/videoN; or gone
+        target = path
+    else:  # a /dev/v4l/by-path/... link
+        target = os.path.realpath(path)
+    base = os.path.basename(target)
     try:  # plain syscalls: listing a hundred nodes reads a hundred of these
         fd = os.open(f"/sys/class/video4linux/{base}/name", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from core import ioctl as chokepoint
 from core.abi import v4l2 as v
 from core.formats import MEMORY_TYPES, QueueProbe
 
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
     from core.video import VideoDevice
 

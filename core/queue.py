@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import mmap
 import threading
-from dataclasses import dataclass, field
 
 from core.compat import StrEnum
 from core.dmabuf import Dmabuf, ExportedBuffer
+from core.record import field, record
 
 
 class BufferStatus(StrEnum):
@@ -27,7 +27,7 @@ class BufferStatus(StrEnum):
     ERROR = "error"  # done, with V4L2_BUF_FLAG_ERROR
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaneState:
     length: int
     bytesused: int = 0
@@ -38,7 +38,7 @@ class PlaneState:
     imported_fd: int | None = None  # dma-buf fd last queued on this plane (DMABUF)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BufferState:
     index: int
     status: BufferStatus
@@ -53,7 +53,7 @@ class BufferState:
         return sum(p.bytesused for p in self.planes)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QueueState:
     """One queue, frozen: safe to hand to another thread."""
 
@@ -75,7 +75,7 @@ class QueueState:
         return sum(1 for b in self.buffers if b.status is status)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Plane:
     """Mutable per-plane bookkeeping (private to core)."""
 
@@ -104,7 +104,7 @@ class Plane:
         )
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Buffer:
     index: int
     planes: list[Plane]
@@ -126,7 +126,7 @@ class Buffer:
         )
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Queue:
     """The model of one (device, buffer type) queue."""
 

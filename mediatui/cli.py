@@ -6,7 +6,6 @@ Each verb lives in its own module under :mod:`mediatui.verbs` with ``add_parser`
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -27,7 +26,11 @@ VERBS = ("list", "info", "probe", "stream", "attach", "watch", "topology", "chec
 
 
 def _verb_module(name: str):
-    return importlib.import_module(f"mediatui.verbs.{name}_")
+    # __import__, not importlib.import_module: importing importlib is ~15 ms of every
+    # verb's start under emulation (issue 16).
+    module = f"mediatui.verbs.{name}_"
+    __import__(module)
+    return sys.modules[module]
 
 
 class _UsageError:
@@ -55,6 +58,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         def error(self, message: str) -> NoReturn:
             _UsageError.last = f"{self.prog}: error: {message}"
             super().error(message)
+
+        def _get_formatter(self) -> argparse.HelpFormatter:
+            # argparse's formatters ask shutil for the width: importing shutil (and
+            # the zlib/bz2/lzma it tries) was a tenth of a verb's start under emulation.
+            return self.formatter_class(prog=self.prog, width=_help_width())
 
     parser = _Parser(
         prog="mediatui",
@@ -90,6 +98,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         verb.set_defaults(run=module.run)
         add_device_option(verb)  # -d/--device and bare numbers, as v4l2-ctl
     return parser
+
+
+def _help_width() -> int:
+    """The width argparse would use (``shutil.get_terminal_size().columns - 2``):
+    ``$COLUMNS``, else the terminal on stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
 
 
 def _tui(*, demo: bool) -> int:

@@ -12,10 +12,10 @@ each ioctl's parts so its number can be recomputed for another target
 from __future__ import annotations
 
 import ctypes
-from typing import NamedTuple
 
 from core.abi.layout import layout
 from core.abi.target import IocEncoding, Target, host_target
+from core.record import record
 
 HOST = host_target()
 ENCODING: IocEncoding = HOST.ioc
@@ -35,7 +35,8 @@ _IOC_WRITE = ENCODING.write
 _IOC_READ = ENCODING.read
 
 
-class Definition(NamedTuple):
+@record
+class Definition:
     """An ioctl as its header defines it: ``_IOWR('V', 9, struct v4l2_buffer)``."""
 
     name: str

@@ -24,11 +24,11 @@ ILP32 targets).  Bit fields are not supported (no kernel struct used here has on
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from core.abi.target import Target
+from core.record import field, record
 
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
     c_u64 = ctypes.c_uint64
     c_s64 = ctypes.c_int64
@@ -52,7 +52,7 @@ _LONG = {"l", "L"}
 _POINTER = {"P", "z", "Z", "O"}
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """Size and alignment of a type, and ``{member path: (offset, size)}`` for a struct.
 

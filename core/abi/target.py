@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import ctypes
 import os
-from dataclasses import dataclass
+
+from core.record import record
 
 
-@dataclass(frozen=True)
+@record
 class IocEncoding:
     """The bit layout of an ioctl number (``_IOC(dir, type, nr, size)``)."""
 
@@ -95,7 +96,7 @@ SPARC = IocEncoding("sparc", sizebits=13, dirbits=3, none=1, read=2, write=4,
 PARISC = IocEncoding("parisc", sizebits=14, dirbits=2, none=0, read=1, write=2)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One architecture's C data model as it matters to ioctl structs.
 

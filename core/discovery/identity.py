@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from core.discovery.model import (
     SUBSYSTEMS,
@@ -23,6 +22,7 @@ from core.discovery.model import (
     node_sort_key,
 )
 from core.nodes import NodeInfo
+from core.record import replace
 
 Props = Mapping[str, str]
 Describe = Callable[[str], NodeInfo]

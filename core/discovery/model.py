@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
 
 from core.nodes import identity_record
+from core.record import record
 
 SUBSYSTEMS = ("video4linux", "dvb", "media")
+
+NO_LIBUDEV_ENV = "MEDIATUI_NO_LIBUDEV"  # set to 1 to force the sysfs/netlink fallback
 
 # Where discovery and the watcher get their facts from (DeviceList.source, Watcher.source).
 SOURCE_UDEV = "udev"  # libudev, udevd running: udev's properties and events
@@ -24,7 +25,13 @@ SOURCE_NETLINK = "netlink (libudev unavailable)"  # Watcher without libudev
 
 # "resync" is not a kernel action: the event socket overflowed and events were lost, so
 # whoever keeps a device list must run discover() again.
-HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Literal, Protocol, TypeGuard
+
+    HotplugAction = Literal["add", "remove", "change", "bind", "unbind", "resync"]
+else:
+    HotplugAction = str  # typing loads only for type checkers (issue 16)
 
 # The udev properties worth showing; everything else udev knows stays in udevadm info.
 USEFUL_PROPERTIES = (
@@ -40,9 +47,11 @@ USEFUL_PROPERTIES = (
     "DVB_DEVICE_TYPE",
     "DVB_DEVICE_NUM",
 )
+# What udevd's rules add to a media node (the rest is in the kernel's uevent file).
+UDEV_KEYS = (*(k for k in USEFUL_PROPERTIES if k.startswith("ID_")), "DEVLINKS")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceNode:
     """One character device node of the video4linux, dvb or media class.
 
@@ -99,7 +108,7 @@ class DeviceNode:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PhysicalDevice:
     """The hardware a person thinks of: one camera, one capture card, one DVB adapter,
     with all the nodes its driver registered (video, metadata, media, frontend...)."""
@@ -135,7 +144,7 @@ class PhysicalDevice:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceList:
     """What :func:`core.discovery.discover` found, and how it looked."""
 
@@ -160,7 +169,7 @@ class DeviceList:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HotplugEvent:
     """One uevent about a media node (add/remove/change) or about the physical device
     behind known nodes (bind/unbind), as received.
@@ -202,22 +211,35 @@ class HotplugEvent:
         return out
 
 
-@runtime_checkable
-class NodeSource(Protocol):
-    """Where discovery gets node paths from instead of the kernel (demo mode).
+if TYPE_CHECKING:
 
-    A virtual backend implements it next to :class:`core.ioctl.Backend`: ``source`` is the
-    label ``mediatui list`` shows (e.g. "virtual (demo)"), ``list_nodes()`` returns the
-    devnode paths it serves.  Each path is then identified through the ioctl chokepoint
-    (VIDIOC_QUERYCAP / MEDIA_IOC_DEVICE_INFO), so the backend answers those like the
-    kernel would, and nodes are grouped by their bus_info.
-    """
+    class NodeSource(Protocol):
+        """Where discovery gets node paths from instead of the kernel (demo mode).
 
-    source: str
+        A virtual backend implements it next to :class:`core.ioctl.Backend`: ``source`` is the
+        label ``mediatui list`` shows (e.g. "virtual (demo)"), ``list_nodes()`` returns the
+        devnode paths it serves.  Each path is then identified through the ioctl chokepoint
+        (VIDIOC_QUERYCAP / MEDIA_IOC_DEVICE_INFO), so the backend answers those like the
+        kernel would, and nodes are grouped by their bus_info.
+        """
 
-    def list_nodes(self) -> Sequence[str]:
-        """The devnode paths of every virtual node, e.g. ["/dev/video0", "/dev/media0"]."""
-        ...
+        source: str
+
+        def list_nodes(self) -> Sequence[str]:
+            """The devnode paths of every virtual node, e.g. ["/dev/video0", "/dev/media0"]."""
+            ...
+
+else:
+
+    class NodeSource:
+        """The Protocol above, for type checkers; at run time a name only (typing is not
+        imported at run time): :func:`is_node_source` checks an object."""
+
+
+def is_node_source(obj: object) -> TypeGuard[NodeSource]:
+    """Whether ``obj`` is a :class:`NodeSource`: a ``source`` label and a ``list_nodes()``
+    method, the members ``typing.runtime_checkable`` would check."""
+    return hasattr(obj, "source") and callable(getattr(obj, "list_nodes", None))
 
 
 # The order `mediatui list` has always printed nodes in (by name, then number), and
@@ -246,11 +268,13 @@ def natural_key(text: str) -> tuple[object, ...]:
 
 
 __all__ = [
+    "NO_LIBUDEV_ENV",
     "SOURCE_NETLINK",
     "SOURCE_SYSFS",
     "SOURCE_UDEV",
     "SOURCE_UDEV_KERNEL",
     "SUBSYSTEMS",
+    "UDEV_KEYS",
     "USEFUL_PROPERTIES",
     "DeviceList",
     "DeviceNode",
@@ -258,6 +282,7 @@ __all__ = [
     "HotplugEvent",
     "NodeSource",
     "PhysicalDevice",
+    "is_node_source",
     "natural_key",
     "node_sort_key",
 ]

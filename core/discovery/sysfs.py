@@ -1,5 +1,6 @@
-"""Reading the device tree straight from sysfs: the no-libudev fallback, and the
-ancestry every source needs to find a node's physical device.
+"""Reading the device tree straight from sysfs: how discovery enumerates nodes (with
+udevd's properties from its database when udev runs, :mod:`core.discovery.udevdb`),
+and the ancestry every source needs to find a node's physical device.
 
 Embedded boards often run without udevd and sometimes without libudev; the kernel
 still tells everything that matters: ``/sys/class/video4linux``, ``/sys/class/dvb`` and
@@ -15,8 +16,9 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from core.discovery import udevdb
 from core.discovery.identity import Describe, Props, node_from_properties, physical_of
-from core.discovery.model import DeviceNode
+from core.discovery.model import UDEV_KEYS, DeviceNode
 
 # Where each subsystem lists its devices.
 CLASS_DIRS = {
@@ -40,14 +42,14 @@ def device_properties(devpath: str, sys_root: str = "/sys") -> dict[str, str] | 
     """The properties the kernel would put in this device's uevent, plus DEVPATH,
     SUBSYSTEM and DRIVER from the links (the uevent file of a device carries DRIVER but
     neither DEVPATH nor SUBSYSTEM).  None when the device is gone or not a device."""
-    directory = sys_root + devpath
+    directory = sys_root + devpath  # f-strings, not os.path.join: hundreds of calls a list
     try:
-        props = parse_uevent_file(read_text(os.path.join(directory, "uevent")))
+        props = parse_uevent_file(read_text(f"{directory}/uevent"))
     except OSError:
         return None
     props["DEVPATH"] = devpath
-    props["SUBSYSTEM"] = _link_name(os.path.join(directory, "subsystem"))
-    driver = _link_name(os.path.join(directory, "driver"))
+    props["SUBSYSTEM"] = _link_name(f"{directory}/subsystem")
+    driver = _link_name(f"{directory}/driver")
     if driver:
         props["DRIVER"] = driver
     return props
@@ -89,7 +91,7 @@ def read_attrs(
     out = {}
     for name in names:
         with contextlib.suppress(OSError):
-            out[name] = read_text(os.path.join(sys_root + devpath, name)).strip()
+            out[name] = read_text(f"{sys_root}{devpath}/{name}").strip()
     return out
 
 
@@ -104,7 +106,13 @@ def read_text(path: str) -> str:
 
 
 def node_devpaths(sys_root: str = "/sys") -> Iterator[str]:
-    """Devpaths of every video4linux, dvb and media device, as the kernel lists them."""
+    """Devpaths of every video4linux, dvb and media device, as the kernel lists them.
+
+    Each class entry is a symlink into ``/sys/devices``; its target is read with one
+    ``readlink`` (``os.path.realpath`` stats every component on the way, a dozen
+    calls a node), falling back to ``realpath`` for an entry that is not a link.
+    """
+    root = os.path.realpath(sys_root)
     for rel in CLASS_DIRS.values():
         directory = os.path.join(sys_root, rel)
         try:
@@ -112,11 +120,14 @@ def node_devpaths(sys_root: str = "/sys") -> Iterator[str]:
         except OSError:  # subsystem not built, or not registered yet
             continue
         for entry in entries:
-            real = os.path.realpath(os.path.join(directory, entry))
-            devpath = real.removeprefix(os.path.realpath(sys_root))
+            link = f"{directory}/{entry}"
+            try:
+                real = os.path.normpath(os.path.join(root, rel, os.readlink(link)))
+            except OSError:
+                real = os.path.realpath(link)
+            devpath = real.removeprefix(root)
             if devpath.startswith("/devices/"):
                 yield devpath
-
 
 def by_path_links(dev_root: str = "/dev") -> dict[str, list[str]]:
     """Persistent links udevd made, keyed by the real node path; empty without udevd."""
@@ -134,10 +145,19 @@ def by_path_links(dev_root: str = "/dev") -> dict[str, list[str]]:
 
 
 def scan(
-    describe: Describe, *, sys_root: str = "/sys", dev_root: str = "/dev"
+    describe: Describe,
+    *,
+    sys_root: str = "/sys",
+    dev_root: str = "/dev",
+    udev_root: str | None = None,
 ) -> tuple[list[DeviceNode], dict[str, Props]]:
-    """All media nodes from sysfs alone, and the properties of their physical devices."""
-    links = by_path_links(dev_root)
+    """All media nodes from sysfs, and the properties of their physical devices.
+
+    With ``udev_root`` (``/run/udev``), each node also gets what udevd's rules added
+    (ID_PATH, ID_V4L_*, its links) from udevd's database (:mod:`core.discovery.udevdb`);
+    without it, only the links found under ``dev_root``'s by-path and by-id directories.
+    """
+    links = by_path_links(dev_root) if udev_root is None else {}
     nodes: list[DeviceNode] = []
     parents: dict[str, Props] = {}
     chains: dict[str, list[dict[str, str]]] = {}
@@ -145,10 +165,12 @@ def scan(
         props = device_properties(devpath, sys_root)
         if props is None or "DEVNAME" not in props:
             continue
-        node_path = f"{dev_root}/{props['DEVNAME']}"
-        node_links = links.get(os.path.realpath(node_path), [])
-        if node_links:
-            props["DEVLINKS"] = " ".join(node_links)
+        if udev_root is not None:
+            _add_udev_properties(props, dev_root, udev_root)
+        else:
+            node_links = links.get(os.path.realpath(f"{dev_root}/{props['DEVNAME']}"), [])
+            if node_links:
+                props["DEVLINKS"] = " ".join(node_links)
         chain = ancestors(devpath, sys_root, chains)
         node = node_from_properties(
             props,
@@ -164,6 +186,21 @@ def scan(
         if phys is not None:
             parents[phys["DEVPATH"]] = phys
     return nodes, parents
+
+
+def _add_udev_properties(props: dict[str, str], dev_root: str, udev_root: str) -> None:
+    """udevd's keys (:data:`UDEV_KEYS`) of one node from its database entry."""
+    try:
+        major, minor = int(props["MAJOR"]), int(props["MINOR"])
+    except (KeyError, ValueError):
+        return
+    record = udevdb.read_db(major, minor, dev_root, udev_root)
+    if not record:
+        return
+    for key in UDEV_KEYS:
+        value = record.get(key)
+        if value:
+            props[key] = value
 
 
 def _link_name(link: str) -> str:

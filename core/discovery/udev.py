@@ -1,10 +1,9 @@
-"""Enumeration and hotplug through libudev (pyudev), and how we tell whether udevd runs.
+"""Hotplug through libudev (pyudev), and how we tell whether udevd runs.
 
-With udevd, libudev's enumeration carries the properties its rules add (``ID_PATH``,
-``ID_V4L_*``, the by-path ``DEVLINKS``) and its "udev" monitor delivers events after
-those rules ran (nodes have their final owner and mode).  Without udevd, libudev
-still enumerates sysfs but its "udev" monitor stays silent forever, so the watcher
-must use the "kernel" source instead.
+With udevd, libudev's "udev" monitor delivers events after udevd's rules ran (nodes
+have their final owner and mode, ID_PATH and links).  Without udevd it stays silent
+forever, so the watcher must use the "kernel" source instead.  Listing does not use
+libudev: :mod:`core.discovery.udevdb` reads the database file libudev would read.
 """
 
 from __future__ import annotations
@@ -13,17 +12,15 @@ import contextlib
 import os
 import socket
 import stat
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from core.discovery import netlink, sysfs
-from core.discovery.identity import Describe, Props, node_from_properties, physical_of
-from core.discovery.model import SUBSYSTEMS, USEFUL_PROPERTIES, DeviceNode
+from core.discovery import netlink
+from core.discovery.model import NO_LIBUDEV_ENV, SUBSYSTEMS
 
 if TYPE_CHECKING:
     import pyudev
 
-NO_LIBUDEV_ENV = "MEDIATUI_NO_LIBUDEV"  # set to 1 to force the sysfs/netlink fallback
 _UDEVD_NAMES = frozenset({"systemd-udevd", "udevd", "(udev-worker)"})
 
 
@@ -119,60 +116,6 @@ def _udevd_process(proc: str) -> bool | None:
         except OSError:  # the process ended while we looked
             continue
     return False
-
-
-# What udevd's rules add to a media node; the rest is in the kernel's uevent file.
-UDEV_KEYS = (*(k for k in USEFUL_PROPERTIES if k.startswith("ID_")), "DEVLINKS")
-
-
-def enumerate_nodes(
-    context: pyudev.Context,
-    describe: Describe,
-    *,
-    sys_root: str = "/sys",
-) -> tuple[list[DeviceNode], dict[str, Props]]:
-    """All media nodes libudev knows, with their udev properties, and the properties of
-    their physical devices.
-
-    The kernel's part of each node's properties (DEVNAME, MAJOR, MINOR, DVB_*) comes
-    from its uevent file and only udev's own keys are asked of libudev: every
-    property pyudev hands over is several ctypes calls, which for a couple of hundred
-    nodes under emulation took seconds.
-    """
-    nodes: list[DeviceNode] = []
-    parents: dict[str, Props] = {}
-    chains: dict[str, list[dict[str, str]]] = {}
-    for subsystem, device in _devices(context, SUBSYSTEMS):
-        devpath = device.device_path
-        props = sysfs.device_properties(devpath, sys_root)
-        if props is None or "DEVNAME" not in props:  # gone since, or no node
-            continue
-        props["SUBSYSTEM"] = subsystem
-        udev_props = device.properties
-        for key in UDEV_KEYS:
-            value = udev_props.get(key)
-            if value:
-                props[key] = value
-        chain = sysfs.ancestors(devpath, sys_root, chains)
-        node = node_from_properties(
-            props,
-            ancestors=chain,
-            attrs=sysfs.read_attrs(devpath, sys_root, sysfs.attr_names(subsystem)),
-            describe=describe,
-        )
-        if node is None:
-            continue
-        nodes.append(node)
-        phys = physical_of(chain)
-        if phys is not None:
-            parents[phys["DEVPATH"]] = phys
-    return nodes, parents
-
-
-def _devices(context: pyudev.Context, subsystems: Iterable[str]) -> Iterable[tuple[str, Any]]:
-    for subsystem in subsystems:
-        for device in context.list_devices(subsystem=subsystem):
-            yield subsystem, device
 
 
 class UdevMonitor:

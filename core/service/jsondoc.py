@@ -16,7 +16,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import IO, Any
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 VERSION = 1
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from core.dmabuf import Dmabuf, DmaHeap, Udmabuf
 from core.errors import MediaError
 from core.queue import QueueState
+from core.record import record
 
 # The device classes (and the format and DVB tables behind them) load with the first
 # node opened, not with the session: the TUI builds a Session before its first frame
 # (issue 16). Each function below imports what it uses.
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
 if TYPE_CHECKING:
     from core.dvb import DemuxDevice, DvbAllocation, DvrDevice, FrontendDevice
     from core.video import VideoDevice
@@ -43,7 +43,7 @@ def __getattr__(name: str) -> object:
 NO_QUEUE_KINDS = ("media", "v4l-subdev")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DmabufRow:
     """One dma-buf fd the app owns, with what /proc/self/fdinfo says about it now."""
 
@@ -67,7 +67,7 @@ class DmabufRow:
         return f"{self.kind} {self.path}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceView:
     """Everything the buffer/export/import panels show, frozen at one instant."""
 
@@ -91,18 +91,20 @@ class DeviceView:
 def node_class(path: str) -> type[Node]:
     """The device class for a node path: DVB nodes by their name (``/dev/dvb/adapterN/
     demuxM``...), everything else is a V4L2 video node."""
-    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
     from core.inspect import dvb_kind
-    from core.video import VideoDevice
 
     kind = dvb_kind(path)
+    if kind is None:  # a video node loads no DVB module (issue 16)
+        from core.video import VideoDevice
+
+        return VideoDevice
+    from core.dvb import DemuxDevice, DvrDevice, FrontendDevice
+
     if kind == "demux":
         return DemuxDevice
     if kind == "dvr":
         return DvrDevice
-    if kind == "frontend":
-        return FrontendDevice
-    return VideoDevice
+    return FrontendDevice
 
 
 def view_kind(node: Node | None, path: str) -> str:
@@ -160,7 +162,7 @@ class Session:
 
     def open(self, path: str) -> Node:
         """The node's one handle, opened on first use (raises MediaError)."""
-        from core.dvb import FrontendDevice
+        from core.inspect import dvb_kind
 
         with self.lock:
             node = self._nodes.get(path)
@@ -170,12 +172,16 @@ class Session:
                 raise MediaError(path=path, ioctl="open", errno=None, title="Device removed",
                                  explanation="The node went away (unplugged or unbound); "
                                  "it can be opened again if it comes back.")
-            cls = node_class(path)
             # Inspecting never disturbs: a frontend is opened read-only, as dvb-fe-tool
             # does (tuning opens its own read-write handle, StreamRun.tune).
-            node = cls.read_only(path) if cls is FrontendDevice else cls(path)
-            self._nodes[path] = node
-            return node
+            if dvb_kind(path) == "frontend":
+                from core.dvb import FrontendDevice
+
+                opened: Node = FrontendDevice.read_only(path)
+            else:
+                opened = node_class(path)(path)
+            self._nodes[path] = opened
+            return opened
 
     def get(self, path: str) -> Node | None:
         """The open handle of ``path``, or None (never opens)."""

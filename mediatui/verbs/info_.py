@@ -9,6 +9,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show a node's capabilities and formats")
     p.add_argument("device", help="node path, e.g. /dev/video0 or /dev/dvb/adapter0/demux0")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--all-intervals",
+        action="store_true",
+        help="list the frame intervals of every frame size (as v4l2-ctl --list-formats-ext); "
+        "by default only those of the current format's size",
+    )
     return p
 
 
@@ -28,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         from mediatui.verbs.render import render_info
 
         with Session() as session:
-            result = describe(session, args.device, probe=False)
+            result = describe(session, args.device, probe=False,
+                              intervals="all" if args.all_intervals else "current-size")
     except MediaError as exc:
         return fail(exc, as_json=args.json)
     if args.json:

@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--no-udev",
         action="store_true",
-        help="skip libudev and read sysfs directly (what embedded boards without it get)",
+        help="ignore udev (its database and links), read sysfs only (as on boards without udev)",
     )
     return p
 

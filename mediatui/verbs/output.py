@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any, TextIO
 
 from core.untrusted import escape
 from mediatui.exitcodes import (
@@ -27,6 +26,8 @@ from mediatui.exitcodes import (
 # ioctl layer, the error explanations, the JSON schemas) is imported where it is used.
 TYPE_CHECKING = False  # not typing's: type checkers treat any TYPE_CHECKING as true
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from core.errors import MediaError
 
 __all__ = ["EXIT_CODES_HELP", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE"]

@@ -8,9 +8,11 @@ descriptions and frontend names are device-supplied).
 
 from __future__ import annotations
 
-from typing import Any
-
 from mediatui.verbs.output import escaped_lines
+
+TYPE_CHECKING = False  # not typing's (start-up): type checkers treat it as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _flags(values: list[str]) -> str:
@@ -67,6 +69,9 @@ def render_info(info: dict[str, Any]) -> str:
             for size in fmt["sizes"]:
                 ivals = ", ".join(interval_text(i) for i in size.get("intervals", []))
                 lines.append(f"        {size_text(size)}" + (f"  @ {ivals}" if ivals else ""))
+    if info.get("intervals_listed") == "current-size":
+        lines.append("  (frame intervals shown for the current format's size; "
+                     "--all-intervals lists them for every size)")
     return escaped_lines(lines)
 
 

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from core.discovery import SOURCE_SYSFS, HotplugEvent, Watcher, discover, sysfs
+from core.discovery import (
+    SOURCE_SYSFS,
+    SOURCE_UDEV,
+    SOURCE_UDEV_KERNEL,
+    HotplugEvent,
+    Watcher,
+    discover,
+    sysfs,
+)
 from core.discovery.watcher import EventTracker
 from core.nodes import NodeInfo
 
@@ -283,19 +292,13 @@ def test_sysfs_discover_groups_like_a_person_would(tree, monkeypatch):
     assert [g.sysname for g in devices.groups] == ["1-1", "vidtv.0", "vivid.0", "video20"]
 
 
-def test_missing_libudev_falls_back_to_sysfs(tree, monkeypatch):
-    """What happens on a board without libudev.so: neither its soname loads nor does
-    pyudev's find_library find anything."""
-    import pyudev._ctypeslib.utils as pyudev_utils
-
-    from core.discovery import udev
-
+def test_a_board_without_udev_falls_back_to_sysfs(tree, monkeypatch):
+    """No udevd has ever run here (no /run/udev): sysfs facts and the links under /dev."""
     monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
-    monkeypatch.setattr(udev, "LIBUDEV_SONAME", "libudev-absent-here.so.1")
-    monkeypatch.setattr(pyudev_utils, "find_library", lambda name: None)
-    devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys), dev_root=str(tree.dev))
+    devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
+                       dev_root=str(tree.dev), udev_root=str(tree.sys.parent / "run-udev"))
     assert devices.source == SOURCE_SYSFS
-    assert devices.notice == ("libudev unavailable (No library named udev): scanning /sys directly")
+    assert devices.notice is not None and "run-udev/data missing" in devices.notice
     assert len(devices.nodes) == 11
 
 
@@ -597,61 +600,89 @@ def test_an_on_event_error_stops_the_reader_and_closes(tree):
     assert not [t for t in threading.enumerate() if t.name == "uevent-reader"]
 
 
-# --- libudev enumeration, with a stand-in for pyudev ------------------------------------
+# --- udevd's database --------------------------------------------------------------------
 
 
-class FakeUdevDevice:
-    """What enumerate_nodes uses of a pyudev Device: its devpath and its properties
-    (a Mapping, as pyudev's are)."""
-
-    def __init__(self, devpath: str, properties: dict[str, str]) -> None:
-        self.device_path = devpath
-        self.properties = properties
-
-
-class FakeContext:
-    def __init__(self, devices: dict[str, list[FakeUdevDevice]]) -> None:
-        self.devices = devices
-
-    def list_devices(self, subsystem: str) -> list[FakeUdevDevice]:
-        return self.devices.get(subsystem, [])
-
-
-def test_udev_enumeration_takes_udev_keys_from_libudev_and_the_rest_from_sysfs(tree):
-    from core.discovery import udev
-
-    video7 = "/devices/platform/vivid.0/video4linux/video7"
-    context = FakeContext(
-        {
-            "video4linux": [
-                FakeUdevDevice(
-                    video7,
-                    {
-                        "DEVNAME": "/dev/video7",
-                        "ID_PATH": "platform-vivid.0",
-                        "ID_V4L_CAPABILITIES": ":capture:",
-                        "DEVLINKS": "/dev/v4l/by-path/platform-vivid.0-video-index0",
-                        "ID_FOR_SEAT": "video4linux-platform-vivid_0",
-                    },
-                ),
-                # Listed by libudev, gone from sysfs by the time we look.
-                FakeUdevDevice("/devices/platform/vivid.0/video4linux/video99", {}),
-            ],
-            "dvb": [FakeUdevDevice("/devices/platform/vidtv.0/i2c-0/dvb/dvb0.demux0", {})],
-        }
+def udev_run_dir(tree: Tree, *, control: bool) -> tuple[Path, socket.socket | None]:
+    """A /run/udev with udevd's records of video7 (81:15) and the demux (212:1), and
+    with ``control`` its control socket (a real AF_UNIX socket, bound and listening as
+    udevd's is; the caller closes it)."""
+    run = tree.sys.parent / "run-udev"
+    (run / "data").mkdir(parents=True)
+    (run / "data" / "c81:15").write_text(
+        "S:v4l/by-path/platform-vivid.0-video-index0\n"
+        "S:v4l/by-id/vivid-video-index0\n"
+        "I:5628091\n"
+        "E:ID_PATH=platform-vivid.0\n"
+        "E:ID_V4L_CAPABILITIES=:capture:\n"
+        "E:ID_FOR_SEAT=video4linux-platform-vivid_0\n"
+        "G:uaccess\nQ:uaccess\nV:1\n"
     )
-    nodes, parents = udev.enumerate_nodes(
-        context,  # type: ignore[arg-type]
-        fake_describe(tree),
-        sys_root=str(tree.sys),
-    )
-    by_name = {n.sysname: n for n in nodes}
-    assert sorted(by_name) == ["dvb0.demux0", "video7"]
-    cap = by_name["video7"]
-    assert cap.path == "/dev/video7"  # relative DEVNAME from the uevent file
-    assert cap.devnum == (81, 15)
+    (run / "data" / "c212:1").write_text("E:ID_PATH=platform-vidtv.0\nV:1\n")
+    if not control:
+        return run, None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.bind(str(run / "control"))
+    sock.listen()
+    return run, sock
+
+
+def test_udevd_database_gives_udevs_properties_and_links(tree, monkeypatch):
+    """The E: properties udevd's rules added and its S: links (relative to /dev), read
+    from /run/udev/data/c<major>:<minor>, the file libudev reads; the kernel's keys
+    still come from sysfs, and udev keys we do not show stay out."""
+    monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
+    run, sock = udev_run_dir(tree, control=True)
+    assert sock is not None
+    with sock:
+        devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
+                           dev_root=str(tree.dev), udev_root=str(run))
+    assert (devices.source, devices.notice) == (SOURCE_UDEV, None)
+    cap = devices.find(f"{tree.dev}/video7")
+    assert cap is not None
     assert cap.id_path == "platform-vivid.0"
-    assert cap.by_path == ("/dev/v4l/by-path/platform-vivid.0-video-index0",)
+    assert cap.prop("ID_V4L_CAPABILITIES") == ":capture:"
     assert "ID_FOR_SEAT" not in dict(cap.udev)
-    assert by_name["dvb0.demux0"].prop("DVB_DEVICE_TYPE") == "demux"
-    assert sorted(parents) == ["/devices/platform/vidtv.0", "/devices/platform/vivid.0"]
+    assert cap.by_path == (f"{tree.dev}/v4l/by-path/platform-vivid.0-video-index0",)
+    demux = devices.find(f"{tree.dev}/dvb/adapter0/demux0")
+    assert demux is not None and demux.devnum == (212, 1)
+    assert (demux.id_path, demux.prop("DVB_DEVICE_TYPE")) == ("platform-vidtv.0", "demux")
+    # No record (udevd has not processed it): sysfs facts only, no links from /dev.
+    meta = devices.find(f"{tree.dev}/video9")
+    assert meta is not None and (meta.id_path, meta.by_path) == ("", ())
+
+
+def test_without_udevds_control_socket_the_source_says_no_udevd(tree, monkeypatch):
+    """udevd stopped (its control socket gone): what it recorded is still read, as
+    libudev does, and the source says udevd is not running."""
+    monkeypatch.delenv("MEDIATUI_NO_LIBUDEV", raising=False)
+    run, _ = udev_run_dir(tree, control=False)
+    devices = discover(describe=fake_describe(tree), sys_root=str(tree.sys),
+                       dev_root=str(tree.dev), udev_root=str(run))
+    assert devices.source == SOURCE_UDEV_KERNEL
+    cap = devices.find(f"{tree.dev}/video7")
+    assert cap is not None and cap.id_path == "platform-vivid.0"
+
+
+def test_a_control_socket_nobody_listens_on_is_no_udevd(tree):
+    """`udevadm control --exit` leaves /run/udev/control behind (kernel tier): the
+    kernel's socket table says nobody listens on it any more."""
+    from core.discovery.udevdb import udevd_control
+
+    run, sock = udev_run_dir(tree, control=True)
+    assert sock is not None
+    with sock:
+        assert udevd_control(str(run))
+    assert (run / "control").is_socket()
+    assert not udevd_control(str(run))
+    # Where /proc/net/unix cannot be read, the socket file decides (libudev's test).
+    assert udevd_control(str(run), proc_net_unix=str(run / "absent"))
+
+
+def test_parse_db_keeps_values_with_equals_signs_and_skips_bookkeeping():
+    from core.discovery.udevdb import parse_db
+
+    assert parse_db("E:ID_SERIAL=a=b\nI:1\nS:v4l/by-id/x\nE:bogus\nL:0\n", "/dev") == {
+        "ID_SERIAL": "a=b",
+        "DEVLINKS": "/dev/v4l/by-id/x",
+    }

@@ -172,3 +172,11 @@ def test_inspector_and_info_text_show_the_statistics(dvb: tuple[ManualClock, Rol
         console.print(block)
     shown = console.export_text()
     assert "signal" in shown and "dBm" in shown and "uncorr. blocks" in shown
+
+
+def test_inspects_read_only_flags_are_core_dvbs():
+    """core.inspect spells the frontend's read-only open flags itself (so that it loads
+    without core.dvb); they must stay what FrontendDevice.read_only uses."""
+    from core.dvb import FE_READ_ONLY
+
+    assert FRONTEND_READ_FLAGS == FE_READ_ONLY

@@ -124,10 +124,10 @@ async def test_tui_stream_sets_dvb_up_through_the_same_service(recorder: Recorde
 
 
 def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, capsys) -> None:
-    calls: list[tuple[str, dict[str, bool]]] = []
-    real = inspection.inspect
+    calls: list[tuple[str, dict[str, bool | str]]] = []
+    real = inspection.read_node
 
-    def spy(session: Session, path: str, **kw: bool) -> inspection.Inspection:
+    def spy(session: Session, path: str, **kw: bool | str) -> inspection.Read:
         calls.append((path, kw))
         return real(session, path, **kw)
 
@@ -140,7 +140,7 @@ def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, caps
                                                  if w.group == "inspect"])
             await pilot.pause()
 
-    monkeypatch.setattr(inspection, "inspect", spy)
+    monkeypatch.setattr(inspection, "read_node", spy)
     try:
         assert main(["--demo", "info", "/dev/video0", "--json"]) == 0
         assert main(["--demo", "probe", "/dev/video0", "--json"]) == 0
@@ -148,9 +148,10 @@ def test_info_probe_and_the_inspector_read_through_one_inspect(monkeypatch, caps
         asyncio.run(open_in_the_tui("/dev/video0"))
     finally:
         uninstall_demo()
-    assert calls == [("/dev/video0", {"info": True, "probe": False}),
-                     ("/dev/video0", {"info": False, "probe": True}),
-                     ("/dev/video0", {})]
+    assert calls == [("/dev/video0", {"info": True, "probe": False,
+                                      "intervals": "current-size"}),
+                     ("/dev/video0", {"info": False, "probe": True, "intervals": "all"}),
+                     ("/dev/video0", {"info": True, "probe": True})]
 
 
 # --- worker failures -------------------------------------------------------------------
