@@ -25,8 +25,13 @@ from core.discovery import DeviceList, discover
 from core.service.session import Session
 from mediatui.backend import Backend, WatcherFactory, system_watcher
 from mediatui.commands import MediatuiCommands
+from mediatui.exitcodes import EXIT_INTERRUPTED
 from mediatui.screens.main import MainScreen
 from mediatui.widgets.ioctl_log import IoctlRecorder
+
+# How long start-up waits for the first device list before it draws the screen anyway
+# (a driver slow to open): see MediatuiApp.on_load.
+FIRST_LIST_WAIT_S = 10.0
 
 
 class MediatuiApp(App[int]):
@@ -61,6 +66,7 @@ class MediatuiApp(App[int]):
                                watcher_factory=watcher_factory,
                                initial_devices=initial_devices, log_dir=Path(log_dir))
         self.demo = demo
+        self._main_screen: MainScreen | None = None  # built by on_load when it discovers
         if demo:
             self.sub_title = "demo: virtual devices"
 
@@ -82,16 +88,22 @@ class MediatuiApp(App[int]):
         return self.backend.log_dir
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.backend)
+        return self._main_screen or MainScreen(self.backend)
 
     @property
     def main_screen(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
-    def on_load(self) -> None:
-        # Before any screen: the main screen starts discovery while it composes, and
-        # the log shows discovery's ioctls too.
+    async def on_load(self) -> None:
+        # Before any screen: the log shows discovery's ioctls too.
         self.recorder.install()
+        if self.backend.initial_devices is None:
+            # The first list before the first frame, as a bare app that discovers in
+            # on_mount has it, but from the main screen's thread worker, with nothing
+            # else running (MainScreen.discover_first says why). The terminal is
+            # taken over after it.
+            self._main_screen = MainScreen(self.backend)
+            await self._main_screen.discover_first(FIRST_LIST_WAIT_S)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
@@ -152,6 +164,8 @@ def run_app(demo: bool = False) -> int:
     app = make_app(demo=demo)
     try:
         result = app.run()
+    except KeyboardInterrupt:  # Ctrl+C before the terminal was taken over (discovery)
+        return EXIT_INTERRUPTED
     finally:
         app.session.close_all()
     return result if isinstance(result, int) else 0

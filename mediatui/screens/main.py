@@ -10,6 +10,8 @@ it comes back as frozen values in messages that the screen applies in one
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
@@ -136,15 +138,43 @@ class MainScreen(PanelActions):
         self.view: DeviceView | None = None
         self._watching = False
         self._panes: dict[str, tuple[Widget, AwaitMount]] = {}
-        self._early_devices: DeviceList | None = None  # discovery's, if before on_mount
+        # Discovery's list when it came before on_mount, kept for on_mount (which shows
+        # it in the first frame); under the lock, with whether on_mount has run.
+        self._early_devices: DeviceList | None = None
+        self._early_lock = threading.Lock()
+        self._early_taken = False
+        self._discovering = False  # the first discovery was started (discover_first)
+
+    async def discover_first(self, timeout: float) -> bool:
+        """Start the first discovery before this screen is composed and wait until it
+        returned or failed, at most ``timeout`` seconds; True unless it timed out.
+
+        The app calls this before it builds any screen (MediatuiApp.on_load): then the
+        list is there when the browser is first drawn, and discovery runs alone. Run
+        beside the screen's compose and styling, it took 7-9x as long in the kernel
+        tier's VM (and more with more nodes): a thread making thousands of syscalls
+        (sysfs reads, opens) waits for the GIL after each one while the UI thread,
+        busy with CPU work, holds it for up to the switch interval (5 ms); and the
+        frames painted before the list came were painted again after (issue 16).
+        Its result and failure reach this screen as they would later: the list
+        through on_mount (``_early_devices``), a failure through the base screen.
+        """
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        self._discovering = True
+        self.rescan(on_done=lambda: loop.call_soon_threadsafe(done.set))
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except asyncio.TimeoutError:  # a slow board: the screen first, the list later
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
-        if self.backend.initial_devices is None:
-            # Started first, so discovery (a thread) runs while the screen is composed
-            # and styled. When it is done by on_mount, on_mount shows its list there
-            # and then: the first frame has the nodes, instead of an empty browser and
-            # one more full frame when DevicesChanged comes after the screen's first
-            # paint (issue 16). Otherwise DevicesChanged shows it when it comes.
+        if self.backend.initial_devices is None and not self._discovering:
+            # Not started by the app (discover_first): started now, so discovery runs
+            # while the screen is composed. When it is done by on_mount, on_mount shows
+            # its list; otherwise DevicesChanged shows it when it comes.
+            self._discovering = True
             self.rescan()
         with Horizontal(id="body"):
             yield DeviceBrowser(id="browser")
@@ -171,8 +201,12 @@ class MainScreen(PanelActions):
         log.post_message(IoctlTraced())  # what discovery traced before on_new was set
         if self.backend.initial_devices is not None:
             self.post_message(DevicesChanged(self.backend.initial_devices))
-        elif (early := self._early_devices) is not None:
-            self.on_devices_changed(DevicesChanged(early))  # its message is then a no-op
+        else:
+            with self._early_lock:
+                self._early_taken = True
+                early = self._early_devices
+            if early is not None:
+                self.on_devices_changed(DevicesChanged(early))
         self.query_one(DeviceTree).focus()
 
     def _stream_screen(self) -> Screen[None]:
@@ -244,14 +278,24 @@ class MainScreen(PanelActions):
 
     @work(thread=True, group="discover", exclusive=True, exit_on_error=False,
           name="discovery")
-    def rescan(self) -> None:
+    def rescan(self, on_done: Callable[[], None] | None = None) -> None:
         """discover() off the UI thread: it opens and QUERYCAPs every node.  A failure is
-        the base screen's to explain ("discovery failed unexpectedly")."""
-        devices = self.backend.discover()
-        if not get_current_worker().is_cancelled:
-            if self._early_devices is None and not self.is_mounted:
-                self._early_devices = devices  # for on_mount: see compose()
-            self.post_message(DevicesChanged(devices))
+        the base screen's to explain ("discovery failed unexpectedly"). ``on_done`` is
+        called in the worker's thread when discover() returned or raised."""
+        try:
+            devices = self.backend.discover()
+        finally:
+            if on_done is not None:
+                on_done()
+        if get_current_worker().is_cancelled:
+            return
+        with self._early_lock:
+            if not self._early_taken:
+                # Before on_mount (the screen may not even be attached yet: see
+                # discover_first): on_mount shows it.
+                self._early_devices = devices
+                return
+        self.post_message(DevicesChanged(devices))
 
     @work(thread=True, group="hotplug", exclusive=True, exit_on_error=False, name="hotplug")
     def watch_hotplug(self) -> None:
@@ -331,8 +375,10 @@ class MainScreen(PanelActions):
         self._show_devices()
         if not self._watching and self.backend.watcher_factory is not None:
             # After the first list: the watcher then knows what a remove takes away.
+            # After the frame that shows it: opening udev's socket and loading its
+            # parser in a thread would slow that frame down.
             self._watching = True
-            self.watch_hotplug()
+            self.call_after_refresh(self.watch_hotplug)
         if not message.devices.groups and self.path is None:
             self.inspector.show_hint(NO_DEVICES)
 
