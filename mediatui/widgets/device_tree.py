@@ -77,7 +77,9 @@ class DeviceTree(Tree[str | None]):
     ) -> None:
         """Rebuild from ``devices``; ``ghosts`` are removed nodes to keep (path ->
         (group name, last known node))."""
-        keep = self.cursor_node.data if self.cursor_node is not None else None
+        cursor = self.cursor_node
+        keep = cursor.data if cursor is not None else None
+        keep_group = self._group_key(cursor) if cursor is not None and keep is None else None
         self.clear()
         target: TreeNode[str | None] | None = None
         first: TreeNode[str | None] | None = None  # where a new user should start
@@ -85,6 +87,8 @@ class DeviceTree(Tree[str | None]):
         for group in devices.groups:
             branch = self.root.add(group_label(group), data=None, expand=True)
             by_name[group.name] = branch
+            if keep_group is not None and self._group_key(branch) == keep_group:
+                target = branch
             for node in group.nodes:
                 leaf = branch.add_leaf(
                     node_label(node, is_open=node.path in open_paths, removed=False),
@@ -103,7 +107,7 @@ class DeviceTree(Tree[str | None]):
             leaf = branch.add_leaf(node_label(node, is_open=False, removed=True), data=path)
             if path == keep:
                 target = leaf
-        if target is None and keep is None and self.root.children:
+        if target is None and keep is None and keep_group is None and self.root.children:
             top = self.root.children[0]
             target = first or (top.children[0] if top.children else top)
         if target is not None:
@@ -111,6 +115,19 @@ class DeviceTree(Tree[str | None]):
             # has laid its lines out, which move_cursor(node) does not wait for.
             lines = [n for g in self.root.children for n in (g, *g.children)]
             self.cursor_line = lines.index(target)
+
+    def _group_key(self, node: TreeNode[str | None]) -> tuple[str, int] | None:
+        """A group line as a rebuild can find it again: its label and how many groups
+        above it have the same label (two vivid instances are both "vivid (vivid)").
+        A rebuild (a hotplug event, Ctrl+R) that came while the cursor was on a group
+        line used to send it back to the first capture node, under the keys the person
+        was pressing."""
+        if node.parent is not self.root:
+            return None
+        label = node.label.plain
+        siblings = self.root.children
+        above = siblings[: siblings.index(node)] if node in siblings else siblings
+        return label, sum(1 for g in above if g.label.plain == label)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str | None]) -> None:
         if event.node.data is not None:

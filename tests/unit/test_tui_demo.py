@@ -385,3 +385,28 @@ async def test_mouse_opens_and_buttons_act() -> None:
         await settle(pilot)
         assert device(app, OUTPUT).queue_state(out_type).num_buffers == 0
         assert not errors(app)
+
+
+@sync
+async def test_a_rebuild_keeps_the_cursor_on_a_group_line() -> None:
+    """A rescan (hotplug, Ctrl+R) while the cursor is on a group line leaves it there:
+    it used to jump to the first capture node, under the keys being pressed. Of two
+    groups with the same label, it stays on the same one."""
+    app = _app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(DeviceTree)
+        twins = [g for g in tree.root.children if g.label.plain == "vivid (vivid)"]
+        assert len(twins) == 2
+        tree.focus()
+        tree.move_cursor(twins[1])
+        await pilot.pause()
+        line = tree.cursor_line
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert tree.root.children[0] is not twins[0]  # rebuilt: new nodes
+        assert tree.cursor_line == line
+        cursor = tree.cursor_node
+        assert cursor is not None and cursor.data is None
+        assert cursor.label.plain == "vivid (vivid)"
+        assert [g for g in tree.root.children if g.label.plain == "vivid (vivid)"][1] is cursor
