@@ -82,10 +82,15 @@ class Runner:
         return self.snaps[-1]
 
     def wait(self, what: str, cond: Callable[[StreamSnapshot], bool],
-             timeout: float = 5.0) -> StreamSnapshot:
+             timeout: float = 5.0, *, fresh: bool = False) -> StreamSnapshot:
+        """The newest snapshot once it meets ``cond``; ``fresh``: only one taken after
+        this call (the newest may predate what the test just did to the device)."""
         deadline = time.monotonic() + timeout
+        start = len(self.snaps) if fresh else 0
+        if fresh:
+            self.stream.request_snapshot()
         while time.monotonic() < deadline:
-            if self.snaps and cond(self.snaps[-1]):
+            if len(self.snaps) > start and cond(self.snaps[-1]):
                 return self.snaps[-1]
             self.stream.request_snapshot()
             time.sleep(0.01)
@@ -495,7 +500,7 @@ def test_dvb_demux_ts_statistics(manual):
         for _ in range(20):
             clock.advance(0.02)
             # Let the loop give every buffer back: data with no buffer queued is lost.
-            run.wait("re-queued", lambda s: s.main.depth.in_driver == 8)
+            run.wait("re-queued", lambda s: s.main.depth.in_driver == 8, fresh=True)
         snap = run.wait("TS buffers", lambda s: s.frames >= 5 and s.main.ts.packets > 0)
         run.finish()
     ts = run.last.main.ts
