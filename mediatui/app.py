@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -103,7 +104,24 @@ class MediatuiApp(App[int]):
             # else running (MainScreen.discover_first says why). The terminal is
             # taken over after it.
             self._main_screen = MainScreen(self.backend)
-            await self._main_screen.discover_first(FIRST_LIST_WAIT_S)
+            status = self._startup_status()
+            try:
+                await self._main_screen.discover_first(FIRST_LIST_WAIT_S)
+            finally:
+                if status is not None:
+                    status.write("\r\x1b[K")  # the line goes before the screen comes
+                    status.flush()
+
+    def _startup_status(self) -> TextIO | None:
+        """Say on the terminal what the wait before the first frame is (a driver slow
+        to open can make it seconds on a board); None when not on a terminal or headless
+        (tests, pilots)."""
+        stream = sys.__stderr__
+        if self.is_headless or stream is None or not stream.isatty():
+            return None
+        stream.write("mediatui: looking for media devices...")
+        stream.flush()
+        return stream
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
