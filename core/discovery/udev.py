@@ -80,7 +80,10 @@ def _libudev_by_soname() -> Iterator[None]:
 
 
 def udevd_running(run_dir: str = "/run/udev", proc: str = "/proc") -> bool:
-    """Whether udevd processes events right now, without asking systemd.
+    """Whether udevd processes events right now, without asking systemd, by finding
+    its process (the kernel tier waits on it after ``udevadm control --exit``).
+    Discovery and the watcher ask :func:`core.discovery.udevdb.udevd_control`, one read
+    of the kernel's socket table instead of a scan of /proc.
 
     libudev's own test is that ``/run/udev/control`` exists; a udevd killed hard leaves
     that socket behind, and trusting it would leave a "udev" monitor silent.  So the

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from queue import Empty, SimpleQueue
 from typing import Protocol
 
-from core.discovery import sysfs, udev
+from core.discovery import sysfs, udev, udevdb
 from core.discovery.identity import (
     Describe,
     devnode,
@@ -250,7 +250,9 @@ class Watcher:
             self.source = SOURCE_NETLINK
             self.notice = f"libudev unavailable ({exc}): reading kernel uevents directly"
             return sock
-        if udev.udevd_running():
+        # The same test as discover()'s source, so a listing and its watcher never
+        # disagree about whether udevd runs.
+        if udevdb.udevd_control():
             self.source = SOURCE_UDEV
             return udev.UdevMonitor(context, "udev")
         self.source = SOURCE_UDEV_KERNEL
