@@ -267,3 +267,9 @@ def format_from_v4l2(fmt: Any) -> Format:
                   v.fourcc_str(pix.pixelformat), pix.field, pix.colorspace,
                   (PlaneFormat(pix.bytesperline, pix.sizeimage),),
                   pix.ycbcr_enc, pix.quantization, pix.xfer_func)
+
+
+def fract(value: tuple[int, int] | None) -> dict[str, int] | None:
+    """A v4l2_fract (numerator, denominator) as ``{"numerator", "denominator"}``, None
+    for None (a queue without a frame interval: G_PARM unsupported)."""
+    return None if value is None else {"numerator": value[0], "denominator": value[1]}

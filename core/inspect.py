@@ -9,6 +9,7 @@ import re
 from core.abi import v4l2 as v
 from core.dvblimits import DVB_V2_MAX_SIZE
 from core.errors import MediaError
+from core.formats import fract
 from core.nodes import v4l2_kind
 
 # The DVB side (core.dvb, its ABI tables) and the video device class load with the
@@ -71,8 +72,7 @@ def video_info(dev: VideoDevice, *, intervals: str = "all") -> dict[str, Any]:
         except MediaError as exc:
             queue["current_format"] = {"error": error_record(exc)}
         interval = dev.get_frame_interval(buf_type)
-        queue["frame_interval"] = (None if interval is None else
-                                   {"numerator": interval[0], "denominator": interval[1]})
+        queue["frame_interval"] = fract(interval)
         for desc in dev.formats(buf_type):
             entry: dict[str, Any] = {
                 "fourcc": desc.fourcc,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import MediaError
-from core.formats import Format
+from core.formats import Format, fract
 
 if TYPE_CHECKING:
     from core.video import VideoDevice
@@ -63,11 +63,6 @@ def read_negotiated(dev: VideoDevice, buf_type: int) -> VideoNegotiated | None:
     except MediaError:
         return None
     return VideoNegotiated(fmt, dev.get_frame_interval(buf_type))
-
-
-def fract(value: tuple[int, int] | None) -> dict[str, int] | None:
-    """A v4l2_fract (numerator, denominator) as ``{"numerator", "denominator"}``."""
-    return None if value is None else {"numerator": value[0], "denominator": value[1]}
 
 
 def adjusted(requested: dict[str, Any], got: dict[str, Any] | None) -> list[str]:
