@@ -27,16 +27,11 @@ from __future__ import annotations
 import argparse
 import collections
 import errno
-import fcntl
 import os
-import pty
 import re
 import select
 import signal
-import struct
-import subprocess
 import sys
-import termios
 import threading
 import time
 from pathlib import Path
@@ -242,21 +237,16 @@ def child(args: argparse.Namespace) -> None:
 
 def parent(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from run import tree_marker
+    from run import spawn_in_pty, tree_marker
 
     marker = tree_marker(args.demo).decode()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 32, 100, 0, 0))
-    env = dict(os.environ, TERM="xterm-256color", COLUMNS="100", LINES="32")
     argv = [sys.executable, __file__, "--child", "--marker", marker, "--app", args.app,
             "--mode", args.mode, "--interval", str(args.interval), "--out", str(out),
             *([] if args.events else ["--no-events"]), *(["--demo"] if args.demo else [])]
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env,
-                            start_new_session=True, close_fds=True)
-    os.close(slave)
+    proc, master = spawn_in_pty(argv, 100, 32)
     tail = b""
     try:
         while proc.poll() is None and time.monotonic() - start < args.timeout:

@@ -153,6 +153,25 @@ def run_process(argv: Sequence[str], env: dict[str, str] | None = None,
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
+def spawn_in_pty(argv: Sequence[str], cols: int, rows: int
+                 ) -> tuple[subprocess.Popen[bytes], int]:
+    """Start *argv* in its own session on a new pty of ``cols`` x ``rows`` (an xterm, as
+    a person's terminal); returns the process and the pty's master fd (the caller's to
+    close)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
+    try:
+        proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=REPO,
+                                env=env, start_new_session=True, close_fds=True)
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    return proc, master
+
+
 def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: int = 32,
                 timeout: float = 120.0) -> Sample:
     """Spawn *argv* in a pty; time until its output shows *marker*; then kill it.
@@ -163,13 +182,8 @@ def first_paint(argv: Sequence[str], marker: bytes, *, cols: int = 100, rows: in
     read as soon as the marker is seen, so what the app does after its first frame is not
     counted; CPU is the child's, from ``wait4`` after SIGKILL.
     """
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env,
-                            start_new_session=True, close_fds=True)
-    os.close(slave)
+    proc, master = spawn_in_pty(argv, cols, rows)
     seen = b""
     found_at: float | None = None
     try:
