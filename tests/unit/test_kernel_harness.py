@@ -308,6 +308,94 @@ def test_a_hanging_guest_test_fails_alone(fake_tier, monkeypatch):
     assert "time.sleep(60)" in out  # where it hung
 
 
+CRASHING_TESTS = """\
+import os, signal
+
+def test_before():
+    pass
+
+def test_crashes():
+    # what a guest kernel oops in the test's process looks like from outside: the
+    # console says why, the guest pytest dies without a last report
+    fd = int(os.environ["MEDIATUI_VM_MARK_FD"])
+    os.write(fd, b"[   41.5] BUG: kernel NULL pointer dereference, address: 0000000000000008\\n")
+    os.write(fd, b"[   41.5] RIP: 0010:vb2_fake_fn+0x1c/0x80\\n")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def test_after_one():
+    assert os.environ["MEDIATUI_IN_VM"] == "1"
+
+def test_after_two():
+    pass
+"""
+
+
+def test_a_guest_crash_fails_its_test_and_the_rest_run_in_a_new_boot(fake_tier, monkeypatch):
+    fake_tier.path.joinpath("ktests/test_crash.py").write_text(CRASHING_TESTS)
+    monkeypatch.setenv("CI", "true")
+    result = fake_tier.runpytest_subprocess("ktests/test_crash.py", "-rf")
+    result.assert_outcomes(passed=3, failed=1)
+    out = result.stdout.str()
+    assert "FAILED ktests/test_crash.py::test_crashes" in out
+    assert "the guest died while this test ran (ktests/test_crash.py::test_crashes)" in out
+    assert "BUG: kernel NULL pointer dereference" in out  # the kernel's own words
+    assert "RIP: 0010:vb2_fake_fn" in out
+    assert "2 test(s) it left ran again in a new boot" in out
+    assert "re-ran in a new boot" in out
+    assert out.count("kernel tier: booted") == 2
+
+
+SILENT_DEATH = """\
+import os, signal
+from pathlib import Path
+
+def test_killed_once():
+    # the VM killed from outside: no word from the kernel, and the test is not to blame
+    marker = Path({marker!r})
+    if not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def test_after():
+    pass
+"""
+
+
+def test_a_silent_death_reruns_the_interrupted_test_too(fake_tier, monkeypatch, tmp_path):
+    fake_tier.path.joinpath("ktests/test_silent.py").write_text(
+        SILENT_DEATH.format(marker=str(tmp_path / "killed-once"))
+    )
+    monkeypatch.setenv("CI", "true")
+    result = fake_tier.runpytest_subprocess("ktests/test_silent.py")
+    result.assert_outcomes(passed=2)
+    out = result.stdout.str()
+    assert "the interrupted one included (no kernel alarm on the console)" in out
+    assert out.count("kernel tier: booted") == 2
+
+
+def test_restarts_are_bounded(fake_tier, monkeypatch):
+    fake_tier.path.joinpath("ktests/test_crash.py").write_text(CRASHING_TESTS)
+    monkeypatch.setenv(vm.ENV_RESTARTS, "0")
+    result = fake_tier.runpytest_subprocess("ktests/test_crash.py")
+    result.assert_outcomes(passed=1, failed=3)
+    assert "no re-run" in result.stdout.str()
+
+
+def test_kernel_alarms_keep_the_oops_and_its_context():
+    log = [
+        "boot",
+        "[1.0] vivid: loaded",
+        "[2.0] Oops: 0002 [#1] SMP",
+        "[2.0] RIP: x",
+        "[2.0] Call Trace:",
+        " <TASK>",
+        "later",
+    ]
+    assert vm.kernel_alarms(log, context=2) == log[2:6]  # each alarm line restarts it
+    assert vm.kernel_alarms(["fine", "all fine"]) == []
+    assert vm.kernel_alarms(["BUG: a"] * 10, limit=4)[-1] == "[... more in vng.log]"
+
+
 def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
     monkeypatch.setenv(vm.ENV_KERNEL, str(tmp_path / "no-such-bzImage"))
     result = fake_tier.runpytest_subprocess("-rs")
@@ -372,16 +460,19 @@ def test_the_kernel_command_line_fits_whatever_the_checkout_path(tmp_path):
     assert shlex.join([str(root / ".venv/bin/python"), *args]) in script
 
 
-@pytest.mark.parametrize("console", ["", "1"])
-def test_the_guest_console_is_shown_only_when_asked(tmp_path, monkeypatch, console):
-    """``MEDIATUI_VM_CONSOLE=1``: vng gives QEMU a console chardev on stderr (which the
-    harness logs) and the kernel no ``quiet loglevel=0``; otherwise vng's /dev/null.
-    Asks vng itself (``--dry-run``) what it would give QEMU."""
+@pytest.mark.parametrize("console", [None, "1", "0"])
+def test_the_guest_console_is_shown_unless_turned_off(tmp_path, monkeypatch, console):
+    """By default (and ``MEDIATUI_VM_CONSOLE=1``) vng gives QEMU a console chardev on
+    stderr (which the harness logs) and the kernel no ``quiet loglevel=0``; with
+    ``MEDIATUI_VM_CONSOLE=0`` vng's /dev/null. Asks vng itself (``--dry-run``)."""
     vng = vm.find_vng()
     kernel = vm.kernel_image_path()
     if vng is None or not kernel.exists() or not vm.shutil.which("qemu-system-x86_64"):
         pytest.skip("needs vng, qemu-system-x86_64 and the kernel image")
-    monkeypatch.setenv(vm.ENV_CONSOLE, console)
+    if console is None:
+        monkeypatch.delenv(vm.ENV_CONSOLE, raising=False)
+    else:
+        monkeypatch.setenv(vm.ENV_CONSOLE, console)
     pre = vm.Prereqs(kernel=kernel, vng=vng)
     argv = vm.vng_command(pre, (), tmp_path, vm.guest_script("true", tmp_path))
     env = dict(os.environ, PATH=os.pathsep.join([str(vng.parent), os.environ["PATH"]]))
@@ -392,7 +483,7 @@ def test_the_guest_console_is_shown_only_when_asked(tmp_path, monkeypatch, conso
     chardevs = [qemu[i + 1] for i, a in enumerate(qemu) if a == "-chardev"]
     console_dev = next(c for c in chardevs if "id=console" in c)
     kernel_args = qemu[qemu.index("-append") + 1].split()
-    if console:
+    if console != "0":
         assert "path=/proc/self/fd/2" in console_dev, console_dev
         assert "quiet" not in kernel_args and "loglevel=0" not in kernel_args
     else:
