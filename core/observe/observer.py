@@ -29,6 +29,7 @@ from core.observe.procs import describe_pid
 from core.observe.sampler import SampleSource, SampleUnavailable
 from core.observe.tracefs import TraceSource, TraceUnavailable
 from core.stream.snapshot import StreamState
+from core.wakeup import StopFlag
 
 SOURCES = ("auto", "trace", "sample")
 _DVB = re.compile(r"/dev/dvb/adapter\d+/(demux|dvr)\d+$")
@@ -142,9 +143,12 @@ class Observer:
         if self.record:
             self.model.record = True
 
-    def run(self, stop: threading.Event | None = None,
+    def run(self, stop: StopFlag | None = None,
             sink: AttachSink | None = None) -> AttachSnapshot:
-        """The read loop (blocking: call it from a worker thread in a UI)."""
+        """The read loop (blocking: call it from a worker thread in a UI) until *stop*
+        is set or the duration ends; the final snapshot.  A stop set from a signal
+        handler must be a core.wakeup.SignalSafeEvent (threading.Event.set() there
+        can deadlock with this loop's wait)."""
         if self.model is None:
             self.open()
         assert self.model is not None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from core.errors import MediaError
     from core.observe.observed import AttachSnapshot
     from core.observe.observer import Observer
+    from core.wakeup import SignalSafeEvent
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -76,19 +77,34 @@ def run(args: argparse.Namespace) -> int:
         return _err(str(exc), EXIT_FAILURE)
     except MediaError as exc:
         return _err(exc, EXIT_FAILURE)
-    if obs.fallback and not args.quiet:
-        print(f"mediatui: {obs.fallback}", file=sys.stderr)
-    if not args.quiet:
-        how = "exact" if obs.source != "sample" else "approximate"
-        print(f"mediatui: attached to {args.device} via {obs.source} ({how})",
-              file=sys.stderr, flush=True)
-    for stale in obs.removed_stale:
-        print(f"mediatui: removed a stale tracefs instance {stale}", file=sys.stderr)
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    from core.wakeup import SignalSafeEvent
+
+    # Ctrl-C stops the loop from a signal handler: threading.Event.set() there can
+    # deadlock with the loop's own Event.wait() (core.wakeup). The handler is in place
+    # before "attached" is said, so a Ctrl-C right after it is never lost.
+    stop = SignalSafeEvent()
+    previous = signal.getsignal(signal.SIGINT)
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        final = _run(obs, args)
-    except MediaError as exc:
-        return _err(exc, EXIT_FAILURE)
+        if obs.fallback and not args.quiet:
+            print(f"mediatui: {obs.fallback}", file=sys.stderr)
+        if not args.quiet:
+            how = "exact" if obs.source != "sample" else "approximate"
+            print(f"mediatui: attached to {args.device} via {obs.source} ({how})",
+                  file=sys.stderr, flush=True)
+        for stale in obs.removed_stale:
+            print(f"mediatui: removed a stale tracefs instance {stale}", file=sys.stderr)
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        try:
+            final = _run(obs, args, stop)
+        except MediaError as exc:
+            return _err(exc, EXIT_FAILURE)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+        stop.close()
     after = resource.getrusage(resource.RUSAGE_SELF)
     if obs.leftover:
         print(f"mediatui: {obs.leftover} (the next start removes it)", file=sys.stderr)
@@ -112,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(obs: Observer, args: argparse.Namespace) -> AttachSnapshot:
-    stop = threading.Event()
+def _run(obs: Observer, args: argparse.Namespace, stop: SignalSafeEvent) -> AttachSnapshot:
     shown: set[int] = set()
     tty = sys.stderr.isatty()
 
@@ -128,17 +143,11 @@ def _run(obs: Observer, args: argparse.Namespace) -> AttachSnapshot:
         sys.stderr.write(("\r\x1b[K" + line) if tty else line + "\n")
         sys.stderr.flush()
 
-    previous = signal.getsignal(signal.SIGINT)
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         return obs.run(stop, on_snapshot)
     finally:
         if tty and not args.quiet:
             sys.stderr.write("\n")
-        if main:
-            signal.signal(signal.SIGINT, previous)
 
 
 def process_line(p: Any) -> str:

@@ -58,8 +58,10 @@ class Attach:
                  env: dict[str, str] | None = None, python: str = sys.executable) -> None:
         self.err = tmp_path / f"attach-{time.monotonic_ns()}.err"
         self.errf = open(self.err, "w")  # noqa: SIM115
+        # -X faulthandler: a run that does not stop is sent SIGABRT and shows its stacks
         self.proc = subprocess.Popen(
-            [*prefix, python, "-m", "mediatui", "attach", *args, "--json"],
+            [*prefix, python, "-X", "faulthandler", "-m", "mediatui", "attach", *args,
+             "--json"],
             stdout=subprocess.PIPE, stderr=self.errf, text=True, cwd=REPO, env=env)
 
     def wait_attached(self, timeout: float = 120.0) -> str:
@@ -78,7 +80,20 @@ class Attach:
     def finish(self, timeout: float = 60.0, *, interrupt: bool = True) -> dict:
         if interrupt and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=timeout)
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # Where it hangs (faulthandler's stacks on stderr), and no process left
+            # holding its tracefs instance for the next tests to trip on.
+            self.proc.send_signal(signal.SIGABRT)
+            try:
+                self.proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate()
+            self.errf.close()
+            pytest.fail(f"attach did not stop {timeout:.0f} s after SIGINT:\n"
+                        f"{self.err.read_text()[-6000:]}")
         self.errf.close()
         assert self.proc.returncode == 0, (self.proc.returncode, self.err.read_text())
         doc = json.loads(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -355,6 +356,28 @@ def test_demo_attach_json_matches_schema(tmp_path):
     assert doc["processes"][0]["comm"] == "camera-app"
     assert doc["trace_file"] == str(trace)
     assert "attached to /dev/video0 via virtual-trace (exact)" in proc.stderr
+
+
+def test_demo_attach_stops_on_ctrl_c_every_time():
+    """Ctrl-C right after "attached", then later ones: a clean exit 0 with the final
+    document each time (the SIGINT handler once deadlocked on threading.Event's lock)."""
+    for delay in (0.0, 0.3, 0.05, 0.6):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mediatui", "--demo", "attach", "/dev/video0", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "attached to /dev/video0" in line, line
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError(f"attach ignored SIGINT {delay} s after attaching") from None
+        assert proc.returncode == 0, err
+        assert json.loads(out)["schema"] == "mediatui.attach/1"
 
 
 def test_demo_attach_bad_options():
