@@ -4,15 +4,19 @@
 thread between two bytecodes, so when the main thread is itself inside
 ``Event.wait()`` (which holds that lock around its bookkeeping before and after the
 timed wait) the handler's ``set()`` blocks on a lock its own thread holds, forever.
-``mediatui attach`` waited that way in its read loop: in one kernel-tier run, two of
-its tests hung for the 60 s they allowed after Ctrl-C; on the host, a loop of
-``Event.wait(0.0001)`` hung after SIGINT in 2 of 80 runs.
+With other threads in the process the kernel may deliver SIGINT to one of them: the
+main thread's timed wait is then not interrupted, and the handler runs as that wait
+ends, right in the bookkeeping that holds the lock.  ``mediatui attach`` waited that
+way in its read loop: in one kernel-tier run, two of its tests hung for the 60 s they
+allowed after Ctrl-C; on the host, a loop of ``Event.wait(0.0001)`` hung after SIGINT
+in 2 of 80 runs.
 
 :class:`SignalSafeEvent` keeps the three methods the loops use (``set``, ``is_set``,
 ``wait``) with no Python lock: ``set()`` stores a bool and writes an eventfd (both
 async-signal-safe), ``wait()`` polls the eventfd.  ``poll()`` interrupted by the
 signal returns to Python, which runs the handler, and the retried poll (PEP 475) sees
-the eventfd readable at once.
+the eventfd readable at once; a wait the signal did not interrupt sees the flag when
+it ends.
 """
 
 from __future__ import annotations
