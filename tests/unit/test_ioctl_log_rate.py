@@ -41,7 +41,8 @@ async def _trickle() -> None:
         recorder.on_new = lambda: log.post_message(IoctlTraced())
         batches: list[int] = []
         append = log._append
-        log._append = lambda texts: (batches.append(len(texts)), append(texts))[1]  # type: ignore[method-assign]
+        log._append = lambda lines, widest: (  # type: ignore[method-assign]
+            batches.append(len(lines)), append(lines, widest))[1]
 
         def trickle() -> None:
             for n in range(200):
@@ -59,3 +60,38 @@ async def _trickle() -> None:
         # about 1 s of arrivals at most 1 / FLUSH_INTERVAL_S batches a second (x3 for a
         # loaded machine stretching the trickle); one batch per ioctl would be 200
         assert len(batches) <= 3 * int(1.0 / FLUSH_INTERVAL_S) + 2, batches
+
+
+def test_a_line_is_styled_only_when_shown_and_reads_the_same() -> None:
+    asyncio.run(_styled_when_shown())
+
+
+async def _styled_when_shown() -> None:
+    """2,000 entries (discovery at 198 nodes traces about that many): only the rows on
+    screen become Rich Text; every line's text, width and copy are what entry_text says,
+    hostile device text escaped, a failure named by its errno."""
+    import errno
+
+    from rich.text import Text
+
+    from mediatui.widgets.ioctl_log import entry_plain, entry_text
+
+    recorder = IoctlRecorder()
+    bad = TraceEntry(time=time.time(), fd=4, path="/dev/video9", ioctl="VIDIOC_S_FMT",
+                     request=0, summary="card=\x1b[31mevil\u202e", result=None,
+                     errno=errno.EINVAL, duration_ns=1)
+    for n in range(2000):
+        recorder(_entry(n))
+    recorder(bad)
+    app = LogApp(recorder)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        log = app.query_one(IoctlLog)
+        styled = sum(isinstance(line, Text) for line in log._lines)
+        # a screenful at the top (the first layout) and one at the end (follow)
+        assert 0 < styled <= 2 * 20, styled
+        assert log.text_lines == [entry_text(e).plain for e in recorder.entries()]
+        assert log.virtual_size.width == max(entry_text(e).cell_len for e in recorder.entries())
+        last = log.text_lines[-1]
+        assert last == entry_plain(bad) and last.endswith("→ EINVAL")
+        assert "\x1b" not in last and "\u202e" not in last
