@@ -101,7 +101,7 @@ def test_tui_buffer_lifecycle_on_vivid(vivid_cap: str) -> None:
             await _settle(pilot)
             queue = app.screen.buffers.queue_state
             assert queue is not None and queue.granted and queue.granted >= 4
-            assert f"granted {queue.granted}" in _text(app)
+            assert await _shows(pilot, f"granted {queue.granted}"), _text(app)
 
             await pilot.press("3", "E")
             await _settle(pilot)
@@ -109,7 +109,9 @@ def test_tui_buffer_lifecycle_on_vivid(vivid_cap: str) -> None:
             planes = sum(len(b.planes) for b in queue.buffers)
             assert view is not None and len(view.exports) == planes
             assert all(row.exp_name for row in view.exports)
-            assert view.exports[0].exp_name in _text(app)  # videobuf2_vmalloc
+            # The table repaints from the worker's result message: wait for it as a
+            # person would (four pauses were not always enough under emulation).
+            assert await _shows(pilot, view.exports[0].exp_name), _text(app)  # vb2_vmalloc
 
             app.screen.query_one("#export-index", Select).value = 0
             app.screen.query_one("#export-plane", Select).value = 1
