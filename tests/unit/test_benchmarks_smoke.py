@@ -58,18 +58,23 @@ def test_steady_cpu_measures_the_window_after_the_mapping(tmp_path: Path) -> Non
     assert spin > 5 * idle, (spin, idle)
 
 
-def test_floor_list_uses_the_kernel_headers_numbers_and_prints_json() -> None:
-    """benchmarks/floor_list.py spells its three ioctl numbers from the uapi sizes:
-    they must equal core.abi's (checked against the headers by test_abi.py)."""
+def test_floor_uses_the_kernel_headers_numbers_and_prints_json() -> None:
+    """benchmarks/floor.py spells its ioctl numbers from the uapi sizes: they must equal
+    core.abi's (checked against the headers by test_abi.py)."""
     from core.abi import media, subdev
     from core.abi import v4l2 as v
 
     sys.path.insert(0, str(REPO / "benchmarks"))
-    import floor_list  # type: ignore[import-not-found]
+    import floor  # type: ignore[import-not-found]
 
-    assert floor_list.VIDIOC_QUERYCAP == v.VIDIOC_QUERYCAP
-    assert floor_list.VIDIOC_SUBDEV_QUERYCAP == subdev.VIDIOC_SUBDEV_QUERYCAP
-    assert floor_list.MEDIA_IOC_DEVICE_INFO == media.MEDIA_IOC_DEVICE_INFO
-    proc = subprocess.run([sys.executable, "benchmarks/floor_list.py"], cwd=REPO,
+    for name in ("VIDIOC_QUERYCAP", "VIDIOC_ENUM_FMT", "VIDIOC_G_FMT", "VIDIOC_G_PARM",
+                 "VIDIOC_ENUM_FRAMESIZES", "VIDIOC_ENUM_FRAMEINTERVALS"):
+        assert getattr(floor, name) == getattr(v, name), name
+    assert floor.VIDIOC_SUBDEV_QUERYCAP == subdev.VIDIOC_SUBDEV_QUERYCAP
+    assert floor.MEDIA_IOC_DEVICE_INFO == media.MEDIA_IOC_DEVICE_INFO
+    proc = subprocess.run([sys.executable, "benchmarks/floor.py", "list"], cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=True)
     assert isinstance(json.loads(proc.stdout), list)
+    proc = subprocess.run([sys.executable, "benchmarks/floor.py", "info"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and "info needs a NODE" in proc.stderr

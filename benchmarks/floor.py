@@ -1,0 +1,215 @@
+"""The Python floor of ``mediatui list --json`` and ``mediatui info NODE``: the least a
+Python program can do to produce the same information, and nothing else.
+
+``list``: it imports only what any such program needs (argparse for its command line,
+json for its output, os/fcntl/struct for the syscalls), walks the same sysfs classes,
+reads each node's udev database file (``/run/udev/data/c<major>:<minor>``, what
+libudev reads), opens each video, subdev and media node and asks it what it is
+(VIDIOC_QUERYCAP, VIDIOC_SUBDEV_QUERYCAP, MEDIA_IOC_DEVICE_INFO), and prints one
+compact JSON list.  ``info NODE``: QUERYCAP, G_FMT and G_PARM of the node's capture (or
+output) queue, every ENUM_FMT, every ENUM_FRAMESIZES of each format and the
+ENUM_FRAMEINTERVALS of each format at the current size: the ioctls ``mediatui info``
+issues on a video node.  No grouping, no error explanations, no decoding into names,
+no schema: what mediatui does beyond this is its own cost.  Timed side by side with
+``python3 -c pass`` and the mediatui command:
+
+    .venv/bin/python benchmarks/floor.py list --compare [--reps 7]
+    .venv/bin/python benchmarks/floor.py info /dev/video7 --compare
+
+The ioctl numbers come from the uapi struct sizes (``_IOR``/``_IOWR``);
+``tests/unit/test_benchmarks_smoke.py`` holds them equal to core.abi's, which
+``tests/unit/test_abi.py`` checks against the kernel headers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import struct
+import sys
+
+
+def _ioc(direction: int, kind: str, nr: int, size: int) -> int:
+    """asm-generic/ioctl.h: dir << 30 | size << 16 | type << 8 | nr (x86, arm, riscv)."""
+    return direction << 30 | size << 16 | ord(kind) << 8 | nr
+
+
+VIDIOC_QUERYCAP = _ioc(2, "V", 0, 104)  # _IOR('V', 0, struct v4l2_capability)
+VIDIOC_SUBDEV_QUERYCAP = _ioc(2, "V", 0, 64)  # _IOR('V', 0, struct v4l2_subdev_capability)
+MEDIA_IOC_DEVICE_INFO = _ioc(3, "|", 0, 256)  # _IOWR('|', 0, struct media_device_info)
+VIDIOC_ENUM_FMT = _ioc(3, "V", 2, 64)  # struct v4l2_fmtdesc
+VIDIOC_G_FMT = _ioc(3, "V", 4, 208)  # struct v4l2_format (64-bit: the union is 8-aligned)
+VIDIOC_G_PARM = _ioc(3, "V", 21, 204)  # struct v4l2_streamparm
+VIDIOC_ENUM_FRAMESIZES = _ioc(3, "V", 74, 44)  # struct v4l2_frmsizeenum
+VIDIOC_ENUM_FRAMEINTERVALS = _ioc(3, "V", 75, 52)  # struct v4l2_frmivalenum
+
+
+def _cstr(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _udev(major: int, minor: int) -> dict[str, str]:
+    props: dict[str, str] = {}
+    try:
+        with open(f"/run/udev/data/c{major}:{minor}", encoding="utf-8",
+                  errors="replace") as f:
+            for line in f:
+                if line.startswith("E:"):
+                    key, _, value = line[2:].rstrip("\n").partition("=")
+                    props[key] = value
+    except OSError:
+        pass
+    return props
+
+
+def _query(path: str, request: int, size: int) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return fcntl.ioctl(fd, request, bytes(size))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def node(sys_dir: str, name: str) -> dict[str, object]:
+    """One node: its /dev path, numbers, udev properties and what its ioctl says."""
+    with open(os.path.join(sys_dir, name, "dev"), encoding="ascii") as f:
+        major, minor = (int(x) for x in f.read().split(":"))
+    dev = "/dev/" + (name.replace(".", "/", 1).replace("dvb", "dvb/adapter", 1)
+                     if sys_dir.endswith("/dvb") else name)
+    out: dict[str, object] = {"path": dev, "major": major, "minor": minor,
+                              "udev": _udev(major, minor)}
+    if name.startswith(("video", "vbi", "radio", "swradio", "v4l-touch")):
+        raw = _query(dev, VIDIOC_QUERYCAP, 104)
+        if raw is not None:
+            caps, device_caps = struct.unpack_from("=II", raw, 84)
+            out.update(driver=_cstr(raw[0:16]), card=_cstr(raw[16:48]),
+                       bus_info=_cstr(raw[48:80]), capabilities=caps,
+                       device_caps=device_caps)
+    elif name.startswith("v4l-subdev"):
+        raw = _query(dev, VIDIOC_SUBDEV_QUERYCAP, 64)
+        if raw is not None:
+            out["subdev_caps"] = struct.unpack_from("=I", raw, 4)[0]
+    elif name.startswith("media"):
+        raw = _query(dev, MEDIA_IOC_DEVICE_INFO, 256)
+        if raw is not None:
+            out.update(driver=_cstr(raw[0:16]), model=_cstr(raw[16:48]),
+                       bus_info=_cstr(raw[88:120]))
+    return out
+
+
+def floor_list() -> list[dict[str, object]]:
+    nodes = []
+    for sys_dir in ("/sys/class/video4linux", "/sys/class/dvb", "/sys/bus/media/devices"):
+        try:
+            names = sorted(os.listdir(sys_dir))
+        except OSError:
+            continue
+        nodes.extend(node(sys_dir, name) for name in names)
+    return nodes
+
+
+def _until_einval(fd: int, request: int, head: bytes, size: int) -> list[bytes]:
+    """Every answer of an enumeration ioctl, index 0, 1, ... until EINVAL (the
+    argument is the u32 index followed by *head*, zero-padded to *size*)."""
+    out = []
+    index = 0
+    while True:
+        arg = struct.pack("=I", index) + head
+        try:
+            out.append(fcntl.ioctl(fd, request, arg + bytes(size - len(arg))))
+        except OSError:
+            return out
+        index += 1
+
+
+def floor_info(path: str) -> dict[str, object]:
+    """What ``mediatui info`` reads of a video node, as raw numbers."""
+    fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        cap = fcntl.ioctl(fd, VIDIOC_QUERYCAP, bytes(104))
+        caps, device_caps = struct.unpack_from("=II", cap, 84)
+        have = device_caps or caps
+        buf_type = next((t for bit, t in ((0x1000, 9), (0x1, 1), (0x2000, 10), (0x2, 2))
+                         if have & bit), 1)
+        fmt = fcntl.ioctl(fd, VIDIOC_G_FMT, struct.pack("=I", buf_type) + bytes(204))
+        width, height, current = struct.unpack_from("=III", fmt, 8)
+        parm = fcntl.ioctl(fd, VIDIOC_G_PARM, struct.pack("=I", buf_type) + bytes(200))
+        formats = []
+        for desc in _until_einval(fd, VIDIOC_ENUM_FMT, struct.pack("=I", buf_type), 64):
+            flags, = struct.unpack_from("=I", desc, 8)
+            pixfmt, = struct.unpack_from("=I", desc, 44)
+            sizes = [struct.unpack_from("=IIIIII", s, 8) for s in _until_einval(
+                fd, VIDIOC_ENUM_FRAMESIZES, struct.pack("=I", pixfmt), 44)]
+            intervals = [struct.unpack_from("=IIIIII", s, 16) for s in _until_einval(
+                fd, VIDIOC_ENUM_FRAMEINTERVALS, struct.pack("=III", pixfmt, width, height),
+                52)]
+            formats.append({"pixelformat": pixfmt, "flags": flags,
+                            "description": _cstr(desc[12:44]), "sizes": sizes,
+                            "intervals": intervals})
+        return {"driver": _cstr(cap[0:16]), "card": _cstr(cap[16:48]),
+                "bus_info": _cstr(cap[48:80]), "capabilities": caps,
+                "device_caps": device_caps, "buf_type": buf_type,
+                "format": [width, height, current],
+                "timeperframe": struct.unpack_from("=II", parm, 12), "formats": formats}
+    finally:
+        os.close(fd)
+
+
+def compare(reps: int, node: str | None) -> int:
+    """``python3 -c pass``, this floor and the mediatui command, alternated."""
+    import statistics
+    import subprocess
+    import time
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    me = [sys.executable, os.path.abspath(__file__)]
+    ours = ["list", "--json"] if node is None else ["info", node]
+    floor = ["list"] if node is None else ["info", node]
+    cases = {
+        "python3 -c pass": [sys.executable, "-c", "pass"],
+        "floor.py " + " ".join(floor): [*me, *floor],
+        "mediatui " + " ".join(ours): [sys.executable, "-m", "mediatui", *ours],
+    }
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(reps + 1):  # the first round warms the page cache and is dropped
+        for what, argv in cases.items():
+            t0 = time.monotonic()
+            subprocess.run(argv, cwd=repo, stdout=subprocess.DEVNULL, check=True)
+            times[what].append(time.monotonic() - t0)
+    base = statistics.median(times["python3 -c pass"][1:])
+    print(f"{'what':<32} {'min s':>8} {'median s':>9} {'/ python3 -c pass':>18}")
+    for what, xs in times.items():
+        xs = xs[1:]
+        print(f"{what:<32} {min(xs):8.3f} {statistics.median(xs):9.3f} "
+              f"{statistics.median(xs) / base:17.2f}x")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("list", "info"))
+    parser.add_argument("node", nargs="?", help="info: the video node")
+    parser.add_argument("--compare", action="store_true",
+                        help="time it beside python3 -c pass and the mediatui command")
+    parser.add_argument("--reps", type=int, default=7)
+    args = parser.parse_args()
+    if args.what == "info" and not args.node:
+        parser.error("info needs a NODE")
+    node = args.node if args.what == "info" else None
+    if args.compare:
+        return compare(args.reps, node)
+    doc = floor_list() if node is None else floor_info(node)
+    json.dump(doc, sys.stdout, separators=(",", ":"))
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
