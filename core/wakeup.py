@@ -60,16 +60,18 @@ class SignalSafeEvent:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until :meth:`set` or *timeout* seconds (None: no limit); the flag."""
-        if self._flag:
-            return True
+        if self._flag or self._fd < 0:  # closed: its fd number may belong to another file
+            return self._flag
         ms = None if timeout is None else max(0, int(timeout * 1000))
         self._poll.poll(ms)
         return self._flag
 
     def close(self) -> None:
+        """Close the eventfd (idempotent); later ``wait()`` calls return the flag at once."""
         if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+            fd, self._fd = self._fd, -1
+            self._poll.unregister(fd)
+            os.close(fd)
 
     def __enter__(self) -> SignalSafeEvent:
         return self

@@ -29,6 +29,7 @@ class StreamControl:
     def __init__(self) -> None:
         self._commands: queue_mod.SimpleQueue[Command] = queue_mod.SimpleQueue()
         self._own_stop = threading.Event()
+        self._signalled = False  # stop_from_signal() was called
         self._wake_fd = -1  # the loop's eventfd while it runs
         self._wake_lock = threading.Lock()
 
@@ -67,6 +68,23 @@ class StreamControl:
         """Stop from any thread (same as setting the Event passed to ``run``)."""
         self._own_stop.set()
         self._send(Command("stop"))
+
+    def stop_from_signal(self) -> None:
+        """:meth:`stop` for a signal handler, taking no lock: a handler runs in the main
+        thread between two bytecodes, possibly while that thread holds the wake lock
+        (``run`` creates and closes the eventfd under it), and would wait for itself
+        forever (core.wakeup).  Sets a flag and writes the eventfd as it is now; the
+        main thread that runs the loop is the one interrupted, so the fd cannot be
+        closed under the write.  Not for other threads: use :meth:`stop`."""
+        self._signalled = True
+        fd = self._wake_fd
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.eventfd_write(fd, 1)
+
+    def _stop_requested(self) -> bool:
+        """The stream's own stop: :meth:`stop` or :meth:`stop_from_signal` was called."""
+        return self._signalled or self._own_stop.is_set()
 
 
 __all__ = ["Command", "StreamControl"]

@@ -173,7 +173,7 @@ class Stream(StreamControl):
         # eventfd woke the loop (stop() sets it, then writes the eventfd), and once here
         # for a stop() that came before the eventfd existed.
         stop_set = stop.is_set if stop is not None else None
-        own_stop = self._own_stop.is_set
+        own_stop = self._stop_requested
         if own_stop():
             return
         woken = False

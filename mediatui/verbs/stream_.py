@@ -267,7 +267,9 @@ def _run(stream: Stream, args: argparse.Namespace, report: Report) -> StreamSnap
 
     def on_sigint(*_: object) -> None:
         report.interrupted = True
-        stream.stop()  # wakes the loop through its eventfd, whatever its poll timeout
+        # Wakes the loop through its eventfd, whatever its poll timeout, without the
+        # lock stop() takes (the interrupted main thread may hold it: core.wakeup).
+        stream.stop_from_signal()
 
     report.negotiated = negotiated(stream)
     size = report.requested.get("buffer_size_bytes")

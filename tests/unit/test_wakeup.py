@@ -24,6 +24,11 @@ def test_set_wait_and_timeout():
         assert ev.is_set() and ev.wait(10) is True and ev.wait(None) is True
     ev.set()  # after close: the flag still works, the write is skipped
     ev.close()
+    closed = SignalSafeEvent()
+    closed.close()
+    t0 = time.monotonic()
+    assert closed.wait(5.0) is False  # no poll on a closed (maybe reused) fd number
+    assert time.monotonic() - t0 < 1.0
 
 
 def test_a_signal_handler_wakes_a_waiting_loop():
@@ -70,3 +75,26 @@ def test_sigint_always_stops_a_busy_wait_loop():
             proc.communicate()
             raise AssertionError(f"run {i}: the loop did not stop after SIGINT") from None
         assert out == "stopped\n" and proc.returncode == 0
+
+
+def test_stream_stop_from_signal_takes_no_lock():
+    """mediatui stream's Ctrl-C: the handler may interrupt the main thread while it
+    holds the stream's wake lock (the eventfd is made and closed under it); stop() would
+    then wait for itself. stop_from_signal() must return and still stop the loop."""
+    import os as _os
+
+    from core.stream.control import StreamControl
+
+    control = StreamControl()
+    control._wake_fd = _os.eventfd(0, _os.EFD_NONBLOCK | _os.EFD_CLOEXEC)
+    try:
+        with control._wake_lock:  # what the interrupted main thread may hold
+            control.stop_from_signal()
+        assert control._stop_requested()
+        assert _os.eventfd_read(control._wake_fd) == 1  # the loop's poll is woken
+    finally:
+        _os.close(control._wake_fd)
+        control._wake_fd = -1
+    idle = StreamControl()
+    idle.stop_from_signal()  # before run() made the eventfd: the flag alone
+    assert idle._stop_requested()
