@@ -76,6 +76,7 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -142,6 +143,22 @@ def _truthy(value: str | None) -> bool:
 
 def in_ci() -> bool:
     return _truthy(os.environ.get("CI"))
+
+
+def restarts_allowed(environ: Mapping[str, str] | None = None) -> int:
+    """``MEDIATUI_VM_RESTARTS``: new boots allowed per boot group after a crash
+    (default 1). Raises pytest.UsageError, at start-up, for anything but an integer >= 0."""
+    environ = os.environ if environ is None else environ
+    value = (environ.get(ENV_RESTARTS) or "").strip()
+    if not value:
+        return 1
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise pytest.UsageError(f"{ENV_RESTARTS}={value!r}: expected an integer >= 0")
+    return n
 
 
 def in_vm() -> bool:
@@ -379,25 +396,29 @@ class BootRun:
 KERNEL_ALARM = re.compile(
     r"Kernel panic|Oops|BUG: |WARNING: |general protection fault|Call Trace:|"
     r"invoked oom-killer|Out of memory|Killed process|segfault at|traps: |"
-    r"soft lockup|hung_task|rcu_sched detected stalls|RIP: "
+    r"soft lockup|hung_task|detected stalls|RIP: "
 )
+CONSOLE_LINE = re.compile(r"^\[\s*\d+\.\d+\]")  # printk's "[   41.523456] "
 
 
 def kernel_alarms(lines: Iterable[str], *, context: int = 24, limit: int = 120) -> list[str]:
-    """The guest console's lines that say why a guest died: each line matching
+    """The guest console's lines that say why a guest died: each kernel line matching
     :data:`KERNEL_ALARM` (an oops, a panic, the OOM killer, a segfault report) and the
-    *context* lines after it, at most *limit* lines in all, in log order."""
+    *context* kernel lines after it (lines without printk's timestamp, the tests' own
+    output, are left out), in log order; the last *limit* of them when there are more,
+    since a crash comes last."""
     out: list[str] = []
     left = 0
     for line in lines:
+        if not CONSOLE_LINE.match(line):
+            continue
         if KERNEL_ALARM.search(line):
             left = context
         if left > 0:
             out.append(line)
             left -= 1
-            if len(out) >= limit:
-                out.append("[... more in vng.log]")
-                break
+    if len(out) > limit:
+        out = ["[... earlier lines in vng.log]", *out[-limit:]]
     return out
 
 
@@ -553,6 +574,8 @@ class GuestRun:
         self._start = 0.0
         self._done = False
         self._lock: IO[str] | None = None
+        self._log_lines = 0  # lines written to vng.log after its "$ command" line
+        self._test_start_line = 0  # that count when the last test started
 
     # -- lifecycle
 
@@ -602,12 +625,15 @@ class GuestRun:
                 with contextlib.suppress(ValueError):
                     data = json.loads(line[at + len(MARK_PREFIX) :])
                     self._marks.setdefault(data.get("event", "?"), (time.monotonic(), data))
+                    if data.get("event") == "test-start":
+                        self._test_start_line = self._log_lines
                 line = line[:at]
                 if not line.strip():
                     continue
             self._tail.append(line)
             with contextlib.suppress(ValueError):  # closed after a kill
                 self._log.write(line + "\n")
+                self._log_lines += 1
             if self.echo:
                 self.echo(line)
 
@@ -694,11 +720,14 @@ class GuestRun:
             self._log.close()
         self._poll_reports(final=True)
         if run.log_path is not None and run.inner_exitstatus is None:
+            # Only what the kernel said since the last test started: an earlier test's
+            # harmless WARNING must not be quoted as the cause, nor stop a re-run.
             with (
                 contextlib.suppress(OSError),
                 open(run.log_path, encoding="utf-8", errors="replace") as log,
             ):
-                run.alarms = kernel_alarms(log)
+                since = itertools.islice(log, 1 + self._test_start_line, None)
+                run.alarms = kernel_alarms(since)
         run.total_s = end - self._start
         run.tail = list(self._tail)
         marks = self._marks
@@ -943,6 +972,7 @@ class HostPlugin:
         self.runs: list[GuestRun] = []  # every boot, in order (restarts included)
         self.run_of: dict[str, GuestRun] = {}  # nodeid -> the boot that runs it
         self.restarts: dict[tuple[str, ...], int] = {}
+        self.max_restarts = restarts_allowed()
         self.reported: set[str] = set()
         self._prereqs: Prereqs | None = None
 
@@ -1045,8 +1075,7 @@ class HostPlugin:
         run = crashed.result
         if run.restarted_as is not None:
             return run.restarted_as
-        allowed = int(os.environ.get(ENV_RESTARTS) or 1)
-        if self.restarts.get(key, 0) >= allowed:
+        if self.restarts.get(key, 0) >= self.max_restarts:
             return None
         started = set(run.started)
         if not run.alarms and (running := run.running_at_end()) is not None:
@@ -1244,6 +1273,7 @@ class GuestPlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._record({"type": "start", "nodeid": nodeid})
+        self._mark("test-start", nodeid=nodeid)
         if self._first:
             self._first = False
             self._mark("first-test", nodeid=nodeid)

@@ -384,16 +384,61 @@ def test_restarts_are_bounded(fake_tier, monkeypatch):
 def test_kernel_alarms_keep_the_oops_and_its_context():
     log = [
         "boot",
-        "[1.0] vivid: loaded",
-        "[2.0] Oops: 0002 [#1] SMP",
-        "[2.0] RIP: x",
-        "[2.0] Call Trace:",
-        " <TASK>",
-        "later",
+        "[    1.000000] vivid: loaded",
+        "[    2.000000] Oops: 0002 [#1] SMP",
+        "[    2.000000] RIP: x",
+        ".....                     [ 40%]",  # the tests' own output: not the kernel's
+        "[    2.000000] Call Trace:",
+        "[    2.000000]  <TASK>",
+        "[    2.000000] later",
     ]
-    assert vm.kernel_alarms(log, context=2) == log[2:6]  # each alarm line restarts it
-    assert vm.kernel_alarms(["fine", "all fine"]) == []
-    assert vm.kernel_alarms(["BUG: a"] * 10, limit=4)[-1] == "[... more in vng.log]"
+    assert vm.kernel_alarms(log, context=2) == [log[2], log[3], log[5], log[6]]
+    assert vm.kernel_alarms(["fine", "[ 1.0] all fine", "BUG: not a console line"]) == []
+    # Many alarms: the last ones are kept, the crash comes last.
+    many = [f"[ {n}.0] WARNING: at x" for n in range(10)] + ["[ 11.0] Kernel panic - fatal"]
+    kept = vm.kernel_alarms(many, context=1, limit=4)
+    assert kept[0] == "[... earlier lines in vng.log]" and kept[-1] == many[-1]
+    assert len(kept) == 5
+
+
+def test_restarts_must_be_a_count():
+    assert vm.restarts_allowed({}) == 1
+    assert vm.restarts_allowed({vm.ENV_RESTARTS: "0"}) == 0
+    for bad in ("abc", "-1", "1.5"):
+        with pytest.raises(pytest.UsageError, match="MEDIATUI_VM_RESTARTS"):
+            vm.restarts_allowed({vm.ENV_RESTARTS: bad})
+
+
+EARLIER_WARNING = """\
+import os, signal
+from pathlib import Path
+
+def test_warns():
+    # a harmless kernel WARNING during an earlier, passing test
+    fd = int(os.environ["MEDIATUI_VM_MARK_FD"])
+    os.write(fd, b"[   10.000000] WARNING: CPU: 0 PID: 1 at vb2_core_reqbufs+0x1/0x2\\n")
+
+def test_killed_once():
+    marker = Path({marker!r})
+    if not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def test_after():
+    pass
+"""
+
+
+def test_an_earlier_tests_warning_is_not_the_crash(fake_tier, monkeypatch, tmp_path):
+    """Only what the kernel said since the crashed test started counts: a WARNING in an
+    earlier test neither gets quoted as the cause nor stops the re-run."""
+    fake_tier.path.joinpath("ktests/test_warn.py").write_text(
+        EARLIER_WARNING.format(marker=str(tmp_path / "killed-once"))
+    )
+    monkeypatch.setenv("CI", "true")
+    result = fake_tier.runpytest_subprocess("ktests/test_warn.py")
+    result.assert_outcomes(passed=3)
+    assert "the interrupted one included" in result.stdout.str()
 
 
 def test_missing_prerequisites(fake_tier, monkeypatch, tmp_path):
