@@ -181,7 +181,8 @@ def compare(reps: int, node: str | None) -> int:
     for _ in range(reps + 1):  # the first round warms the page cache and is dropped
         for what, argv in cases.items():
             t0 = time.monotonic()
-            subprocess.run(argv, cwd=repo, stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(argv, cwd=repo, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
             times[what].append(time.monotonic() - t0)
     base = statistics.median(times["python3 -c pass"][1:])
     print(f"{'what':<32} {'min s':>8} {'median s':>9} {'/ python3 -c pass':>18}")
@@ -200,6 +201,8 @@ def main() -> int:
                         help="time it beside python3 -c pass and the mediatui command")
     parser.add_argument("--reps", type=int, default=7)
     args = parser.parse_args()
+    if args.reps < 1:
+        parser.error("--reps: at least 1")
     if args.what == "info" and not args.node:
         parser.error("info needs a NODE")
     node = args.node if args.what == "info" else None
