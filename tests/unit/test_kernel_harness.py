@@ -409,24 +409,17 @@ def test_restarts_must_be_a_count():
             vm.restarts_allowed({vm.ENV_RESTARTS: bad})
 
 
-EARLIER_WARNING = """\
-import os, signal
-from pathlib import Path
-
+# SILENT_DEATH with a harmless kernel WARNING in an earlier, passing test.
+EARLIER_WARNING = SILENT_DEATH.replace(
+    "\ndef test_killed_once",
+    """
 def test_warns():
-    # a harmless kernel WARNING during an earlier, passing test
     fd = int(os.environ["MEDIATUI_VM_MARK_FD"])
     os.write(fd, b"[   10.000000] WARNING: CPU: 0 PID: 1 at vb2_core_reqbufs+0x1/0x2\\n")
 
-def test_killed_once():
-    marker = Path({marker!r})
-    if not marker.exists():
-        marker.touch()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-def test_after():
-    pass
-"""
+def test_killed_once""",
+    1,
+)
 
 
 def test_an_earlier_tests_warning_is_not_the_crash(fake_tier, monkeypatch, tmp_path):
