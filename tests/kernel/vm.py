@@ -349,14 +349,18 @@ class BootRun:
     inner_exitstatus: int | None = None
     started: list[str] = field(default_factory=list)  # nodeids, in the guest's order
     alarms: list[str] = field(default_factory=list)  # kernel_alarms() of the log
-    restarted_as: Any = None  # the GuestRun that re-ran the tests after a crash
+    restarted_as: GuestRun | None = None  # the boot that re-ran the tests after a crash
     rerun: int = 0  # how many tests that new boot re-ran
     rerun_interrupted: str | None = None  # the running test re-ran too (no kernel alarm)
+
+    def finished(self, nodeid: str) -> bool:
+        """*nodeid* has all its reports (the last one is its teardown's)."""
+        return any(r.get("when") == "teardown" for r in self.reports.get(nodeid, []))
 
     def running_at_end(self) -> str | None:
         """The test the guest had started and not finished when its run ended, if any."""
         for nodeid in reversed(self.started):
-            if not any(r.get("when") == "teardown" for r in self.reports.get(nodeid, [])):
+            if not self.finished(nodeid):
                 return nodeid
         return None
 
@@ -642,8 +646,7 @@ class GuestRun:
         deadline = self._start + self.timeout
         while not self._done:
             self._poll_reports()
-            reports = self.result.reports.get(nodeid, []) if nodeid else []
-            if any(r.get("when") == "teardown" for r in reports):
+            if nodeid is not None and self.result.finished(nodeid):
                 break
             assert self.proc is not None
             if self.proc.poll() is not None:
@@ -696,11 +699,7 @@ class GuestRun:
     def complete(self) -> bool:
         """Every selected test of this boot has all its reports."""
         self._poll_reports()
-        reports = self.result.reports
-        return all(
-            any(r.get("when") == "teardown" for r in reports.get(nodeid, []))
-            for nodeid in self.result.nodeids
-        )
+        return all(self.result.finished(nodeid) for nodeid in self.result.nodeids)
 
     def _finish(self) -> None:
         if self._done:
@@ -735,10 +734,10 @@ class GuestRun:
             run.release = marks["session-start"][1].get("release")
             run.guest_uptime_s = marks["session-start"][1].get("uptime")
             run.pytest_start_s = marks["session-start"][0] - self._start
-        if "first-test" in marks:
-            run.boot_s = marks["first-test"][0] - self._start
+        if "test-start" in marks:  # the first test's start
+            run.boot_s = marks["test-start"][0] - self._start
             finish = marks.get("session-finish", (end, {}))[0]
-            run.inner_s = finish - marks["first-test"][0]
+            run.inner_s = finish - marks["test-start"][0]
         if run.status == "pending":
             if "session-start" not in marks:
                 run.status = "error"
@@ -973,7 +972,6 @@ class HostPlugin:
         self.run_of: dict[str, GuestRun] = {}  # nodeid -> the boot that runs it
         self.restarts: dict[tuple[str, ...], int] = {}
         self.max_restarts = restarts_allowed()
-        self.reported: set[str] = set()
         self._prereqs: Prereqs | None = None
 
     @property
@@ -1035,20 +1033,15 @@ class HostPlugin:
             except BaseException:
                 guest.abort("interrupted")
                 raise
-            if run.status != "crashed" or self._finished(run, item.nodeid):
+            if run.status != "crashed" or run.finished(item.nodeid):
                 break
             nxt = self._restart_after_crash(key, guest)
             if nxt is None or self.run_of.get(item.nodeid) is not nxt:
                 break
             guest = nxt  # the crashed guest never started this test: the new boot runs it
-        self.reported.add(item.nodeid)
         inner = [report_from_data(self.config, data) for data in run.reports.get(item.nodeid, [])]
         reports = complete_reports(_item_info(item), inner, run.failure_text(item.nodeid))
         return apply_ci_policy(reports, ci=self.ci)
-
-    @staticmethod
-    def _finished(run: BootRun, nodeid: str) -> bool:
-        return any(r.get("when") == "teardown" for r in run.reports.get(nodeid, []))
 
     def _boot(self, key: tuple[str, ...], items: Sequence[pytest.Item]) -> GuestRun:
         for other in self.runs:
@@ -1081,11 +1074,7 @@ class HostPlugin:
         if not run.alarms and (running := run.running_at_end()) is not None:
             started.discard(running)
             run.rerun_interrupted = running
-        todo = [
-            it
-            for it in crashed.items
-            if it.nodeid not in started and it.nodeid not in self.reported
-        ]
+        todo = [it for it in crashed.items if it.nodeid not in started]
         if not todo:
             return None
         self.restarts[key] = self.restarts.get(key, 0) + 1
@@ -1184,7 +1173,6 @@ class GuestPlugin:
             selection = json.loads((self.rundir / "selection.json").read_text())
             self.selection = set(selection["nodeids"])
             self.out = open(self.rundir / "reports.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-        self._first = True
 
     def _mark(self, event: str, **data: Any) -> None:
         fd = os.environ.get(ENV_MARK_FD)
@@ -1273,10 +1261,7 @@ class GuestPlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self._record({"type": "start", "nodeid": nodeid})
-        self._mark("test-start", nodeid=nodeid)
-        if self._first:
-            self._first = False
-            self._mark("first-test", nodeid=nodeid)
+        self._mark("test-start", nodeid=nodeid)  # the host keeps the first one's time
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
