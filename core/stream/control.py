@@ -28,8 +28,7 @@ class StreamControl:
 
     def __init__(self) -> None:
         self._commands: queue_mod.SimpleQueue[Command] = queue_mod.SimpleQueue()
-        self._own_stop = threading.Event()
-        self._signalled = False  # stop_from_signal() was called
+        self._stopping = False  # stop() or stop_from_signal() was called (no lock: a bool)
         self._wake_fd = -1  # the loop's eventfd while it runs
         self._wake_lock = threading.Lock()
 
@@ -66,7 +65,7 @@ class StreamControl:
 
     def stop(self) -> None:
         """Stop from any thread (same as setting the Event passed to ``run``)."""
-        self._own_stop.set()
+        self._stopping = True
         self._send(Command("stop"))
 
     def stop_from_signal(self) -> None:
@@ -76,7 +75,7 @@ class StreamControl:
         forever (core.wakeup).  Sets a flag and writes the eventfd as it is now; the
         main thread that runs the loop is the one interrupted, so the fd cannot be
         closed under the write.  Not for other threads: use :meth:`stop`."""
-        self._signalled = True
+        self._stopping = True
         fd = self._wake_fd
         if fd >= 0:
             with contextlib.suppress(OSError):
@@ -84,7 +83,7 @@ class StreamControl:
 
     def _stop_requested(self) -> bool:
         """The stream's own stop: :meth:`stop` or :meth:`stop_from_signal` was called."""
-        return self._signalled or self._own_stop.is_set()
+        return self._stopping
 
 
 __all__ = ["Command", "StreamControl"]
