@@ -118,6 +118,11 @@ def entry_text(entry: TraceEntry) -> Text:
     return text
 
 
+def _cell_width(line: Text | TraceEntry) -> int:
+    """A log line's width in cells, without styling an entry that is not shown yet."""
+    return line.cell_len if isinstance(line, Text) else cell_len(entry_plain(line))
+
+
 class IoctlLog(ScrollView, can_focus=True):
     """The log panel: renders only the rows on screen (a Line API widget).
 
@@ -202,7 +207,7 @@ class IoctlLog(ScrollView, can_focus=True):
         self._last_flush = time.monotonic()
         entries, self._seen = self.recorder.since(self._seen)
         if entries:
-            self._append(entries, max(map(cell_len, map(entry_plain, entries))))
+            self._append(entries)
             self.lines_written += len(entries)
 
     def note(self, text: Text) -> None:
@@ -210,8 +215,7 @@ class IoctlLog(ScrollView, can_focus=True):
         wrapped to the panel, unlike ioctl lines, because all of it should be read."""
         self.flush()
         width = max(self.scrollable_content_region.width - 1, 40)
-        lines = list(text.wrap(self.app.console, width))
-        self._append(lines, max((t.cell_len for t in lines), default=0))
+        self._append(list(text.wrap(self.app.console, width)))
 
     def clear_log(self) -> None:
         self.recorder.clear()
@@ -227,10 +231,10 @@ class IoctlLog(ScrollView, can_focus=True):
         """The plain text of every line kept (tests, copy)."""
         return [t.plain if isinstance(t, Text) else entry_plain(t) for t in self._lines]
 
-    def _append(self, lines: list[Text] | list[TraceEntry], widest: int) -> None:
+    def _append(self, lines: list[Text] | list[TraceEntry]) -> None:
         follow = self.follow or not self._lines
         self._lines.extend(lines)
-        self._widest = max(self._widest, widest)
+        self._widest = max(self._widest, max(map(_cell_width, lines), default=0))
         excess = len(self._lines) - self.max_lines
         if excess > 0:
             del self._lines[:excess]

@@ -41,8 +41,7 @@ async def _trickle() -> None:
         recorder.on_new = lambda: log.post_message(IoctlTraced())
         batches: list[int] = []
         append = log._append
-        log._append = lambda lines, widest: (  # type: ignore[method-assign]
-            batches.append(len(lines)), append(lines, widest))[1]
+        log._append = lambda texts: (batches.append(len(texts)), append(texts))[1]  # type: ignore[method-assign]
 
         def trickle() -> None:
             for n in range(200):
