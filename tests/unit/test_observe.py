@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from interrupt import interrupt
 from jsonschema import Draft202012Validator
 
 from core.abi import v4l2 as v
@@ -368,14 +368,8 @@ def test_demo_attach_stops_on_ctrl_c_every_time():
         assert proc.stderr is not None
         line = proc.stderr.readline()
         assert "attached to /dev/video0" in line, line
-        time.sleep(delay)
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise AssertionError(f"attach ignored SIGINT {delay} s after attaching") from None
+        out, err = interrupt(proc, after_s=delay, timeout_s=30,
+                             what="attach (SIGINT after 'attached')")
         assert proc.returncode == 0, err
         assert json.loads(out)["schema"] == "mediatui.attach/1"
 

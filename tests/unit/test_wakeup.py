@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from interrupt import interrupt
+
 from core.wakeup import SignalSafeEvent
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,14 +68,8 @@ def test_sigint_always_stops_a_busy_wait_loop():
                                 stdout=subprocess.PIPE)
         assert proc.stdout is not None
         assert proc.stdout.readline() == "ready\n"
-        time.sleep(0.002 * (i % 7))
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise AssertionError(f"run {i}: the loop did not stop after SIGINT") from None
+        out, _ = interrupt(proc, after_s=0.002 * (i % 7), timeout_s=10,
+                           what=f"run {i}: the loop")
         assert out == "stopped\n" and proc.returncode == 0
 
 
