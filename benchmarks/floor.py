@@ -163,33 +163,31 @@ def floor_info(path: str) -> dict[str, object]:
 
 
 def compare(reps: int, node: str | None) -> int:
-    """``python3 -c pass``, this floor and the mediatui command, alternated."""
-    import statistics
-    import subprocess
-    import time
+    """``python3 -c pass``, this floor and the mediatui command, alternated (a first
+    round warms the page cache and is dropped), timed and tabled as
+    ``benchmarks/run.py`` does: each against the bare interpreter (mediatui's row with
+    run.py's goal), and mediatui against the floor."""
+    # run.py's measuring loads only here: the floor itself imports none of it.
+    from run import MEDIATUI, PY, Row, run_process, table
 
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    me = [sys.executable, os.path.abspath(__file__)]
     ours = ["list", "--json"] if node is None else ["info", node]
     floor = ["list"] if node is None else ["info", node]
-    cases = {
-        "python3 -c pass": [sys.executable, "-c", "pass"],
-        "floor.py " + " ".join(floor): [*me, *floor],
-        "mediatui " + " ".join(ours): [sys.executable, "-m", "mediatui", *ours],
-    }
+    goal = 2.0 if node is None else 1.8
+    cases = {"pass": [PY, "-c", "pass"], "floor": [PY, os.path.abspath(__file__), *floor],
+             "ours": [*MEDIATUI, *ours]}
     times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(reps + 1):  # the first round warms the page cache and is dropped
-        for what, argv in cases.items():
-            t0 = time.monotonic()
-            subprocess.run(argv, cwd=repo, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=True)
-            times[what].append(time.monotonic() - t0)
-    base = statistics.median(times["python3 -c pass"][1:])
-    print(f"{'what':<32} {'min s':>8} {'median s':>9} {'/ python3 -c pass':>18}")
-    for what, xs in times.items():
-        xs = xs[1:]
-        print(f"{what:<32} {min(xs):8.3f} {statistics.median(xs):9.3f} "
-              f"{statistics.median(xs) / base:17.2f}x")
+    for n in range(reps + 1):
+        for key, argv in cases.items():
+            wall = run_process(argv).wall_s
+            if n:
+                times[key].append(wall)
+    what_floor = "floor.py " + " ".join(floor) + " wall"
+    what_ours = "mediatui " + " ".join(ours) + " wall"
+    print(table([
+        Row(what_floor, "s", times["floor"], times["pass"], "python3 -c pass"),
+        Row(what_ours, "s", times["ours"], times["pass"], "python3 -c pass", goal),
+        Row(what_ours, "s", times["ours"], times["floor"], "the floor"),
+    ], f"=== the Python floor of mediatui {ours[0]}"))
     return 0
 
 

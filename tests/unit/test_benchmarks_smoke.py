@@ -75,6 +75,11 @@ def test_floor_uses_the_kernel_headers_numbers_and_prints_json() -> None:
     proc = subprocess.run([sys.executable, "benchmarks/floor.py", "list"], cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=True)
     assert isinstance(json.loads(proc.stdout), list)
+    proc = subprocess.run([sys.executable, "benchmarks/floor.py", "list", "--compare",
+                           "--reps", "1"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert proc.stdout.startswith("=== the Python floor of mediatui list")
+    assert proc.stdout.count("python3 -c pass") == 2 and "the floor" in proc.stdout
     proc = subprocess.run([sys.executable, "benchmarks/floor.py", "info"], cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2 and "info needs a NODE" in proc.stderr
