@@ -1,5 +1,6 @@
-"""The Python floor of ``mediatui list --json`` and ``mediatui info NODE``: the least a
-Python program can do to produce the same information, and nothing else.
+"""The Python floor of ``mediatui list --json``, ``mediatui info NODE`` and ``mediatui
+stream NODE``: the least a Python program can do to produce the same information (or,
+for ``stream``, to keep the same frames flowing), and nothing else.
 
 ``list``: it imports only what any such program needs (argparse for its command line,
 json for its output, os/fcntl/struct for the syscalls), walks the same sysfs classes,
@@ -9,9 +10,13 @@ libudev reads), opens each video, subdev and media node and asks it what it is
 compact JSON list.  ``info NODE``: QUERYCAP, G_FMT and G_PARM of the node's capture (or
 output) queue, every ENUM_FMT, every ENUM_FRAMESIZES of each format and the
 ENUM_FRAMEINTERVALS of each format at the current size: the ioctls ``mediatui info``
-issues on a video node.  No grouping, no error explanations, no decoding into names,
-no schema: what mediatui does beyond this is its own cost.  Timed side by side with
-``python3 -c pass`` and the mediatui command:
+issues on a video node.  ``stream NODE``: REQBUFS, QUERYBUF and mmap of each buffer,
+QBUF, STREAMON, then per frame poll + DQBUF + QBUF of the same buffer (what ``v4l2-ctl
+--stream-mmap`` does, less its output), STREAMOFF and cleanup; ``benchmarks/run.py``
+measures its steady CPU beside v4l2-ctl's and mediatui's.  No grouping, no error
+explanations, no decoding into names, no statistics, no schema: what mediatui does
+beyond this is its own cost.  ``list`` and ``info`` timed side by side with ``python3
+-c pass`` and the mediatui command (``benchmarks/run.py --vm`` prints the same rows):
 
     .venv/bin/python benchmarks/floor.py list --compare [--reps 7]
     .venv/bin/python benchmarks/floor.py info /dev/video7 --compare
@@ -24,9 +29,12 @@ The ioctl numbers come from the uapi struct sizes (``_IOR``/``_IOWR``);
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import json
+import mmap
 import os
+import select
 import struct
 import sys
 
@@ -44,6 +52,16 @@ VIDIOC_G_FMT = _ioc(3, "V", 4, 208)  # struct v4l2_format (64-bit: the union is 
 VIDIOC_G_PARM = _ioc(3, "V", 21, 204)  # struct v4l2_streamparm
 VIDIOC_ENUM_FRAMESIZES = _ioc(3, "V", 74, 44)  # struct v4l2_frmsizeenum
 VIDIOC_ENUM_FRAMEINTERVALS = _ioc(3, "V", 75, 52)  # struct v4l2_frmivalenum
+VIDIOC_REQBUFS = _ioc(3, "V", 8, 20)  # struct v4l2_requestbuffers
+VIDIOC_QUERYBUF = _ioc(3, "V", 9, 88)  # struct v4l2_buffer (64-bit: timeval is 16 bytes)
+VIDIOC_QBUF = _ioc(3, "V", 15, 88)
+VIDIOC_DQBUF = _ioc(3, "V", 17, 88)
+VIDIOC_STREAMON = _ioc(1, "V", 18, 4)  # _IOW('V', 18, int)
+VIDIOC_STREAMOFF = _ioc(1, "V", 19, 4)
+_CAPTURE, _MMAP = 1, 1  # V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_MEMORY_MMAP
+# struct v4l2_buffer's size and the offsets of memory, m.offset and length in it
+# (index and type are its first two u32s)
+BUFFER_SIZE, BUFFER_MEMORY, BUFFER_M, BUFFER_LENGTH = 88, 60, 64, 72
 
 
 def _cstr(raw: bytes) -> str:
@@ -162,6 +180,58 @@ def floor_info(path: str) -> dict[str, object]:
         os.close(fd)
 
 
+def _buffer(index: int) -> bytearray:
+    """A struct v4l2_buffer for a single-planar MMAP capture buffer."""
+    buf = bytearray(BUFFER_SIZE)
+    struct.pack_into("=II", buf, 0, index, _CAPTURE)
+    struct.pack_into("=I", buf, BUFFER_MEMORY, _MMAP)
+    return buf
+
+
+def floor_stream(path: str, buffers: int, count: int) -> int:
+    """Stream *count* frames from a single-planar capture node with *buffers* MMAP
+    buffers: the loop is poll, DQBUF, QBUF of the same buffer and nothing else.
+    Returns the frames dequeued."""
+    fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+    maps: list[mmap.mmap] = []
+    try:
+        req = bytearray(struct.pack("=IIII", buffers, _CAPTURE, _MMAP, 0) + bytes(4))
+        fcntl.ioctl(fd, VIDIOC_REQBUFS, req, True)
+        for index in range(struct.unpack_from("=I", req)[0]):
+            buf = _buffer(index)
+            fcntl.ioctl(fd, VIDIOC_QUERYBUF, buf, True)
+            offset, = struct.unpack_from("=I", buf, BUFFER_M)
+            length, = struct.unpack_from("=I", buf, BUFFER_LENGTH)
+            maps.append(mmap.mmap(fd, length, mmap.MAP_SHARED,
+                                  mmap.PROT_READ | mmap.PROT_WRITE, offset=offset))
+            fcntl.ioctl(fd, VIDIOC_QBUF, buf, True)
+        fcntl.ioctl(fd, VIDIOC_STREAMON, struct.pack("=i", _CAPTURE))
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        buf = _buffer(0)
+        frames = 0
+        while frames < count:
+            poll.poll()
+            try:
+                fcntl.ioctl(fd, VIDIOC_DQBUF, buf, True)
+            except BlockingIOError:
+                continue
+            frames += 1
+            fcntl.ioctl(fd, VIDIOC_QBUF, buf, True)
+        fcntl.ioctl(fd, VIDIOC_STREAMOFF, struct.pack("=i", _CAPTURE))
+        return frames
+    finally:
+        for m in maps:
+            m.close()
+        try:
+            fcntl.ioctl(fd, VIDIOC_REQBUFS, struct.pack("=IIII", 0, _CAPTURE, _MMAP, 0)
+                        + bytes(4))
+        except OSError as exc:  # freeing is best effort: the close frees them too
+            if exc.errno != errno.EBUSY:
+                raise
+        os.close(fd)
+
+
 def compare(reps: int, node: str | None) -> int:
     """``python3 -c pass``, this floor and the mediatui command, alternated (a first
     round warms the page cache and is dropped), timed and tabled as
@@ -193,16 +263,29 @@ def compare(reps: int, node: str | None) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("list", "info"))
-    parser.add_argument("node", nargs="?", help="info: the video node")
+    parser.add_argument("what", choices=("list", "info", "stream"))
+    parser.add_argument("node", nargs="?", help="info, stream: the video node")
+    parser.add_argument("--buffers", type=int, default=4, help="stream: MMAP buffers")
+    parser.add_argument("--count", type=int, default=300, help="stream: frames")
     parser.add_argument("--compare", action="store_true",
                         help="time it beside python3 -c pass and the mediatui command")
     parser.add_argument("--reps", type=int, default=7)
     args = parser.parse_args()
     if args.reps < 1:
         parser.error("--reps: at least 1")
-    if args.what == "info" and not args.node:
-        parser.error("info needs a NODE")
+    if args.what != "list" and not args.node:
+        parser.error(f"{args.what} needs a NODE")
+    if args.what == "stream":
+        if args.compare:
+            parser.error("--compare: stream's is benchmarks/run.py --vm (steady CPU)")
+        try:
+            frames = floor_stream(args.node, args.buffers, args.count)
+        except OSError as exc:
+            print(f"floor.py stream {args.node}: {exc.strerror} (errno {exc.errno})",
+                  file=sys.stderr)
+            return 1
+        print(json.dumps({"frames": frames}))
+        return 0
     node = args.node if args.what == "info" else None
     if args.compare:
         return compare(args.reps, node)

@@ -21,6 +21,14 @@ Method, for every row:
   have 2 cores shared with other work, so absolute times are not comparable between
   runs, ratios are.
 
+The Python floor (VM rows ``list``, ``info`` and the stream rows): a goal may sit below
+what any Python program can reach here. Those rows run a third command in the same
+rotation, ``benchmarks/floor.py`` (the least a Python program does for the same
+result: its docstring says what that is), and print two more rows under the goal's:
+the floor against the same peer, and mediatui against the floor. A goal the floor
+itself misses cannot be met by a Python program in this VM; mediatui's own cost is
+what it spends above the floor.
+
 TUI first paint: both apps run in a pseudo terminal (100x32, ``TERM=xterm-256color``);
 the time is from spawn to the moment the terminal output shows the device tree: its
 first group, expanded (``▼ vidtv`` in the demo), read with ``select`` on the pty (an
@@ -78,6 +86,7 @@ PY = sys.executable
 # The installed command, as users run it (its start-up is part of what is measured).
 _COMMAND = Path(PY).with_name("mediatui")
 MEDIATUI = [str(_COMMAND)] if _COMMAND.exists() else [PY, "-m", "mediatui"]
+FLOOR = [PY, str(REPO / "benchmarks" / "floor.py")]  # the Python floor of a VM row
 ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 
@@ -232,13 +241,20 @@ def _vm_hwm_kib(pid: int) -> int | None:
 def alternate(reps: int, ours: Callable[[], Sample], peer: Callable[[], Sample]
               ) -> tuple[list[Sample], list[Sample]]:
     """Run the pair alternately, the peer first; one warm-up of each is thrown away."""
-    peer(), ours()  # page cache, pyc files
-    a: list[Sample] = []
-    b: list[Sample] = []
-    for _ in range(reps):
-        b.append(peer())
-        a.append(ours())
+    b, a = alternate_all(reps, peer, ours)
     return a, b
+
+
+def alternate_all(reps: int, *measures: Callable[[], Sample]) -> list[list[Sample]]:
+    """Run the commands in turn, *reps* rounds in the order given, after one warm-up
+    round that is thrown away (page cache, pyc files); their samples, in that order."""
+    for measure in measures:
+        measure()
+    out: list[list[Sample]] = [[] for _ in measures]
+    for _ in range(reps):
+        for samples, measure in zip(out, measures, strict=True):
+            samples.append(measure())
+    return out
 
 
 # --- rows ---------------------------------------------------------------------------
@@ -250,19 +266,42 @@ def startup_rows(reps: int, demo: bool, info_node: str, nodes_label: str) -> lis
     demo_flag = ["--demo"] if demo else []
     python_pass = [PY, "-c", "pass"]
     rows = []
-    cases = [
-        ("mediatui --version", [*MEDIATUI, "--version"], 1.3),
+    cases: list[tuple[str, list[str], float | None, list[str] | None]] = [
+        ("mediatui --version", [*MEDIATUI, "--version"], 1.3, None),
         (f"mediatui list --json ({nodes_label})", [*MEDIATUI, *demo_flag, "list", "--json"],
-         None if demo else 2.0),
+         None if demo else 2.0, None if demo else [*FLOOR, "list"]),
         (f"mediatui info {info_node}", [*MEDIATUI, *demo_flag, "info", info_node],
-         None if demo else 1.8),
+         None if demo else 1.8, None if demo else [*FLOOR, "info", info_node]),
     ]
-    for what, argv, goal in cases:
-        ours, peer = alternate(reps, lambda a=argv: run_process(a),
-                               lambda: run_process(python_pass))
-        rows.append(Row(what + " wall", "s", [s.wall_s for s in ours],
-                        [s.wall_s for s in peer], "python3 -c pass", goal))
+    for what, argv, goal, floor in cases:
+        if floor is None:
+            ours, peer = alternate(reps, lambda a=argv: run_process(a),
+                                   lambda: run_process(python_pass))
+            rows.append(Row(what + " wall", "s", [s.wall_s for s in ours],
+                            [s.wall_s for s in peer], "python3 -c pass", goal))
+            continue
+        peer, least, ours = alternate_all(reps, lambda: run_process(python_pass),
+                                          lambda a=floor: run_process(a),
+                                          lambda a=argv: run_process(a))
+        rows += floor_rows(what + " wall", "s", [s.wall_s for s in ours],
+                           [s.wall_s for s in least], [s.wall_s for s in peer],
+                           "python3 -c pass", goal, "floor.py " + " ".join(floor[2:]))
     return rows
+
+
+def floor_rows(what: str, unit: str, ours: list[float], least: list[float],
+               peer: list[float], peer_name: str, goal: float | None, floor_name: str,
+               spread_bound: float = 0.5) -> list[Row]:
+    """A goal's row and the two that say how far it can go: the Python floor (the least
+    a Python program does for the same result, ``benchmarks/floor.py``) against the
+    same peer, and mediatui against that floor."""
+    return [
+        Row(what, unit, ours, peer, peer_name, goal, spread_bound=spread_bound),
+        Row(f"  its Python floor: {floor_name}", unit, least, peer, peer_name,
+            spread_bound=spread_bound),
+        Row("  mediatui against its Python floor", unit, ours, least, floor_name,
+            spread_bound=spread_bound),
+    ]
 
 
 def tree_marker(demo: bool) -> bytes:
@@ -416,16 +455,17 @@ def stream_rows(reps: int, window_s: float = 6.0) -> list[Row]:
         frames = int(fps * (settle + window_s + 30))  # outlasts start-up and the window
         ours = [*MEDIATUI, "stream", node, "--buffers", "4", "--count", str(frames), "--quiet"]
         peer = ["v4l2-ctl", "-d", node, "--stream-mmap=4", f"--stream-count={frames}"]
-        o, p = alternate(reps, lambda a=ours: _cpu_sample(a, node, settle, window_s),
-                         lambda a=peer: _cpu_sample(a, node, settle, window_s))
-        if fps == 5.0:
-            rows.append(Row("idle CPU of a 5 fps stream, --quiet (steady state)", "ms CPU/s",
-                            [s.cpu_s * 1e3 for s in o], [s.cpu_s * 1e3 for s in p],
-                            "v4l2-ctl --stream-mmap", 1.5, spread_bound=1.0))
-        else:
-            rows.append(Row(f"stream CPU/frame, {fps:g} fps, --quiet (steady state)", "ms",
-                            [s.cpu_s / fps * 1e3 for s in o], [s.cpu_s / fps * 1e3 for s in p],
-                            "v4l2-ctl --stream-mmap", 1.5, spread_bound=1.0))
+        floor = [*FLOOR, "stream", node, "--buffers", "4", "--count", str(frames)]
+        p, f, o = alternate_all(reps, *(lambda a=argv: _cpu_sample(a, node, settle, window_s)
+                                        for argv in (peer, floor, ours)))
+        # per second at 5 fps (idle), per frame at 30 and 60
+        scale = 1e3 if fps == 5.0 else 1e3 / fps
+        what = ("idle CPU of a 5 fps stream, --quiet (steady state)" if fps == 5.0 else
+                f"stream CPU/frame, {fps:g} fps, --quiet (steady state)")
+        rows += floor_rows(what, "ms CPU/s" if fps == 5.0 else "ms",
+                           [s.cpu_s * scale for s in o], [s.cpu_s * scale for s in f],
+                           [s.cpu_s * scale for s in p], "v4l2-ctl --stream-mmap", 1.5,
+                           "floor.py stream", spread_bound=1.0)
     _set_fps(node, 30.0)
     return rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import subprocess
 import sys
@@ -68,8 +69,15 @@ def test_floor_uses_the_kernel_headers_numbers_and_prints_json() -> None:
     import floor  # type: ignore[import-not-found]
 
     for name in ("VIDIOC_QUERYCAP", "VIDIOC_ENUM_FMT", "VIDIOC_G_FMT", "VIDIOC_G_PARM",
-                 "VIDIOC_ENUM_FRAMESIZES", "VIDIOC_ENUM_FRAMEINTERVALS"):
+                 "VIDIOC_ENUM_FRAMESIZES", "VIDIOC_ENUM_FRAMEINTERVALS", "VIDIOC_REQBUFS",
+                 "VIDIOC_QUERYBUF", "VIDIOC_QBUF", "VIDIOC_DQBUF", "VIDIOC_STREAMON",
+                 "VIDIOC_STREAMOFF"):
         assert getattr(floor, name) == getattr(v, name), name
+    buffer = v.v4l2_buffer
+    layout = (ctypes.sizeof(buffer), buffer.memory.offset, buffer.m.offset,
+              buffer.length.offset)
+    assert layout == (floor.BUFFER_SIZE, floor.BUFFER_MEMORY, floor.BUFFER_M,
+                      floor.BUFFER_LENGTH)
     assert floor.VIDIOC_SUBDEV_QUERYCAP == subdev.VIDIOC_SUBDEV_QUERYCAP
     assert floor.MEDIA_IOC_DEVICE_INFO == media.MEDIA_IOC_DEVICE_INFO
     proc = subprocess.run([sys.executable, "benchmarks/floor.py", "list"], cwd=REPO,
@@ -83,3 +91,6 @@ def test_floor_uses_the_kernel_headers_numbers_and_prints_json() -> None:
     proc = subprocess.run([sys.executable, "benchmarks/floor.py", "info"], cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2 and "info needs a NODE" in proc.stderr
+    proc = subprocess.run([sys.executable, "benchmarks/floor.py", "stream", "/nonexistent"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1 and "No such file or directory" in proc.stderr
