@@ -14,11 +14,10 @@ turn them into :mod:`core.errors` with an explanation.
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 import fcntl
-import mmap
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 
@@ -33,6 +32,8 @@ OPEN_FLAGS = os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC
 # under emulation (issue 16). Type checkers treat any TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # _SimpleCData is generic only to the type checker
+    import mmap
+    import threading
     from typing import Any, Protocol, TypeAlias
 
     # What an ioctl takes: a struct filled in place, a C scalar (STREAMON's type), a
@@ -114,15 +115,18 @@ Tracer = Callable[[TraceEntry], None]
 Summarizer = Callable[[object], str]
 Fielder = Callable[[object], dict[str, object]]
 
-_lock = threading.Lock()
+# The interpreter's own lock, not threading's: `list` and `info` never start a thread,
+# and importing threading was ~20 ms of their start under emulation (issue 16).
+_lock = _thread.allocate_lock()
 _tracers: list[Tracer] = []
 _backends: list[Backend] = []
 _virtual_fds: dict[int, Backend] = {}
 _paths: dict[int, str] = {}
 _summarizers: dict[type, Summarizer] = {}
 _fielder: list[Fielder] = []  # at most one: core.abi.fields.arg_fields, set by describe
-# Per thread: ioctl numbers not to trace (a free-running stream's per-frame ioctls).
-_thread = threading.local()
+# Per thread: ioctl numbers not to trace (a free-running stream's per-frame ioctls);
+# made by the first untrace_in_thread(), None until then (nothing untraced).
+_untraced: threading.local | None = None
 _TRACE_ALL: frozenset[int] = frozenset()
 
 
@@ -147,7 +151,14 @@ def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
     A stream running freely issues thousands of QBUF/DQBUF a second that no log shows;
     describing each would cost more than the ioctl itself.
     """
-    _thread.untraced = requests
+    global _untraced
+    if _untraced is None:
+        import threading
+
+        with _lock:
+            if _untraced is None:
+                _untraced = threading.local()
+    _untraced.untraced = requests
 
 
 def register_fielder(fielder: Fielder) -> None:
@@ -265,6 +276,8 @@ def mmap_fd(fd: int, length: int, prot: int, offset: int) -> mmap.mmap:
     backend = _virtual_fds.get(fd)
     if backend is not None:
         return backend.mmap(fd, length, prot, offset)
+    import mmap  # here: `list` and `info` map nothing
+
     return mmap.mmap(fd, length, mmap.MAP_SHARED, prot, offset=offset)
 
 
@@ -305,7 +318,8 @@ def ioctl(fd: int, request: int, arg: IoctlArg = None) -> int:
     """
     # Timed only when someone traces it: without a vDSO clock (a guest on the hpet
     # clocksource, as under QEMU's TCG) each clock read is a syscall of its own.
-    traced = bool(_tracers) and request not in getattr(_thread, "untraced", _TRACE_ALL)
+    traced = bool(_tracers) and (
+        _untraced is None or request not in getattr(_untraced, "untraced", _TRACE_ALL))
     start = time.perf_counter_ns() if traced else 0
     try:
         backend = _virtual_fds.get(fd)

@@ -35,12 +35,24 @@ def read_db(major: int, minor: int, dev_root: str = "/dev", udev_root: str = UDE
     except OSError:
         return None
     try:
-        text = os.read(fd, 1 << 20).decode("utf-8", "replace")
+        text = read_all(fd).decode("utf-8", "replace")
     except OSError:
         return None
     finally:
         os.close(fd)
     return parse_db(text, dev_root)
+
+
+def read_all(fd: int) -> bytes:
+    """Everything left in a file, in 16 KiB reads until end of file.
+
+    A database file is a few hundred bytes: one read of 1 MiB made Python allocate
+    (mmap), shrink (mremap) and free (munmap) a megabyte per node; these reads stay in
+    the heap.  Raises ``OSError`` from read(2)."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 14):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_db(text: str, dev_root: str = "/dev") -> dict[str, str]:
@@ -83,14 +95,12 @@ def udevd_control(udev_root: str = UDEV_ROOT, proc_net_unix: str = "/proc/net/un
     except OSError:
         return True
     try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
+        table = read_all(fd)
     except OSError:
         return True
     finally:
         os.close(fd)
-    for line in b"".join(chunks).decode("utf-8", "replace").splitlines()[1:]:
+    for line in table.decode("utf-8", "replace").splitlines()[1:]:
         fields = line.split(None, 7)
         # Num RefCount Protocol Flags Type St Inode Path
         if len(fields) == 8 and fields[7] == path:
