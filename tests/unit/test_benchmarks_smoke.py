@@ -94,3 +94,17 @@ def test_floor_uses_the_kernel_headers_numbers_and_prints_json() -> None:
     proc = subprocess.run([sys.executable, "benchmarks/floor.py", "stream", "/nonexistent"],
                           cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 1 and "No such file or directory" in proc.stderr
+
+
+def test_startup_parts_splits_a_start_against_the_floor() -> None:
+    """benchmarks/startup_parts.py: every side's parts and its whole wall time."""
+    proc = subprocess.run([sys.executable, "benchmarks/startup_parts.py", "list", "--reps",
+                           "1"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          check=True)
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("=== where `mediatui list --json` goes")
+    assert [line for line in lines if line.startswith("-- ")] == [
+        "-- python3 -c pass", "-- floor.py list", "-- mediatui list"]
+    walls = [float(line.split()[-1]) for line in lines if "whole run, wall" in line]
+    assert len(walls) == 3 and all(w > 0 for w in walls)
+    assert any("mediatui's other modules" in line for line in lines)
