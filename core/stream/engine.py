@@ -182,8 +182,10 @@ class Stream(StreamControl):
         wake = self._wake_fd
         by_fd = self._fds()
         primary = self.queues[self.primary]
-        counter = primary.ts if isinstance(primary, DvbQueue) else primary.stats
-        count_attr = "buffers" if isinstance(primary, DvbQueue) else "frames"
+        # what --count counts: a video queue's dequeued buffers (its statistics are
+        # settled in batches), a DVB queue's
+        counter = primary.ts if isinstance(primary, DvbQueue) else primary
+        count_attr = "buffers" if isinstance(primary, DvbQueue) else "dequeued"
         max_frames = self.max_frames
         deadline = None if self.duration is None else self._start + self.duration
         interval = self.snapshot_interval
@@ -284,6 +286,7 @@ class Stream(StreamControl):
         nxt, prev = q.next, q.prev
         if nxt is not None and isinstance(q, VideoQueue):  # only video queues are linked
             was_idle = nxt.in_driver == 0
+            q.settle()  # this buffer's bytesused and timestamp
             nxt.queue(index, now, q.used[index], q.stamp[index])
             if was_idle:
                 self._dirty = True

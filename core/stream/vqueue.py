@@ -9,6 +9,15 @@ dict and a frozen ``BufferState`` per frame costs more than the two syscalls.  W
 frame changes is written into plain per-index lists here and copied into the device's
 queue model at snapshot rate (:meth:`sync_model`), so ``VideoDevice.queue_state`` stays
 true to within one snapshot period.
+
+Per frame, only what the loop decides on is updated at once (where each buffer is, how
+many the driver holds, frames dequeued); the bookkeeping behind statistics (sequence
+gaps, timestamps, the queue-depth history, the per-buffer facts) is logged and replayed
+in order by :meth:`VideoQueue.settle` every :data:`SETTLE_EVERY` events and before
+anything reads it (a snapshot, a linked queue, STREAMOFF).  The replay does exactly what
+recording each frame did, in the same order: in the test VM (TCG, a cold emulated TLB
+after every wake-up) the same work costs a fraction when it runs in a batch
+(``benchmarks/stream_steps.py``; issue 16).
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ _TS_COPY = int(v.V4L2_BUF_FLAG_TIMESTAMP_COPY)
 
 # Where a buffer is, as this loop knows it (no QUERYBUF needed).
 WITH_APP, IN_DRIVER = 0, 1
+
+SETTLE_EVERY = 64  # logged QBUF/DQBUF events replayed at once (see the module doc)
 
 
 def _field_reader(struct_type: Any, names: Sequence[str]) -> struct.Struct:
@@ -136,6 +147,10 @@ class VideoQueue:
         self.used: list[tuple[int, ...]] = []
         self.held: deque[int] = deque()  # dequeued, not yet passed on (paused/manual)
         self.in_driver = 0
+        self.dequeued = 0  # buffers dequeued (stats.frames once settled)
+        # QBUF (the clock, a float) and DQBUF (the unpacked fields, the planes' bytesused
+        # or None, the clock) events not yet replayed into stats, depth and the lists
+        self._log: list[Any] = []
         self.allocated = False
         self.streaming = False
         self.stats = FrameStats(window_frames=window_frames)
@@ -285,6 +300,7 @@ class VideoQueue:
                 self.queue(i, now)
         self.dev.stream_on(self.buf_type)
         self.streaming = True
+        self.settle()
         self.depth.start(self.in_driver, now)
         if self.is_output:
             self._set_stamp = True  # refined from the first dequeued buffer's flags
@@ -314,11 +330,15 @@ class VideoQueue:
         except OSError as exc:
             raise self._error(exc, "VIDIOC_QBUF", index) from None
         self.state[index] = IN_DRIVER
-        n = self.in_driver = self.in_driver + 1
-        self.depth.set(n, now)
+        self.in_driver += 1
+        log = self._log
+        log.append(now)
+        if len(log) >= SETTLE_EVERY:
+            self.settle()
 
     def dequeue(self, now: float) -> int:
-        """DQBUF one buffer and record it; -1 when none is done (EAGAIN)."""
+        """DQBUF one buffer and log it (:meth:`settle` records it); -1 when none is done
+        (EAGAIN)."""
         buf = self._dq
         try:
             chokepoint.ioctl(self._fd, _DQBUF, buf)
@@ -326,35 +346,67 @@ class VideoQueue:
             if exc.errno == _EAGAIN:
                 return -1
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
-        i: int
-        i, total, flags, field, sec, usec, seq = _read_dq(buf)
-        stamp = sec + usec * 1e-6
-        if self.mplane:
+        fields = _read_dq(buf)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
+        i: int = fields[0]
+        used = None
+        if self.mplane:  # read now: the next DQBUF reuses the struct
             planes = buf._planes
             used = tuple(planes[p].bytesused for p in range(self.nplanes))
-            total = sum(used)
-        else:
-            used = (total,)
         if i < len(self.state):
             self.state[i] = WITH_APP
-            self.seq[i] = seq
-            self.stamp[i] = stamp
-            self.flags[i] = flags
-            self.field[i] = field
-            self.used[i] = used
-        depth = self.depth
-        starved = depth.low == 0  # the driver had nothing queued at some point since
         self.in_driver -= 1
-        depth.set(self.in_driver, now)
-        depth.low = self.in_driver
-        if self.is_output and flags & _TS_MASK != _TS_COPY:
+        if self.is_output and fields[2] & _TS_MASK != _TS_COPY:
             self._set_stamp = False
-        stats = self.stats
-        before = stats.drops
-        stats.add(seq, stamp, now, flags, field, total)
-        if stats.drops != before and not starved:
-            stats.drops_queued += stats.drops - before
+        self.dequeued += 1
+        log = self._log
+        log.append((fields, used, now))
+        if len(log) >= SETTLE_EVERY:
+            self.settle()
         return i
+
+    def settle(self) -> None:
+        """Replay the logged QBUF and DQBUF events, in order, into the per-buffer lists,
+        the depth tracker and the frame statistics: what recording each one at once did.
+
+        A QBUF sets the depth one higher; a DQBUF stores the buffer's facts, notes
+        whether the driver ran dry since the last one (a drop then is the driver's
+        starvation, not the driver's own), sets the depth one lower and adds the frame
+        to the statistics (:meth:`FrameStats.add`)."""
+        log = self._log
+        if not log:
+            return
+        n = self.in_driver  # the depth before the first logged event
+        for event in log:
+            n += 1 if event.__class__ is tuple else -1
+        depth, stats = self.depth, self.stats
+        count = len(self.state)
+        for event in log:
+            if event.__class__ is not tuple:  # a QBUF at that time
+                n += 1
+                depth.set(n, event)
+                continue
+            fields, used, now = event
+            i, total, flags, field, sec, usec, seq = fields
+            if used is None:
+                used = (total,)
+            else:
+                total = sum(used)
+            stamp = sec + usec * 1e-6
+            if i < count:
+                self.seq[i] = seq
+                self.stamp[i] = stamp
+                self.flags[i] = flags
+                self.field[i] = field
+                self.used[i] = used
+            starved = depth.low == 0  # the driver had nothing queued at some point since
+            n -= 1
+            depth.set(n, now)
+            depth.low = n
+            before = stats.drops
+            stats.add(seq, stamp, now, flags, field, total)
+            if stats.drops != before and not starved:
+                stats.drops_queued += stats.drops - before
+        log.clear()
 
     def _queue_facts(self) -> QueueFacts:
         return QueueFacts(buf_type_name(self.buf_type), memory_name(self.memory),
@@ -377,6 +429,7 @@ class VideoQueue:
         """Copy the per-frame facts into the device's queue model; optionally QUERYBUF
         the buffers in the driver to tell QUEUED (waiting) from DONE (filled, not yet
         dequeued)."""
+        self.settle()
         queue = self.dev.queue(self.buf_type)
         with queue.lock:
             for i in range(self.count):
@@ -405,6 +458,7 @@ class VideoQueue:
                             queue.buffers[i].status = BufferStatus.QUEUED
 
     def snapshot(self, now: float, query_done: bool) -> QueueSnapshot:
+        self.settle()
         try:
             self.sync_model(query_done)
         except MediaError:
@@ -423,6 +477,7 @@ class VideoQueue:
 
     def stream_off(self) -> None:
         """STREAMOFF, tolerating a dead device (every buffer returns to the app)."""
+        self.settle()
         if self.streaming:
             self.streaming = False
             with contextlib.suppress(MediaError, OSError, ValueError):
