@@ -13,6 +13,9 @@ what the step before did plus one piece of what mediatui's loop does per frame:
 5. ``+bookkeeping``: mediatui's per-frame records: :class:`core.stream.stats.FrameStats`
    ``add`` (drops, repeats, timestamps), :class:`~core.stream.stats.DepthTracker`
    ``set`` after DQBUF and QBUF, the per-buffer state arrays the live view shows;
+6. ``+bookkeeping, batched``: step 4, then the same records kept as step 5 keeps them
+   but replayed 32 frames at a time, as :meth:`core.stream.vqueue.VideoQueue.settle`
+   does (not cumulative: an alternative to step 5);
 
 then ``mediatui stream NODE --quiet`` and ``v4l2-ctl``.  Each is measured as
 ``run.py`` measures the stream rows (:func:`run.steady_cpu`: the whole process's CPU
@@ -38,7 +41,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("floor", "+wake+clock", "+ctypes", "+chokepoint", "+fields", "+bookkeeping")
+STEPS = ("floor", "+wake+clock", "+ctypes", "+chokepoint", "+fields", "+bookkeeping",
+         "+bookkeeping, batched")
 
 
 def loop(path: str, step: int, count: int) -> int:
@@ -74,9 +78,18 @@ def loop(path: str, step: int, count: int) -> int:
     stats, depth = FrameStats(), DepthTracker()
     depth.start(len(qbufs), time.monotonic())
     arrays = [[0] * len(qbufs) for _ in range(6)]
+    log: list[tuple[tuple[int, ...], float]] = []
+
+    def record(fields: tuple[int, ...], now: float) -> None:
+        """A DQBUF's records: depth one lower, the statistics, the per-buffer facts."""
+        index, used, flags, field, sec, usec, seq = fields
+        depth.set(depth.depth - 1, now)
+        stats.add(seq, sec + usec * 1e-6, now, flags, field, used)
+        for array, value in zip(arrays, (1, seq, sec, flags, field, used), strict=True):
+            array[index] = value
     ioctl = chokepoint.ioctl if step >= 3 else lambda f, r, a: fcntl.ioctl(f, r, a, True)
     dqbuf, qbuf = v.VIDIOC_DQBUF, v.VIDIOC_QBUF
-    frames, in_driver, now = 0, len(qbufs), 0.0
+    frames, now = 0, 0.0
     while frames < count:
         poll.poll()
         if step >= 1:
@@ -89,20 +102,22 @@ def loop(path: str, step: int, count: int) -> int:
         ioctl(fd, dqbuf, dq)
         index = dq.index
         if step >= 4:
-            index, used, flags, field, sec, usec, seq = _read_dq(dq)
-            if step >= 5:
-                in_driver -= 1
-                depth.set(in_driver, now)
-                stats.add(seq, sec + usec * 1e-6, now, flags, field, used)
-                for array, value in zip(arrays, (1, seq, sec, flags, field, used),
-                                        strict=True):
-                    array[index] = value
+            fields = _read_dq(dq)
+            index = fields[0]
+            if step == 5:
+                record(fields, now)
+            elif step == 6:
+                log.append((fields, now))
         buf = qbufs[index]
         buf.flags = 0
         ioctl(fd, qbuf, buf)
-        if step >= 5:
-            in_driver += 1
-            depth.set(in_driver, now)
+        if step == 5:
+            depth.set(depth.depth + 1, now)
+        elif step == 6 and len(log) >= 32:
+            for fields, when in log:
+                record(fields, when)
+                depth.set(depth.depth + 1, when)
+            log.clear()
         frames += 1
     fcntl.ioctl(fd, v.VIDIOC_STREAMOFF, ctypes.c_int(req.type))
     for m in maps:
