@@ -29,7 +29,6 @@ The ioctl numbers come from the uapi struct sizes (``_IOR``/``_IOWR``);
 from __future__ import annotations
 
 import argparse
-import errno
 import fcntl
 import json
 import mmap
@@ -226,10 +225,10 @@ def floor_stream(path: str, buffers: int, count: int) -> int:
         try:
             fcntl.ioctl(fd, VIDIOC_REQBUFS, struct.pack("=IIII", 0, _CAPTURE, _MMAP, 0)
                         + bytes(4))
-        except OSError as exc:  # freeing is best effort: the close frees them too
-            if exc.errno != errno.EBUSY:
-                raise
-        os.close(fd)
+        except OSError:  # best effort (EBUSY while streaming): the close frees them too
+            pass
+        finally:
+            os.close(fd)
 
 
 def compare(reps: int, node: str | None) -> int:

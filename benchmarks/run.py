@@ -122,7 +122,10 @@ class Row:
 
     @property
     def ratio(self) -> float:
-        return self.figure(self.ours) / self.figure(self.peer)
+        """ours / peer; infinite when the peer's figure is 0 (an idle peer measured in
+        /proc/PID/stat's 10 ms ticks)."""
+        peer = self.figure(self.peer)
+        return self.figure(self.ours) / peer if peer else float("inf")
 
     def noisy(self) -> bool:
         def spread(xs: list[float]) -> float:
@@ -478,6 +481,8 @@ def _cpu_sample(argv: Sequence[str], node: str, settle_s: float, window_s: float
 
 
 def table(rows: list[Row], title: str) -> str:
+    # A floor row (the indented "its Python floor") has the floor's figures where the
+    # others have mediatui's: the row's "what" says which command they are.
     head = ("what", "unit", "mediatui (min/fig)", "peer (min/fig)", "peer", "ratio", "goal",
             "runs", "note")
     lines = [head]

@@ -35,7 +35,10 @@ def imports(argv: list[str]) -> tuple[float, dict[str, float]]:
     module's own import time in seconds."""
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-X", "importtime", *argv], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {tail[0]}")
     wall = time.monotonic() - start
     own = {m.group(3): int(m.group(1)) / 1e6 for m in map(_LINE.match, proc.stderr.splitlines())
            if m}

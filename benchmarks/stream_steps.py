@@ -95,11 +95,17 @@ def loop(path: str, step: int, count: int) -> int:
         if step >= 1:
             now = time.monotonic()
         if step < 2:
-            fcntl.ioctl(fd, dqbuf, raw, True)
+            try:
+                fcntl.ioctl(fd, dqbuf, raw, True)
+            except BlockingIOError:
+                continue
             fcntl.ioctl(fd, qbuf, raw, True)
             frames += 1
             continue
-        ioctl(fd, dqbuf, dq)
+        try:
+            ioctl(fd, dqbuf, dq)
+        except BlockingIOError:  # woken with nothing done: poll again, as mediatui does
+            continue
         index = dq.index
         if step >= 4:
             fields = _read_dq(dq)
@@ -165,8 +171,8 @@ def main() -> int:
     before = None
     for name, xs in ms.items():
         med = statistics.median(xs)
-        step_ratio = "" if before is None or name.startswith("v4l2") else \
-            f"{med / before:.2f}x"
+        # each step against the one before; step 6 against step 5 (its alternative)
+        step_ratio = "" if before is None or name not in STEPS else f"{med / before:.2f}x"
         print(f"{name:28} {med:8.3f} {min(xs):8.3f} {med / peer:10.2f}x {step_ratio:>11}")
         before = med
     return 0

@@ -153,6 +153,8 @@ def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
     """
     global _untraced
     if _untraced is None:
+        if not requests:
+            return  # nothing is untraced anywhere yet
         import threading
 
         with _lock:

@@ -286,8 +286,7 @@ class Stream(StreamControl):
         nxt, prev = q.next, q.prev
         if nxt is not None and isinstance(q, VideoQueue):  # only video queues are linked
             was_idle = nxt.in_driver == 0
-            q.settle()  # this buffer's bytesused and timestamp
-            nxt.queue(index, now, q.used[index], q.stamp[index])
+            nxt.queue(index, now, q.used[index], q.stamp[index])  # set at its DQBUF
             if was_idle:
                 self._dirty = True
             self._erred.discard(nxt.fd)

@@ -179,6 +179,8 @@ class VideoQueue:
         field = fmt.field
         self.stats = FrameStats(alternate=field == v.V4L2_FIELD_ALTERNATE,
                                 window_frames=self._window_frames)
+        self.dequeued = 0  # counts into these statistics
+        self._log = []
         alloc = dev.request_buffers(bt, self.memory, self.requested if count is None else count)
         self.allocated = True
         self._fd = dev.fd
@@ -354,6 +356,9 @@ class VideoQueue:
             used = tuple(planes[p].bytesused for p in range(self.nplanes))
         if i < len(self.state):
             self.state[i] = WITH_APP
+            if self.next is not None:  # what the loop passes on with it, now
+                self.used[i] = (fields[1],) if used is None else used
+                self.stamp[i] = fields[4] + fields[5] * 1e-6
         self.in_driver -= 1
         if self.is_output and fields[2] & _TS_MASK != _TS_COPY:
             self._set_stamp = False
@@ -375,6 +380,7 @@ class VideoQueue:
         log = self._log
         if not log:
             return
+        self._log = []  # taken whole: nothing is replayed twice, whatever happens below
         n = self.in_driver  # the depth before the first logged event
         for event in log:
             n += 1 if event.__class__ is tuple else -1
@@ -406,7 +412,6 @@ class VideoQueue:
             stats.add(seq, stamp, now, flags, field, total)
             if stats.drops != before and not starved:
                 stats.drops_queued += stats.drops - before
-        log.clear()
 
     def _queue_facts(self) -> QueueFacts:
         return QueueFacts(buf_type_name(self.buf_type), memory_name(self.memory),
@@ -458,8 +463,7 @@ class VideoQueue:
                             queue.buffers[i].status = BufferStatus.QUEUED
 
     def snapshot(self, now: float, query_done: bool) -> QueueSnapshot:
-        self.settle()
-        try:
+        try:  # sync_model settles the log first: statistics and depth below are current
             self.sync_model(query_done)
         except MediaError:
             self.sync_model(False)
