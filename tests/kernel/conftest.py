@@ -7,11 +7,47 @@ vivid.allocators=0,0,1); every fixture looks its node up by sysfs name, never by
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from kernel import vm
+
+# An instance of the harness's own, outside mediatui's ``mediatui-<pid>`` names.
+HOLD_INSTANCE = "/sys/kernel/tracing/instances/harness-hold-cmdline"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hold_comm_recording() -> Iterator[None]:
+    """Keep the kernel's comm recording on for the whole guest session.
+
+    Enabling a trace event in any instance registers probes on sched_switch and
+    sched_waking (``tracing_start_cmdline_record``), the last one disabled unregisters
+    them, and each (un)registration rewrites those tracepoints' static calls in live
+    kernel text (``text_poke_bp``).  Under QEMU's TCG a vCPU can still run the old
+    translation with the temporary int3 after the patch completes: the guest died with
+    "int3: 0000 [#2]" in ``ttwu_do_wakeup`` while ``mediatui attach`` disabled its
+    events (``tracing_stop_cmdline_record``; the kernel tier, 2026-11-30), an
+    emulator fault that real CPUs do not have.  One rare event (sched_kthread_stop)
+    left enabled here keeps that reference above zero, so the tests' attaches never
+    patch the scheduler's hottest tracepoints.  The attach tests still create, enable,
+    disable and remove their own instance."""
+    if not vm.in_vm() or not os.path.isdir(os.path.dirname(HOLD_INSTANCE)):
+        yield
+        return
+    try:
+        os.mkdir(HOLD_INSTANCE)
+        with open(f"{HOLD_INSTANCE}/events/sched/sched_kthread_stop/enable", "w") as f:
+            f.write("1")
+    except OSError as exc:  # without it the tests still run, unprotected
+        print(f"kernel tier: cannot hold comm recording: {exc}")
+    yield
+    try:
+        with open(f"{HOLD_INSTANCE}/events/sched/sched_kthread_stop/enable", "w") as f:
+            f.write("0")
+        os.rmdir(HOLD_INSTANCE)
+    except OSError:
+        pass
 
 
 @pytest.fixture(autouse=True)
