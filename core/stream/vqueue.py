@@ -14,10 +14,11 @@ Per frame, only what the loop decides on is updated at once (where each buffer i
 many the driver holds, frames dequeued); the bookkeeping behind statistics (sequence
 gaps, timestamps, the queue-depth history, the per-buffer facts) is logged and replayed
 in order by :meth:`VideoQueue.settle` every :data:`SETTLE_EVERY` events and before
-anything reads it (a snapshot, a linked queue, STREAMOFF).  The replay does exactly what
-recording each frame did, in the same order: in the test VM (TCG, a cold emulated TLB
-after every wake-up) the same work costs a fraction when it runs in a batch
-(``benchmarks/stream_steps.py``; issue 16).
+anything reads it (a snapshot, STREAMOFF, the next start); a linked producer stores the
+bytesused and timestamp it passes on at its DQBUF.  The replay does exactly what
+recording each frame did, in the same order: in the test VM (TCG) the same work costs a
+fraction when it runs in a batch, measured, not explained (``benchmarks/stream_steps.py``;
+issue 16).
 """
 
 from __future__ import annotations
