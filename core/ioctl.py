@@ -19,7 +19,7 @@ import ctypes
 import fcntl
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from core.abi.ioctl import ioctl_name
 from core.errors import not_a_media_node
@@ -161,6 +161,37 @@ def untrace_in_thread(requests: frozenset[int] = _TRACE_ALL) -> None:
             if _untraced is None:
                 _untraced = threading.local()
     _untraced.untraced = requests
+
+
+def live_tracers() -> Sequence[Tracer]:
+    """The list of installed tracers itself, not a copy: a hot loop holds it and tests
+    its truth per frame to learn, without a call, whether anyone traces now.  Read it;
+    change it only through :func:`add_tracer` and :func:`remove_tracer`."""
+    return _tracers
+
+
+def untraced_here(requests: Iterable[int]) -> bool:
+    """True when the calling thread has untraced every one of ``requests``
+    (:func:`untrace_in_thread`): they are never traced from this thread, whoever else
+    traces."""
+    if _untraced is None:
+        return False
+    mine = getattr(_untraced, "untraced", _TRACE_ALL)
+    return all(request in mine for request in requests)
+
+
+def kernel_ioctl(fd: int) -> Callable[[int, int, Any], int] | None:
+    """``fcntl.ioctl`` itself when the kernel serves ``fd``, None when a virtual backend
+    does (see :func:`open_node`).
+
+    For the streaming loop's per-frame QBUF/DQBUF only, and only while nobody traces
+    them (:func:`live_tracers` empty, or :func:`untraced_here`): going through
+    :func:`ioctl` then adds nothing but its own cost, which in an emulated guest was a
+    third of a frame's CPU (``benchmarks/stream_steps.py``, issue 16).  Called with a
+    ctypes struct, it fills it in place and raises ``OSError`` with the kernel's errno,
+    as :func:`ioctl` does.
+    """
+    return None if fd in _virtual_fds else fcntl.ioctl
 
 
 def register_fielder(fielder: Fielder) -> None:

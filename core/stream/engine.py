@@ -43,6 +43,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from core import ioctl as chokepoint
+from core.abi.v4l2 import VIDIOC_DQBUF, VIDIOC_QBUF
 from core.errors import DeviceGone, MediaError, media_error
 from core.facts import PollFacts
 from core.stream.control import Command, StreamControl
@@ -59,6 +61,8 @@ _IN = select.POLLIN | select.POLLRDNORM
 _OUT = select.POLLOUT | select.POLLWRNORM
 _IDLE = select.POLLPRI  # asks nothing of vb2, but unregistration still reports ERR|HUP
 _GONE = select.POLLHUP | select.POLLNVAL
+_BAD = _GONE | select.POLLERR
+_PER_FRAME = (VIDIOC_QBUF, VIDIOC_DQBUF)
 
 
 class Stream(StreamControl):
@@ -196,6 +200,14 @@ class Stream(StreamControl):
         end = float("inf") if deadline is None else deadline
         wake_at = min(next_snap, end)  # the next thing the loop must do by the clock
         now = self._start
+        # A capture queue alone on its fd, streaming, with nobody tracing its per-frame
+        # ioctls, is recycled in one call (VideoQueue.recycle: DQBUF and QBUF straight to
+        # the kernel); the rest goes the general way. Tracers can come and go in any
+        # thread (one list, tested per frame); what this thread untraces and the state
+        # change only in this thread, in a command or the snapshot sink.
+        solo = self._solo(by_fd).get
+        tracers = chokepoint.live_tracers()
+        fast = self._fast_now()
         while True:
             if self._dirty:
                 self._update_masks(by_fd)
@@ -205,8 +217,14 @@ class Stream(StreamControl):
                           else 0)
             now = clock()
             for fd, ev in events:
+                q1 = solo(fd)
+                if (q1 is not None and ev & _IN and not ev & _BAD and fast is not None
+                        and (fast or not tracers)):
+                    q1.recycle(now)
+                    continue
                 if fd == wake:
                     self._drain_commands(now)
+                    fast = self._fast_now()  # a command may have paused the stream
                     woken = True
                     continue
                 if ev & _GONE:
@@ -242,9 +260,26 @@ class Stream(StreamControl):
             if now >= next_snap or self._snap_now:
                 self._snap_now = False
                 sink(self._snapshot(now))
+                fast = self._fast_now()  # the sink may have untraced this thread's ioctls
                 if interval is not None:
                     next_snap = now + interval
                     wake_at = min(next_snap, end)
+
+    def _solo(self, by_fd: dict[int, list[AnyQueue]]) -> dict[int, VideoQueue]:
+        """The fds whose only queue is an unlinked video capture queue using every
+        buffer it was granted: the ones :meth:`VideoQueue.recycle` can serve."""
+        return {fd: qs[0] for fd, qs in by_fd.items()
+                if len(qs) == 1 and isinstance(qs[0], VideoQueue) and not qs[0].is_output
+                and qs[0].next is None and qs[0].prev is None
+                and qs[0].count == len(qs[0].state)}
+
+    def _fast_now(self) -> bool | None:
+        """Whether solo queues are recycled now: None when the stream is not streaming
+        (paused, manual: buffers are held), True when this thread untraces QBUF and
+        DQBUF, False when that depends on whether anyone traces (checked per frame)."""
+        if self.state is not StreamState.STREAMING:
+            return None
+        return chokepoint.untraced_here(_PER_FRAME)
 
     def _fds(self) -> dict[int, list[AnyQueue]]:
         by_fd: dict[int, list[AnyQueue]] = {}

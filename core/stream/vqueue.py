@@ -162,6 +162,8 @@ class VideoQueue:
         self._keep: list[Any] = []  # plane arrays the structs point into
         self._set_stamp = False
         self._fd = -1  # the node's fd while streaming (read once: a property per frame)
+        # what recycle() issues its ioctls with: fcntl.ioctl on a kernel fd (set by start)
+        self._direct: Callable[[int, int, Any], int] = chokepoint.ioctl
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -298,6 +300,7 @@ class VideoQueue:
         """Queue every buffer (unless a linked consumer) and STREAMON."""
         self.preflight()
         self._fd = self.dev.fd
+        self._direct = chokepoint.kernel_ioctl(self._fd) or chokepoint.ioctl
         if prime:
             for i in range(self.count):
                 self.queue(i, now)
@@ -366,6 +369,52 @@ class VideoQueue:
         self.dequeued += 1
         log = self._log
         log.append((fields, used, now))
+        if len(log) >= SETTLE_EVERY:
+            self.settle()
+        return i
+
+    def recycle(self, now: float) -> int:
+        """DQBUF one buffer and QBUF it straight back: :meth:`dequeue` then :meth:`queue`
+        for a capture queue streaming on its own, both logged alike, in one call; -1
+        when none is done (EAGAIN).
+
+        For the loop's per-frame path only, while nobody traces QBUF/DQBUF: on a kernel
+        fd both go to ``fcntl.ioctl`` directly (:func:`core.ioctl.kernel_ioctl`), on a
+        virtual one through the chokepoint as ever.  A failed QBUF leaves the buffer
+        with the application, as vb2 does (``vb2_core_qbuf`` changes nothing on error).
+        """
+        buf = self._dq
+        fd = self._fd
+        ioctl = self._direct
+        try:
+            ioctl(fd, _DQBUF, buf)
+        except OSError as exc:
+            if exc.errno == _EAGAIN:
+                return -1
+            raise self._error(exc, "VIDIOC_DQBUF", None) from None
+        fields = _read_dq(buf)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
+        i: int = fields[0]
+        used = None
+        if self.mplane:  # read now: the next DQBUF reuses the struct
+            planes = buf._planes
+            used = tuple(planes[p].bytesused for p in range(self.nplanes))
+        self.dequeued += 1
+        log = self._log
+        log.append((fields, used, now))
+        if i >= self.count:  # beyond the range in use: stays with the application
+            if i < len(self.state):
+                self.state[i] = WITH_APP
+            self.in_driver -= 1
+            return i
+        qbuf = self._qbufs[i]
+        qbuf.flags = 0
+        try:
+            ioctl(fd, _QBUF, qbuf)
+        except OSError as exc:
+            self.state[i] = WITH_APP
+            self.in_driver -= 1
+            raise self._error(exc, "VIDIOC_QBUF", i) from None
+        log.append(now)
         if len(log) >= SETTLE_EVERY:
             self.settle()
         return i

@@ -567,3 +567,89 @@ def test_dqbuf_reader_reads_what_ctypes_reads():
             value = getattr(value, part)
         expected.append(value)
     assert list(_read_dq(buf)) == expected == [3, 460800, 0x2001, 7, -5, 999_999, 0xFFFF_FFFE]
+
+
+def test_recycled_solo_queue_equals_the_general_path(monkeypatch):
+    """A capture queue alone on its fd is recycled in one call (VideoQueue.recycle:
+    DQBUF and QBUF without the chokepoint's tracing) only while nobody traces its
+    per-frame ioctls. Whichever path runs, a stream with drops ends with the same
+    statistics, depth history and buffers snapshot for snapshot; a tracer that is not
+    untraced in the loop's thread sees every DQBUF and QBUF (the general path), and one
+    untraced there sees none of them (the recycle path again)."""
+    from core import ioctl as chokepoint
+    from core.stream.vqueue import VideoQueue
+
+    original = VividCapture.tick
+
+    def tick(self: VividCapture, when_ns: int) -> None:
+        if self.sequence % 41 == 7:
+            self.sequence += 3  # three frames lost in the driver, now and then
+        original(self, when_ns)
+
+    monkeypatch.setattr(VividCapture, "tick", tick)
+    recycled = [0]
+    real_recycle = VideoQueue.recycle
+
+    def counting(self: VideoQueue, now: float) -> int:
+        recycled[0] += 1
+        return real_recycle(self, now)
+
+    monkeypatch.setattr(VideoQueue, "recycle", counting)
+    start_ns = time.monotonic_ns()
+
+    def run_once(trace: bool, untrace: bool) -> tuple[list[tuple[object, ...]], list[str]]:
+        clock = InstantClock(start_ns=start_ns)
+        backend, roles = scenario_board(clock)
+        snaps: list[StreamSnapshot] = []
+        seen: list[str] = []
+
+        def tracer(entry: Any) -> None:
+            seen.append(entry.ioctl)
+
+        if trace:
+            chokepoint.add_tracer(tracer)
+        if untrace:
+            chokepoint.untrace_in_thread(frozenset({v.VIDIOC_QBUF, v.VIDIOC_DQBUF}))
+        try:
+            with backend, VideoDevice(roles.capture) as dev:
+                video_stream(dev, count=4, max_frames=200, snapshot_interval=5.0,
+                             clock=lambda: clock.now_ns() / 1e9).run(threading.Event(),
+                                                                     snaps.append)
+        finally:
+            chokepoint.remove_tracer(tracer)
+            chokepoint.untrace_in_thread()
+        return [(s.main.stats, s.main.depth, s.main.buffers) for s in snaps], seen
+
+    fast, fast_seen = run_once(trace=False, untrace=False)
+    fast_calls, recycled[0] = recycled[0], 0
+    general, general_seen = run_once(trace=True, untrace=False)
+    general_calls, recycled[0] = recycled[0], 0
+    quiet, quiet_seen = run_once(trace=True, untrace=True)
+    quiet_calls = recycled[0]
+
+    stats = fast[-1][0]
+    assert stats.frames == 200 and stats.drops > 10  # type: ignore[attr-defined]
+    assert fast_calls >= 200 and quiet_calls >= 200 and general_calls == 0
+    assert general == fast and quiet == fast
+    assert general_seen.count("VIDIOC_DQBUF") >= 200
+    assert general_seen.count("VIDIOC_QBUF") >= 200
+    assert "VIDIOC_DQBUF" not in quiet_seen and "VIDIOC_QBUF" not in quiet_seen
+    assert "VIDIOC_STREAMON" in quiet_seen  # the rest is traced as ever
+    assert fast_seen == []
+
+
+def test_kernel_ioctl_only_for_fds_the_kernel_serves(instant, tmp_path):
+    """kernel_ioctl hands out fcntl.ioctl for a kernel fd and nothing for a virtual one
+    (its backend must serve it through the chokepoint)."""
+    import fcntl
+
+    from core import ioctl as chokepoint
+
+    _, roles, _ = instant
+    with VideoDevice(roles.capture) as dev:
+        assert chokepoint.kernel_ioctl(dev.fd) is None
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        assert chokepoint.kernel_ioctl(fd) is fcntl.ioctl
+    finally:
+        os.close(fd)
