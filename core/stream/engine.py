@@ -208,6 +208,7 @@ class Stream(StreamControl):
         solo = self._solo(by_fd).get
         tracers = chokepoint.live_tracers()
         fast = self._fast_now()
+        ready, bad = _IN, _BAD
         while True:
             if self._dirty:
                 self._update_masks(by_fd)
@@ -218,7 +219,7 @@ class Stream(StreamControl):
             now = clock()
             for fd, ev in events:
                 q1 = solo(fd)
-                if (q1 is not None and ev & _IN and not ev & _BAD and fast is not None
+                if (q1 is not None and ev & ready and not ev & bad and fast is not None
                         and (fast or not tracers)):
                     q1.recycle(now)
                     continue

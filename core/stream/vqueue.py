@@ -89,6 +89,12 @@ _read_dq = _field_reader(v.v4l2_buffer, _DQ_FIELDS).unpack_from
 Filler = Callable[[int, Sequence[mmap.mmap]], None]
 
 
+def _through_chokepoint(fd: int, request: int, raw: bytearray) -> int:
+    """An ioctl on a ``struct v4l2_buffer`` held in a bytearray, through the chokepoint
+    (a virtual fd's backend takes ctypes structs: a view on the same bytes)."""
+    return chokepoint.ioctl(fd, request, v.v4l2_buffer.from_buffer(raw))
+
+
 class DmabufSource(Protocol):
     """Where a DMABUF queue's buffers come from (see :mod:`core.stream.pipeline`)."""
 
@@ -163,7 +169,8 @@ class VideoQueue:
         self._set_stamp = False
         self._fd = -1  # the node's fd while streaming (read once: a property per frame)
         # what recycle() issues its ioctls with: fcntl.ioctl on a kernel fd (set by start)
-        self._direct: Callable[[int, int, Any], int] = chokepoint.ioctl
+        self._direct: Callable[[int, int, bytearray], int] = _through_chokepoint
+        self._raw = bytearray()
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -229,6 +236,9 @@ class VideoQueue:
     def _build_structs(self) -> None:
         """One DQBUF struct, and one QBUF struct per index with its memory filled in."""
         self._dq = self._new_struct(0, v.VIDEO_MAX_PLANES)
+        # recycle()'s struct: the same bytes (type, memory, the planes pointer), as a
+        # bytearray, which fcntl.ioctl and struct read without ctypes' per-call work
+        self._raw = bytearray(bytes(self._dq))
         self._qbufs = [self._new_struct(i, self.nplanes) for i in range(self.count)]
         for i, buf in enumerate(self._qbufs):
             if self.memory == v.V4L2_MEMORY_DMABUF and i < len(self.dmabufs):
@@ -300,7 +310,7 @@ class VideoQueue:
         """Queue every buffer (unless a linked consumer) and STREAMON."""
         self.preflight()
         self._fd = self.dev.fd
-        self._direct = chokepoint.kernel_ioctl(self._fd) or chokepoint.ioctl
+        self._direct = chokepoint.kernel_ioctl(self._fd) or _through_chokepoint
         if prime:
             for i in range(self.count):
                 self.queue(i, now)
@@ -375,28 +385,35 @@ class VideoQueue:
 
     def recycle(self, now: float) -> int:
         """DQBUF one buffer and QBUF it straight back: :meth:`dequeue` then :meth:`queue`
-        for a capture queue streaming on its own, both logged alike, in one call; -1
-        when none is done (EAGAIN).
+        for a capture queue streaming on its own, logged alike, in one call; -1 when none
+        is done (EAGAIN).
 
-        For the loop's per-frame path only, while nobody traces QBUF/DQBUF: on a kernel
-        fd both go to ``fcntl.ioctl`` directly (:func:`core.ioctl.kernel_ioctl`), on a
-        virtual one through the chokepoint as ever.  A failed QBUF leaves the buffer
-        with the application, as vb2 does (``vb2_core_qbuf`` changes nothing on error).
+        For the loop's per-frame path only, while nobody traces QBUF/DQBUF.  Both go
+        through one ``bytearray`` holding a ``struct v4l2_buffer``, queued back as
+        DQBUF filled it in, as ``v4l2-ctl --stream-mmap`` and the V4L2 capture example
+        do: vb2 masks the state flags it set itself (``V4L2_BUFFER_MASK_FLAGS``), takes
+        no bytesused, field or timestamp from a capture QBUF, and DQBUF returned the
+        buffer's own index, memory, offset or dma-buf fd and length
+        (``videobuf2-v4l2.c``: ``vb2_fill_vb2_v4l2_buffer``, ``__fill_v4l2_buffer``).
+        On a kernel fd both ioctls go to ``fcntl.ioctl`` directly
+        (:func:`core.ioctl.kernel_ioctl`); on a virtual one through the chokepoint, on a
+        ctypes view of the same bytes.  A failed QBUF leaves the buffer with the
+        application, as ``vb2_core_qbuf`` changes nothing on error.
         """
-        buf = self._dq
+        raw = self._raw
         fd = self._fd
         ioctl = self._direct
         try:
-            ioctl(fd, _DQBUF, buf)
+            ioctl(fd, _DQBUF, raw)
         except OSError as exc:
             if exc.errno == _EAGAIN:
                 return -1
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
-        fields = _read_dq(buf)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
+        fields = _read_dq(raw)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
         i: int = fields[0]
         used = None
-        if self.mplane:  # read now: the next DQBUF reuses the struct
-            planes = buf._planes
+        if self.mplane:  # read now: the next DQBUF reuses the planes
+            planes = self._dq._planes  # the array the raw struct's m.planes points to
             used = tuple(planes[p].bytesused for p in range(self.nplanes))
         self.dequeued += 1
         log = self._log
@@ -406,10 +423,8 @@ class VideoQueue:
                 self.state[i] = WITH_APP
             self.in_driver -= 1
             return i
-        qbuf = self._qbufs[i]
-        qbuf.flags = 0
         try:
-            ioctl(fd, _QBUF, qbuf)
+            ioctl(fd, _QBUF, raw)
         except OSError as exc:
             self.state[i] = WITH_APP
             self.in_driver -= 1

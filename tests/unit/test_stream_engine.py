@@ -569,7 +569,8 @@ def test_dqbuf_reader_reads_what_ctypes_reads():
     assert list(_read_dq(buf)) == expected == [3, 460800, 0x2001, 7, -5, 999_999, 0xFFFF_FFFE]
 
 
-def test_recycled_solo_queue_equals_the_general_path(monkeypatch):
+@pytest.mark.parametrize("role", ["capture", "capture_mplane"])
+def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
     """A capture queue alone on its fd is recycled in one call (VideoQueue.recycle:
     DQBUF and QBUF without the chokepoint's tracing) only while nobody traces its
     per-frame ioctls. Whichever path runs, a stream with drops ends with the same
@@ -611,7 +612,8 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch):
         if untrace:
             chokepoint.untrace_in_thread(frozenset({v.VIDIOC_QBUF, v.VIDIOC_DQBUF}))
         try:
-            with backend, VideoDevice(roles.capture) as dev:
+            with backend, VideoDevice(getattr(roles, role)) as dev:
+                assert v.is_multiplanar(dev.capability().buf_types[0]) == (role == "capture_mplane")
                 video_stream(dev, count=4, max_frames=200, snapshot_interval=5.0,
                              clock=lambda: clock.now_ns() / 1e9).run(threading.Event(),
                                                                      snaps.append)
