@@ -9,8 +9,10 @@ no ``--duration``: no timer wakes an idle stream); a caller that hands
 :meth:`Stream.run` a plain ``threading.Event`` instead (one the loop cannot be woken by)
 gets a timeout of :data:`POLL_TIMEOUT_MS` so that event is seen promptly.  Per frame it
 only does poll → one clock read → DQBUF → record → re-QBUF (four syscalls, as
-``v4l2-ctl --stream-mmap``'s select, DQBUF, QBUF and progress write); at a bounded
-rate (or never, with
+``v4l2-ctl --stream-mmap``'s select, DQBUF, QBUF and progress write); a stream of one
+capture queue whose per-frame ioctls nobody traces does both in one call
+(:meth:`~core.stream.vqueue.VideoQueue.recycle`: one bytearray, straight to
+``fcntl.ioctl`` on a kernel fd).  At a bounded rate (or never, with
 ``snapshot_interval=None``: nobody reads them) it freezes a
 :class:`~core.stream.snapshot.StreamSnapshot` and hands it to the ``on_snapshot``
 callback, which is the only thing that leaves the loop's thread.
@@ -188,8 +190,8 @@ class Stream(StreamControl):
         primary = self.queues[self.primary]
         # what --count counts: a video queue's dequeued buffers (its statistics are
         # settled in batches), a DVB queue's
-        counter = primary.ts if isinstance(primary, DvbQueue) else primary
-        count_attr = "buffers" if isinstance(primary, DvbQueue) else "dequeued"
+        video = isinstance(primary, VideoQueue)
+        counter: Any = primary if isinstance(primary, VideoQueue) else primary.ts
         max_frames = self.max_frames
         deadline = None if self.duration is None else self._start + self.duration
         interval = self.snapshot_interval
@@ -205,7 +207,7 @@ class Stream(StreamControl):
         # the kernel); the rest goes the general way. Tracers can come and go in any
         # thread (one list, tested per frame); what this thread untraces and the state
         # change only in this thread, in a command or the snapshot sink.
-        solo = self._solo(by_fd).get
+        solo_fd, solo_q = self._solo(by_fd)
         tracers = chokepoint.live_tracers()
         fast = self._fast_now()
         ready, bad = _IN, _BAD
@@ -218,10 +220,9 @@ class Stream(StreamControl):
                           else 0)
             now = clock()
             for fd, ev in events:
-                q1 = solo(fd)
-                if (q1 is not None and ev & ready and not ev & bad and fast is not None
+                if (fd == solo_fd and ev & ready and not ev & bad and fast is not None
                         and (fast or not tracers)):
-                    q1.recycle(now)
+                    solo_q.recycle(now)  # type: ignore[union-attr]
                     continue
                 if fd == wake:
                     self._drain_commands(now)
@@ -254,7 +255,8 @@ class Stream(StreamControl):
                     return
             if stop_set is not None and stop_set():
                 return
-            if max_frames is not None and getattr(counter, count_attr) >= max_frames:
+            if max_frames is not None and (
+                    counter.dequeued if video else counter.buffers) >= max_frames:
                 return
             if deadline is not None and now >= deadline:
                 return
@@ -266,13 +268,16 @@ class Stream(StreamControl):
                     next_snap = now + interval
                     wake_at = min(next_snap, end)
 
-    def _solo(self, by_fd: dict[int, list[AnyQueue]]) -> dict[int, VideoQueue]:
-        """The fds whose only queue is an unlinked video capture queue using every
-        buffer it was granted: the ones :meth:`VideoQueue.recycle` can serve."""
-        return {fd: qs[0] for fd, qs in by_fd.items()
-                if len(qs) == 1 and isinstance(qs[0], VideoQueue) and not qs[0].is_output
-                and qs[0].next is None and qs[0].prev is None
-                and qs[0].count == len(qs[0].state)}
+    def _solo(self, by_fd: dict[int, list[AnyQueue]]) -> tuple[int, VideoQueue | None]:
+        """The fd and queue :meth:`VideoQueue.recycle` serves, (-1, None) if none: a
+        stream of one unlinked video capture queue using every buffer it was granted
+        (a stream of several queues links them, or has two on one mem2mem fd)."""
+        if len(self.queues) == 1:
+            q = self.queues[0]
+            if (isinstance(q, VideoQueue) and not q.is_output and q.next is None
+                    and q.prev is None and q.count == len(q.state)):
+                return q.fd, q
+        return -1, None
 
     def _fast_now(self) -> bool | None:
         """Whether solo queues are recycled now: None when the stream is not streaming
