@@ -16,6 +16,11 @@ what the step before did plus one piece of what mediatui's loop does per frame:
 6. ``+bookkeeping, batched``: step 4, then the same records kept as step 5 keeps them
    but replayed 32 frames at a time, as :meth:`core.stream.vqueue.VideoQueue.settle`
    does (not cumulative: an alternative to step 5);
+7. ``1 + fields + batched``: what :meth:`core.stream.vqueue.VideoQueue.recycle` does
+   now, written flat: step 1, then DQBUF into one ``bytearray``, the fields unpacked
+   from it, that bytearray queued back, the records of step 6 replayed in batches (no
+   ctypes, no chokepoint): mediatui's row minus this one is its loop's own structure
+   (the engine's checks, the method call);
 
 then ``mediatui stream NODE --quiet`` and ``v4l2-ctl``.  Each is measured as
 ``run.py`` measures the stream rows (:func:`run.steady_cpu`: the whole process's CPU
@@ -42,7 +47,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = ("floor", "+wake+clock", "+ctypes", "+chokepoint", "+fields", "+bookkeeping",
-         "+bookkeeping, batched")
+         "+bookkeeping, batched", "1 + fields + batched")
 
 
 def loop(path: str, step: int, count: int) -> int:
@@ -100,6 +105,20 @@ def loop(path: str, step: int, count: int) -> int:
             except BlockingIOError:
                 continue
             fcntl.ioctl(fd, qbuf, raw, True)
+            frames += 1
+            continue
+        if step == 7:
+            try:
+                fcntl.ioctl(fd, dqbuf, raw, True)
+            except BlockingIOError:
+                continue
+            log.append((_read_dq(raw), now))
+            fcntl.ioctl(fd, qbuf, raw, True)
+            if len(log) >= 32:
+                for fields, when in log:
+                    record(fields, when)
+                    depth.set(depth.depth + 1, when)
+                log.clear()
             frames += 1
             continue
         try:
@@ -171,7 +190,8 @@ def main() -> int:
     before = None
     for name, xs in ms.items():
         med = statistics.median(xs)
-        # each step against the one before; step 6 against step 5 (its alternative)
+        # each step against the one before (step 6 is an alternative to step 5, step 7
+        # to steps 2 to 6)
         step_ratio = "" if before is None or name not in STEPS else f"{med / before:.2f}x"
         print(f"{name:28} {med:8.3f} {min(xs):8.3f} {med / peer:10.2f}x {step_ratio:>11}")
         before = med
