@@ -8,6 +8,11 @@ Two things hook in here and nowhere else:
   backend instead of the kernel, so device objects, streaming and the UI run unchanged
   on virtual devices.
 
+One exception, handed out from here: while nobody traces them, the per-frame QBUF and
+DQBUF of a capture stream on a kernel fd go to ``fcntl.ioctl`` directly
+(:func:`kernel_ioctl`, used by :meth:`core.stream.vqueue.VideoQueue.recycle`); the
+loop checks :func:`live_tracers` every frame and comes back here when someone traces.
+
 Errors stay raw ``OSError`` at this level (with their errno); the device objects above
 turn them into :mod:`core.errors` with an explanation.
 """
