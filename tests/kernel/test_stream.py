@@ -221,3 +221,63 @@ def test_vidtv_dvr_carries_the_whole_ts(dvb_adapter):
     assert result["packets"] > 0 and result["sync_losses"] == 0, brief
     assert result["cc_errors"] == 0, brief
     assert result["path"] == dvb_adapter["dvr"]
+
+
+@pytest.mark.parametrize("case", ["mmap", "mplane", "heap-dmabuf"])
+def test_recycled_queue_on_vb2_equals_the_traced_path(case, vivid_cap, vivid_cap_mplane,
+                                                       monkeypatch):
+    """The per-frame path without the chokepoint (VideoQueue.recycle: one bytearray
+    DQBUF'd and queued back as vb2 filled it in, to fcntl.ioctl) streams on real vb2
+    as the traced general path does: every frame, no error, contiguous sequences, each
+    plane's bytesused the format's sizeimage; for MMAP, multi-planar and DMABUF (heap)
+    capture. With a tracer installed the same stream goes the general way, and the
+    tracer sees each DQBUF and QBUF."""
+    from core import ioctl as chokepoint
+    from core.stream.pipeline import HeapSource
+    from core.stream.vqueue import VideoQueue
+
+    node = vivid_cap_mplane if case == "mplane" else vivid_cap
+    _set_fps(node)
+    recycled = [0]
+    real = VideoQueue.recycle
+
+    def counting(self: VideoQueue, now: float) -> int:
+        recycled[0] += 1
+        return real(self, now)
+
+    monkeypatch.setattr(VideoQueue, "recycle", counting)
+
+    def run(traced: bool) -> tuple[object, list[str], int]:
+        seen: list[str] = []
+
+        def tracer(entry: chokepoint.TraceEntry) -> None:
+            seen.append(entry.ioctl)
+
+        recycled[0] = 0
+        if traced:
+            chokepoint.add_tracer(tracer)
+        try:
+            with VideoDevice(node) as dev:
+                extra: dict[str, object] = {}
+                if case == "heap-dmabuf":
+                    extra = {"memory": v.V4L2_MEMORY_DMABUF, "source": HeapSource("system")}
+                bt = dev.capability().buf_types[0]
+                assert v.is_multiplanar(bt) == (case == "mplane")
+                sizes = [p.sizeimage for p in dev.get_format(bt).planes]
+                final = video_stream(dev, count=4, max_frames=40, snapshot_interval=None,
+                                     **extra).run()  # type: ignore[arg-type]
+        finally:
+            chokepoint.remove_tracer(tracer)
+        assert final.state is StreamState.STOPPED and final.frames == 40, final
+        stats = final.main.stats
+        assert stats.errors == 0 and stats.drops == stats.drops_while_queued, stats
+        for buf in final.main.buffers:
+            if buf.sequence is not None and buf.flags:
+                assert [p.bytesused for p in buf.planes] == sizes
+        return stats, seen, recycled[0]
+
+    _, _, quiet_recycled = run(traced=False)
+    assert quiet_recycled >= 40
+    _, traced_seen, traced_recycled = run(traced=True)
+    assert traced_recycled == 0
+    assert traced_seen.count("VIDIOC_DQBUF") >= 40 and traced_seen.count("VIDIOC_QBUF") >= 40
