@@ -29,12 +29,12 @@ FPS = 10
 SIZE = (320, 180)
 
 
-def _set_fps(node: str, fps: float = FPS) -> None:
+def _set_fps(node: str, fps: float = FPS, buf_type: int = v.V4L2_BUF_TYPE_VIDEO_CAPTURE
+             ) -> None:
     """The format and rate both tools then use (vivid keeps them across opens)."""
     with VideoDevice(node) as dev:
-        dev.set_format(v.V4L2_BUF_TYPE_VIDEO_CAPTURE, width=SIZE[0], height=SIZE[1],
-                       pixelformat="YUYV")
-        dev.set_frame_rate(v.V4L2_BUF_TYPE_VIDEO_CAPTURE, fps)
+        dev.set_format(buf_type, width=SIZE[0], height=SIZE[1], pixelformat="YUYV")
+        dev.set_frame_rate(buf_type, fps)
 
 
 def _mediatui_stream(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -237,7 +237,8 @@ def test_recycled_queue_on_vb2_equals_the_traced_path(case, vivid_cap, vivid_cap
     from core.stream.vqueue import VideoQueue
 
     node = vivid_cap_mplane if case == "mplane" else vivid_cap
-    _set_fps(node)
+    _set_fps(node, buf_type=v.V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE if case == "mplane"
+             else v.V4L2_BUF_TYPE_VIDEO_CAPTURE)
     recycled = [0]
     real = VideoQueue.recycle
 
