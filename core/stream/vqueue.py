@@ -2,10 +2,13 @@
 
 Setup and cleanup go through :class:`core.video.VideoDevice` (REQBUFS, QUERYBUF, mmap,
 EXPBUF, the first QBUF with its dma-buf pre-flight, STREAMON/OFF), so errors there are
-explained the usual way.  The per-frame DQBUF and re-QBUF go through the same
-chokepoint (:func:`core.ioctl.ioctl`, so tracing and the virtual backend see them) but
-with ``v4l2_buffer`` structs allocated once per index: building a fresh struct, a facts
-dict and a frozen ``BufferState`` per frame costs more than the two syscalls.  What a
+explained the usual way.  The per-frame DQBUF and re-QBUF (:meth:`VideoQueue.dequeue`,
+:meth:`VideoQueue.queue`) go through the same chokepoint (:func:`core.ioctl.ioctl`, so
+tracing and the virtual backend see them) with ``v4l2_buffer`` structs allocated once
+per index: building a fresh struct, a facts dict and a frozen ``BufferState`` per frame
+costs more than the two syscalls.  A capture queue streaming on its own while nobody
+traces its per-frame ioctls is served by :meth:`VideoQueue.recycle` instead: one
+bytearray, DQBUF'd and queued back, straight to ``fcntl.ioctl`` on a kernel fd.  What a
 frame changes is written into plain per-index lists here and copied into the device's
 queue model at snapshot rate (:meth:`sync_model`), so ``VideoDevice.queue_state`` stays
 true to within one snapshot period.
@@ -234,7 +237,8 @@ class VideoQueue:
         self.count = min(self.count, n)
 
     def _build_structs(self) -> None:
-        """One DQBUF struct, and one QBUF struct per index with its memory filled in."""
+        """One DQBUF struct, one QBUF struct per index with its memory filled in, and
+        :meth:`recycle`'s bytearray (the DQBUF struct's bytes, its planes pointer too)."""
         self._dq = self._new_struct(0, v.VIDEO_MAX_PLANES)
         # recycle()'s struct: the same bytes (type, memory, the planes pointer), as a
         # bytearray, which fcntl.ioctl and struct read without ctypes' per-call work
@@ -418,7 +422,10 @@ class VideoQueue:
         self.dequeued += 1
         log = self._log
         log.append((fields, used, now))
-        if i >= self.count:  # beyond the range in use: stays with the application
+        if i >= self.count:
+            # Beyond the range in use: stays with the application. Not reached from the
+            # loop, which recycles only a queue using every buffer REQBUFS granted (vb2
+            # returns no other index); kept so a wrong index is never queued back.
             if i < len(self.state):
                 self.state[i] = WITH_APP
             self.in_driver -= 1

@@ -637,7 +637,46 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
     assert general_seen.count("VIDIOC_QBUF") >= 200
     assert "VIDIOC_DQBUF" not in quiet_seen and "VIDIOC_QBUF" not in quiet_seen
     assert "VIDIOC_STREAMON" in quiet_seen  # the rest is traced as ever
-    assert fast_seen == []
+    assert fast_seen == []  # (no tracer in that run: recorded only to keep the runs alike)
+
+
+def test_a_tracer_added_mid_stream_sends_the_loop_the_general_way(instant):
+    """Tracers come and go in any thread: the loop tests the live list every frame, so
+    once one is installed (here from the snapshot sink, at the third snapshot) the next
+    DQBUF/QBUF go through the chokepoint and are traced, and recycling stops; removed
+    again, recycling resumes."""
+    from core import ioctl as chokepoint
+    from core.stream.vqueue import VideoQueue
+
+    _, roles, clock = instant
+    seen: list[str] = []
+    recycled: list[int] = []
+    real = VideoQueue.recycle
+
+    def tracer(entry: Any) -> None:
+        seen.append(entry.ioctl)
+
+    def sink(snap: StreamSnapshot) -> None:
+        if snap.number == 2:
+            chokepoint.add_tracer(tracer)
+        elif snap.number == 5:
+            chokepoint.remove_tracer(tracer)
+
+    def counting(self: VideoQueue, now: float) -> int:
+        recycled.append(1 if chokepoint.live_tracers() else 0)
+        return real(self, now)
+
+    VideoQueue.recycle = counting  # type: ignore[method-assign]
+    try:
+        with VideoDevice(roles.capture) as dev:
+            video_stream(dev, count=4, max_frames=60, clock=clock,
+                         snapshot_interval=1.0).run(threading.Event(), sink)
+    finally:
+        VideoQueue.recycle = real  # type: ignore[method-assign]
+        chokepoint.remove_tracer(tracer)
+    assert seen.count("VIDIOC_DQBUF") >= 10 and seen.count("VIDIOC_QBUF") >= 10
+    assert sum(recycled) == 0  # never recycled while a tracer was installed
+    assert len(recycled) >= 30  # recycled before and after
 
 
 def test_kernel_ioctl_only_for_fds_the_kernel_serves(instant, tmp_path):
