@@ -92,6 +92,14 @@ def loop(path: str, step: int, count: int) -> int:
         stats.add(seq, sec + usec * 1e-6, now, flags, field, used)
         for array, value in zip(arrays, (1, seq, sec, flags, field, used), strict=True):
             array[index] = value
+
+    def replay() -> None:
+        """Steps 6 and 7: the logged DQBUFs' records, each followed by its re-QBUF."""
+        for fields, when in log:
+            record(fields, when)
+            depth.set(depth.depth + 1, when)
+        log.clear()
+
     ioctl = chokepoint.ioctl if step >= 3 else lambda f, r, a: fcntl.ioctl(f, r, a, True)
     dqbuf, qbuf = v.VIDIOC_DQBUF, v.VIDIOC_QBUF
     frames, now = 0, 0.0
@@ -115,10 +123,7 @@ def loop(path: str, step: int, count: int) -> int:
             log.append((_read_dq(raw), now))
             fcntl.ioctl(fd, qbuf, raw, True)
             if len(log) >= 32:
-                for fields, when in log:
-                    record(fields, when)
-                    depth.set(depth.depth + 1, when)
-                log.clear()
+                replay()
             frames += 1
             continue
         try:
@@ -139,10 +144,7 @@ def loop(path: str, step: int, count: int) -> int:
         if step == 5:
             depth.set(depth.depth + 1, now)
         elif step == 6 and len(log) >= 32:
-            for fields, when in log:
-                record(fields, when)
-                depth.set(depth.depth + 1, when)
-            log.clear()
+            replay()
         frames += 1
     fcntl.ioctl(fd, v.VIDIOC_STREAMOFF, ctypes.c_int(req.type))
     for m in maps:

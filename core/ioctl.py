@@ -193,8 +193,8 @@ def kernel_ioctl(fd: int) -> Callable[[int, int, Any], int] | None:
     them (:func:`live_tracers` empty, or :func:`untraced_here`): going through
     :func:`ioctl` then adds nothing but its own cost, which in an emulated guest was a
     third of a frame's CPU (``benchmarks/stream_steps.py``, issue 16).  Called with a
-    ctypes struct, it fills it in place and raises ``OSError`` with the kernel's errno,
-    as :func:`ioctl` does.
+    writable buffer (a bytearray or a ctypes struct), it fills it in place and raises
+    ``OSError`` with the kernel's errno, as :func:`ioctl` does.
     """
     return None if fd in _virtual_fds else fcntl.ioctl
 

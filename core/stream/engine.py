@@ -190,8 +190,8 @@ class Stream(StreamControl):
         primary = self.queues[self.primary]
         # what --count counts: a video queue's dequeued buffers (its statistics are
         # settled in batches), a DVB queue's
-        video = isinstance(primary, VideoQueue)
         counter: Any = primary if isinstance(primary, VideoQueue) else primary.ts
+        video = counter is primary
         max_frames = self.max_frames
         deadline = None if self.duration is None else self._start + self.duration
         interval = self.snapshot_interval
@@ -207,7 +207,7 @@ class Stream(StreamControl):
         # the kernel); the rest goes the general way. Tracers can come and go in any
         # thread (one list, tested per frame); what this thread untraces and the state
         # change only in this thread, in a command or the snapshot sink.
-        solo_fd, solo_q = self._solo(by_fd)
+        solo_fd, solo_q = self._solo()
         tracers = chokepoint.live_tracers()
         fast = self._fast_now()
         ready, bad = _IN, _BAD
@@ -268,7 +268,7 @@ class Stream(StreamControl):
                     next_snap = now + interval
                     wake_at = min(next_snap, end)
 
-    def _solo(self, by_fd: dict[int, list[AnyQueue]]) -> tuple[int, VideoQueue | None]:
+    def _solo(self) -> tuple[int, VideoQueue | None]:
         """The fd and queue :meth:`VideoQueue.recycle` serves, (-1, None) if none: a
         stream of one unlinked video capture queue using every buffer it was granted
         (a stream of several queues links them, or has two on one mem2mem fd)."""

@@ -368,10 +368,7 @@ class VideoQueue:
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
         fields = _read_dq(buf)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
         i: int = fields[0]
-        used = None
-        if self.mplane:  # read now: the next DQBUF reuses the struct
-            planes = buf._planes
-            used = tuple(planes[p].bytesused for p in range(self.nplanes))
+        used = self._planes_used() if self.mplane else None
         if i < len(self.state):
             self.state[i] = WITH_APP
             if self.next is not None:  # what the loop passes on with it, now
@@ -415,10 +412,7 @@ class VideoQueue:
             raise self._error(exc, "VIDIOC_DQBUF", None) from None
         fields = _read_dq(raw)  # index, bytesused, flags, field, tv_sec, tv_usec, sequence
         i: int = fields[0]
-        used = None
-        if self.mplane:  # read now: the next DQBUF reuses the planes
-            planes = self._dq._planes  # the array the raw struct's m.planes points to
-            used = tuple(planes[p].bytesused for p in range(self.nplanes))
+        used = self._planes_used() if self.mplane else None
         self.dequeued += 1
         log = self._log
         log.append((fields, used, now))
@@ -426,8 +420,6 @@ class VideoQueue:
             # Beyond the range in use: stays with the application. Not reached from the
             # loop, which recycles only a queue using every buffer REQBUFS granted (vb2
             # returns no other index); kept so a wrong index is never queued back.
-            if i < len(self.state):
-                self.state[i] = WITH_APP
             self.in_driver -= 1
             return i
         try:
@@ -440,6 +432,12 @@ class VideoQueue:
         if len(log) >= SETTLE_EVERY:
             self.settle()
         return i
+
+    def _planes_used(self) -> tuple[int, ...]:
+        """Each plane's bytesused from the last DQBUF (multi-planar), read before the
+        next one reuses the planes array (``self._dq``'s; ``self._raw`` points to it)."""
+        planes = self._dq._planes
+        return tuple(planes[p].bytesused for p in range(self.nplanes))
 
     def settle(self) -> None:
         """Replay the logged QBUF and DQBUF events, in order, into the per-buffer lists,

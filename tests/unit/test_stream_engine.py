@@ -569,8 +569,25 @@ def test_dqbuf_reader_reads_what_ctypes_reads():
     assert list(_read_dq(buf)) == expected == [3, 460800, 0x2001, 7, -5, 999_999, 0xFFFF_FFFE]
 
 
+@pytest.fixture
+def recycles(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per VideoQueue.recycle call: whether a tracer was installed then."""
+    from core import ioctl as chokepoint
+    from core.stream.vqueue import VideoQueue
+
+    calls: list[bool] = []
+    real = VideoQueue.recycle
+
+    def counting(self: VideoQueue, now: float) -> int:
+        calls.append(bool(chokepoint.live_tracers()))
+        return real(self, now)
+
+    monkeypatch.setattr(VideoQueue, "recycle", counting)
+    return calls
+
+
 @pytest.mark.parametrize("role", ["capture", "capture_mplane"])
-def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
+def test_recycled_solo_queue_equals_the_general_path(monkeypatch, recycles, role):
     """A capture queue alone on its fd is recycled in one call (VideoQueue.recycle:
     DQBUF and QBUF without the chokepoint's tracing) only while nobody traces its
     per-frame ioctls. Whichever path runs, a stream with drops ends with the same
@@ -578,7 +595,6 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
     untraced in the loop's thread sees every DQBUF and QBUF (the general path), and one
     untraced there sees none of them (the recycle path again)."""
     from core import ioctl as chokepoint
-    from core.stream.vqueue import VideoQueue
 
     original = VividCapture.tick
 
@@ -588,14 +604,6 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
         original(self, when_ns)
 
     monkeypatch.setattr(VividCapture, "tick", tick)
-    recycled = [0]
-    real_recycle = VideoQueue.recycle
-
-    def counting(self: VideoQueue, now: float) -> int:
-        recycled[0] += 1
-        return real_recycle(self, now)
-
-    monkeypatch.setattr(VideoQueue, "recycle", counting)
     start_ns = time.monotonic_ns()
 
     def run_once(trace: bool, untrace: bool) -> tuple[list[tuple[object, ...]], list[str]]:
@@ -623,11 +631,13 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
         return [(s.main.stats, s.main.depth, s.main.buffers) for s in snaps], seen
 
     fast, fast_seen = run_once(trace=False, untrace=False)
-    fast_calls, recycled[0] = recycled[0], 0
+    fast_calls = len(recycles)
+    recycles.clear()
     general, general_seen = run_once(trace=True, untrace=False)
-    general_calls, recycled[0] = recycled[0], 0
+    general_calls = len(recycles)
+    recycles.clear()
     quiet, quiet_seen = run_once(trace=True, untrace=True)
-    quiet_calls = recycled[0]
+    quiet_calls = len(recycles)
 
     stats = fast[-1][0]
     assert stats.frames == 200 and stats.drops > 10  # type: ignore[attr-defined]
@@ -640,18 +650,15 @@ def test_recycled_solo_queue_equals_the_general_path(monkeypatch, role):
     assert fast_seen == []  # (no tracer in that run: recorded only to keep the runs alike)
 
 
-def test_a_tracer_added_mid_stream_sends_the_loop_the_general_way(instant):
+def test_a_tracer_added_mid_stream_sends_the_loop_the_general_way(instant, recycles):
     """Tracers come and go in any thread: the loop tests the live list every frame, so
     once one is installed (here from the snapshot sink, at the third snapshot) the next
     DQBUF/QBUF go through the chokepoint and are traced, and recycling stops; removed
     again, recycling resumes."""
     from core import ioctl as chokepoint
-    from core.stream.vqueue import VideoQueue
 
     _, roles, clock = instant
     seen: list[str] = []
-    recycled: list[int] = []
-    real = VideoQueue.recycle
 
     def tracer(entry: Any) -> None:
         seen.append(entry.ioctl)
@@ -662,21 +669,15 @@ def test_a_tracer_added_mid_stream_sends_the_loop_the_general_way(instant):
         elif snap.number == 5:
             chokepoint.remove_tracer(tracer)
 
-    def counting(self: VideoQueue, now: float) -> int:
-        recycled.append(1 if chokepoint.live_tracers() else 0)
-        return real(self, now)
-
-    VideoQueue.recycle = counting  # type: ignore[method-assign]
     try:
         with VideoDevice(roles.capture) as dev:
             video_stream(dev, count=4, max_frames=60, clock=clock,
                          snapshot_interval=1.0).run(threading.Event(), sink)
     finally:
-        VideoQueue.recycle = real  # type: ignore[method-assign]
         chokepoint.remove_tracer(tracer)
     assert seen.count("VIDIOC_DQBUF") >= 10 and seen.count("VIDIOC_QBUF") >= 10
-    assert sum(recycled) == 0  # never recycled while a tracer was installed
-    assert len(recycled) >= 30  # recycled before and after
+    assert sum(recycles) == 0  # never recycled while a tracer was installed
+    assert len(recycles) >= 30  # recycled before and after
 
 
 def test_kernel_ioctl_only_for_fds_the_kernel_serves(instant, tmp_path):
