@@ -29,14 +29,19 @@ the floor against the same peer, and mediatui against the floor. A goal the floo
 itself misses cannot be met by a Python program in this VM; mediatui's own cost is
 what it spends above the floor.
 
-TUI first paint: both apps run in a pseudo terminal (100x32, ``TERM=xterm-256color``);
+TUI first paint: the apps run in a pseudo terminal (100x32, ``TERM=xterm-256color``);
 the time is from spawn to the moment the terminal output shows the device tree: its
 first group, expanded (``▼ vidtv`` in the demo), read with ``select`` on the pty (an
 event, not a poll of a screen capture). Not a node's name such as ``video0``: the node
 may be below the fold of mediatui's browser, and mediatui's ioctl log names nodes too
 (discovery's QUERYCAPs), so that marker timed the log, not the list. The peer is
 ``benchmarks/bare_tree.py``, a bare Textual ``Tree`` listing the same nodes found the
-same way. Peak RSS is read when the first frame is seen.
+same way. Peak RSS is read when the first frame is seen. The Textual floor: a third app
+in the same rotation, ``benchmarks/bare_screen.py``, draws mediatui's first screen
+(browser, six tabs, the inspector's hint, the ioctl log with discovery's ioctls, the
+footer's keys; the same style sheets) from stock Textual widgets with none of
+mediatui's code. Its rows say what that screen costs in Textual over the bare tree, and
+what mediatui's own code costs over the screen.
 
 Key → repaint (host rows): ``benchmarks/ui_latency.py`` (its docstring has the method):
 both apps in a pty, keys written at a fixed 50 ms rate alternating next-stream and
@@ -294,15 +299,16 @@ def startup_rows(reps: int, demo: bool, info_node: str, nodes_label: str) -> lis
 
 def floor_rows(what: str, unit: str, ours: list[float], least: list[float],
                peer: list[float], peer_name: str, goal: float | None, floor_name: str,
-               spread_bound: float = 0.5) -> list[Row]:
-    """A goal's row and the two that say how far it can go: the Python floor (the least
-    a Python program does for the same result, ``benchmarks/floor.py``) against the
-    same peer, and mediatui against that floor."""
+               spread_bound: float = 0.5, kind: str = "Python floor") -> list[Row]:
+    """A goal's row and the two that say how far it can go: the floor (for ``kind``
+    "Python floor", the least a Python program does for the same result,
+    ``benchmarks/floor.py``; for "Textual floor", the same screen in stock widgets,
+    ``benchmarks/bare_screen.py``) against the same peer, and mediatui against it."""
     return [
         Row(what, unit, ours, peer, peer_name, goal, spread_bound=spread_bound),
-        Row(f"  its Python floor: {floor_name}", unit, least, peer, peer_name,
+        Row(f"  its {kind}: {floor_name}", unit, least, peer, peer_name,
             spread_bound=spread_bound),
-        Row("  mediatui against its Python floor", unit, ours, least, floor_name,
+        Row(f"  mediatui against its {kind}", unit, ours, least, floor_name,
             spread_bound=spread_bound),
     ]
 
@@ -326,14 +332,21 @@ def tui_rows(reps: int, demo: bool, nodes_label: str, marker: bytes | None = Non
     demo_flag = ["--demo"] if demo else []
     ours_argv = [*MEDIATUI, *demo_flag]
     peer_argv = [PY, str(REPO / "benchmarks" / "bare_tree.py"), *demo_flag]
-    ours, peer = alternate(reps, lambda: first_paint(ours_argv, marker),
-                           lambda: first_paint(peer_argv, marker))
+    screen_argv = [PY, str(REPO / "benchmarks" / "bare_screen.py"), *demo_flag]
+    peer, screen, ours = alternate_all(reps, lambda: first_paint(peer_argv, marker),
+                                       lambda: first_paint(screen_argv, marker),
+                                       lambda: first_paint(ours_argv, marker))
     where = "host --demo" if demo else nodes_label
+    floor_name = "bare_screen.py"
     return [
-        Row(f"TUI first paint ({where})", "s", [s.wall_s for s in ours],
-            [s.wall_s for s in peer], "bare Textual Tree app", 1.2 if not demo else 1.15),
-        Row(f"TUI peak RSS at first paint ({where})", "MiB", [s.maxrss_kib / 1024 for s in ours],
-            [s.maxrss_kib / 1024 for s in peer], "bare Textual Tree app", 1.2),
+        *floor_rows(f"TUI first paint ({where})", "s", [s.wall_s for s in ours],
+                    [s.wall_s for s in screen], [s.wall_s for s in peer],
+                    "bare Textual Tree app", 1.2 if not demo else 1.15, floor_name,
+                    kind="Textual floor"),
+        *floor_rows(f"TUI peak RSS at first paint ({where})", "MiB",
+                    [s.maxrss_kib / 1024 for s in ours], [s.maxrss_kib / 1024 for s in screen],
+                    [s.maxrss_kib / 1024 for s in peer], "bare Textual Tree app", 1.2,
+                    floor_name, kind="Textual floor"),
     ]
 
 

@@ -24,6 +24,9 @@ def test_benchmark_run_smoke_prints_every_host_row() -> None:
     assert any(w.startswith("mediatui --version") for w in whats)
     assert any(w.startswith("TUI first paint") for w in whats)
     assert any(w.startswith("TUI peak RSS") for w in whats)
+    # Each TUI row with its Textual floor (bare_screen.py) in the same rotation.
+    assert sum(w == "  its Textual floor: bare_screen.py" for w in whats) == 2
+    assert sum(w == "  mediatui against its Textual floor" for w in whats) == 2
     # The key-latency rows: both apps answered every key through their pty.
     latency = [row for row in rows if row["what"].startswith("key -> repaint")]
     assert [row["q"] for row in latency] == [0.5, 0.9, 0.99, 1.0]

@@ -171,3 +171,51 @@ async def test_the_log_shows_its_last_lines_at_start(demo: None) -> None:
         assert len(log.text_lines) > log.scrollable_content_region.height  # it overflows
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
         assert log.follow
+
+
+def _first_screen(app: object) -> tuple[list[str], list[tuple[str, str]], int]:
+    """(tab labels, footer keys as (key, description), widgets displayed) of a running
+    app's screen."""
+    from textual.app import App
+    from textual.widgets import Tab
+    from textual.widgets._footer import FooterKey
+
+    assert isinstance(app, App)
+    screen = app.screen
+    tabs = [str(tab.label) for tab in screen.query(Tab)]
+    keys = [(key.key_display, key.description) for key in screen.query(FooterKey)]
+    shown = sum(1 for w in screen.walk_children(with_self=False) if w.display)
+    return tabs, keys, shown
+
+
+@sync
+async def test_the_first_paints_textual_floor_draws_mediatuis_first_screen(demo: None) -> None:
+    """benchmarks/bare_screen.py is the first-paint rows' Textual floor: mediatui's
+    first screen in stock widgets. It must stay that screen: the same tabs, the same
+    footer keys, the same groups in the tree, as many log lines as discovery traced, and
+    about as many widgets (mediatui's browser adds its hidden empty-state note)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bare_screen  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    from textual.widgets import Log
+
+    ours = make_app(demo=True)
+    async with ours.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        our_screen = _first_screen(ours)
+        our_groups = [str(n.label).split(" (")[0]
+                      for n in ours.screen.query_one(DeviceTree).root.children]
+        our_lines = ours.screen.query_one(IoctlLog).lines_written
+    floor = bare_screen.BareScreen()
+    async with floor.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.2)
+        floor_screen = _first_screen(floor)
+        floor_groups = [str(n.label).split(" (")[0]
+                        for n in floor.query_one("#device-tree").root.children]
+        floor_lines = floor.query_one(Log).line_count
+    assert floor_screen[:2] == our_screen[:2]
+    assert abs(floor_screen[2] - our_screen[2]) <= 2, (floor_screen[2], our_screen[2])
+    assert floor_groups == our_groups and floor_groups
+    assert floor_lines == our_lines > 0

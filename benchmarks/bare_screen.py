@@ -1,0 +1,119 @@
+"""The floor of mediatui's first paint: its first screen built from stock Textual widgets.
+
+``benchmarks/bare_tree.py`` (the goal's peer) is one ``Tree``. mediatui's first frame
+shows more: the device browser, five more tabs beside the inspector, the ioctl log with
+discovery's ioctls, and a footer of its keys. This app draws that same screen with
+Textual's own widgets and nothing of mediatui's: no screen logic, no messages, no
+workers, no device model beyond ``core.discovery.discover``:
+
+* the same layout and the same style sheets (``mediatui/app.tcss``, ``panels.tcss``);
+* a ``Tree`` of the same groups and nodes with the same label text (plain strings: no
+  per-label styling), a ``Static`` saying how many nodes;
+* a ``TabbedContent`` with the same six tabs, the inspector's hint in the first;
+* a ``Log`` (Textual's line-API log) with one line per ioctl discovery traced, in the
+  same words as mediatui's log (time, node, ioctl, summary, result);
+* a ``Footer`` with the same keys shown.
+
+It discovers in ``on_mount``, before the first frame, as the bare tree does. What it
+costs over the bare tree is what Textual costs to draw mediatui's screen; what mediatui
+costs over it is mediatui's own code. ``benchmarks/run.py`` times the three apps in one
+rotation for its first-paint rows.
+
+    .venv/bin/python benchmarks/bare_screen.py [--demo]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Log, Static, TabbedContent, TabPane, Tree
+
+from core import ioctl as chokepoint
+
+STYLES = ["../mediatui/app.tcss", "../mediatui/panels.tcss"]
+TABS = ("Inspector", "Buffers", "Export", "Import", "Stream", "Topology")
+HINT = "Select a node in the browser and press Enter to open and inspect it."
+
+
+def log_line(entry: chokepoint.TraceEntry) -> str:
+    """One traced ioctl in the words of mediatui's log line (``12:00:01.234 video0
+    VIDIOC_QUERYCAP summary → 0``), built with plain string formatting."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(entry.time))
+    node = entry.path.rsplit("/", 1)[-1] if entry.path else f"fd{entry.fd}"
+    result = entry.result if entry.ok else entry.errno
+    return (f"{stamp}.{int(entry.time * 1000) % 1000:03d} {node:<8} {entry.ioctl} "
+            f"{entry.summary} → {result}")
+
+
+class BareScreen(App[None]):
+    CSS_PATH = STYLES
+    # The keys mediatui's footer shows at start (the rest are listed by its help).
+    BINDINGS = [
+        Binding("r", "nothing('r')", "Request"),
+        Binding("f", "nothing('f')", "Free"),
+        Binding("e", "nothing('e')", "Export"),
+        Binding("X", "nothing('X')", "Close all"),
+        Binding("l", "nothing('l')", "Log"),
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "nothing('question_mark')", "Help", key_display="?"),
+    ]
+
+    def action_nothing(self, key: str) -> None:
+        """The panels' keys, shown but without panels to act on."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="browser"):
+                yield Tree("devices", id="device-tree")
+                yield Static("", id="device-source")
+            with TabbedContent(id="tabs", initial="inspector"):
+                for title in TABS:
+                    with TabPane(title, id=title.lower()):
+                        if title == "Inspector":
+                            with VerticalScroll(id="inspector-view"):
+                                yield Static(HINT)
+        yield Log(id="ioctl-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from core.discovery import discover
+
+        self.query_one("#browser").border_title = "devices"
+        traced: list[chokepoint.TraceEntry] = []
+        chokepoint.add_tracer(traced.append)
+        try:
+            devices = discover()
+        finally:
+            chokepoint.remove_tracer(traced.append)
+        tree = self.query_one(Tree)
+        tree.show_root = False
+        tree.guide_depth = 2
+        for group in devices.groups:
+            label = group.name + (f" ({group.driver})" if group.driver else "")
+            branch = tree.root.add(label, expand=True)
+            for node in group.nodes:
+                branch.add_leaf(f"  {node.path.removeprefix('/dev/')} {node.kind} {node.name}")
+        tree.root.expand()
+        self.query_one("#device-source", Static).update(
+            f"{len(devices.nodes)} nodes · {devices.source}")
+        log = self.query_one(Log)
+        log.border_title = "ioctl log"
+        log.write_lines(log_line(entry) for entry in traced)
+        tree.focus()
+
+
+def main() -> int:
+    if "--demo" in sys.argv[1:]:
+        from mediatui.demo import install_demo
+
+        install_demo()
+    BareScreen().run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
