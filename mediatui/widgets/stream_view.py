@@ -205,9 +205,15 @@ class StreamView(Widget):
             self.stream.dequeue_one(self.lane_state.selected)  # type: ignore[union-attr]
 
     def select_queue(self, delta: int) -> None:
+        """Select the queue ``delta`` places on (wrapping): the step keys act on it, the
+        lanes mark it, the numbers show it. On a stream of one queue nothing changes,
+        and nothing is repainted."""
         count = len(self.snapshot.queues) if self.snapshot is not None else 1
         lanes = self.lane_state
-        lanes.selected = (lanes.selected + delta) % max(count, 1)
+        selected = (lanes.selected + delta) % max(count, 1)
+        if selected == lanes.selected:
+            return
+        lanes.selected = selected
         if self.panel is not None:
             self.panel.lanes.refresh()
             if self.snapshot is not None:

@@ -361,3 +361,52 @@ async def test_switching_streams_repaints_one_panel_and_keeps_both_histories(rig
         assert not second.running
         await pilot.press("s")
         await until(pilot, "stopped", lambda: not first.running)
+
+
+@sync
+async def test_selecting_a_queue_repaints_only_when_the_selection_moves() -> None:
+    """] on a pipeline moves the mark and the numbers to the next queue, with one
+    repaint of the lanes; on a stream of one queue it changes nothing and repaints
+    nothing (a key that does nothing costs the screen nothing)."""
+    from test_stream_view_data import capture_snapshot, pipeline_snapshot
+
+    from core.discovery import DeviceList
+    from core.service.stream import StreamSpec
+    from mediatui.screens.stream import show_streams
+
+    empty = DeviceList(source="fixed (test)")
+    app = make_app(devices=empty, discover_fn=lambda: empty, watch=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await show_streams(app)
+        screen = app.get_screen(SCREEN_NAME)
+        assert isinstance(screen, StreamScreen)
+        repaints: list[str] = []
+        for spec, snap in (
+                (StreamSpec(("/dev/video7",), count=4), capture_snapshot()),
+                (StreamSpec(("/dev/video7", "/dev/video3"), count=4), pipeline_snapshot())):
+            view = await screen.open_stream(spec.path, start=False, spec=spec)
+            assert view is not None
+            await pilot.pause()
+            view.apply_snapshot(snap)
+            await pilot.pause()
+            lanes = view.lanes
+            refresh = lanes.refresh
+
+            def counted(*a: Any, refresh: Any = refresh, path: str = spec.path,
+                        **k: Any) -> Any:
+                repaints.append(path)
+                return refresh(*a, **k)
+
+            lanes.refresh = counted  # type: ignore[method-assign]
+            numbers = view.stats_panel.query_one("#rate-numbers")
+            before = str(numbers.render())
+            view.select_queue(1)
+            await pilot.pause()
+            if len(snap.queues) == 1:
+                assert repaints == [] and view.lane_state.selected == 0
+                assert str(numbers.render()) == before
+            else:
+                assert repaints == [spec.path] and view.lane_state.selected == 1
+                assert str(numbers.render()) != before
+                assert any(line.startswith("▶ ") for line in lanes.plain_lines())
+            lanes.refresh = refresh
