@@ -16,7 +16,10 @@ the next key and polled the app's own loop):
   times a second by a timer: the same number of widgets updated per second;
 * keys are written into the pty's master side at a **fixed rate** (every ``--interval``
   s, 50 ms by default), whether or not the previous one was painted, alternating ``.``
-  (next stream) and ``]`` (next queue);
+  (next stream) and ``]`` (next queue). Each stream is one capture queue in both apps
+  (``QUEUES``), so ``]`` selects the queue already selected: neither app has anything
+  to redraw, and that key times the way of a key through the terminal, the input
+  thread and the event loop to the next refresh, under the same update load;
 * the **repaint is an event**: in the child the key's action asks Textual to call back
   after the next screen refresh (``call_after_refresh``, i.e. once the compositor has
   produced the frame with the key's change and handed it to the output writer), and the
@@ -69,6 +72,7 @@ FPS = 1000
 BUFFERS = 32
 COLS, ROWS = 120, 40
 KEYS = (b".", b"]")  # next stream, next queue
+QUEUES = 1  # queues per stream: mediatui's two streams are one capture each
 HOOK_ENV = "MEDIATUI_BENCH_HOOK_FD"
 REPO_ENV = "MEDIATUI_BENCH_REPO"  # --compare: another checkout's mediatui
 READY = b"R"
@@ -231,9 +235,12 @@ def child_peer() -> None:
             self.call_after_refresh(hook, b".")
 
         def action_select_queue(self) -> None:
+            # As mediatui's: the numbers are redrawn when the selection moves.
             pane = self._active()
-            pane.selected ^= 1
-            pane.show_numbers()
+            selected = (pane.selected + 1) % QUEUES
+            if selected != pane.selected:
+                pane.selected = selected
+                pane.show_numbers()
             self.call_after_refresh(hook, b"]")
 
     Peer().run()
