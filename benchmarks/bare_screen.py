@@ -19,12 +19,18 @@ costs over the bare tree is what Textual costs to draw mediatui's screen; what m
 costs over it is mediatui's own code. ``benchmarks/run.py`` times the three apps in one
 rotation for its first-paint rows.
 
-    .venv/bin/python benchmarks/bare_screen.py [--demo]
+``--without PART`` (repeatable) leaves a part of the screen out, for
+``benchmarks/screen_parts.py``, which says what each part costs: ``tabs`` (the
+``TabbedContent``: the inspector's hint is then shown without tabs), ``log``, ``footer``,
+``trace`` (the log shows no lines and discovery runs untraced: tracing decodes every
+ioctl's argument for the log).
+
+    .venv/bin/python benchmarks/bare_screen.py [--demo] [--without PART ...]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 from textual.app import App, ComposeResult
@@ -49,6 +55,9 @@ def log_line(entry: chokepoint.TraceEntry) -> str:
             f"{entry.summary} → {result}")
 
 
+PARTS = ("tabs", "log", "footer", "trace")
+
+
 class BareScreen(App[None]):
     CSS_PATH = STYLES
     # The keys mediatui's footer shows at start (the rest are listed by its help).
@@ -62,6 +71,10 @@ class BareScreen(App[None]):
         Binding("question_mark", "nothing('question_mark')", "Help", key_display="?"),
     ]
 
+    def __init__(self, without: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.without = without
+
     def action_nothing(self, key: str) -> None:
         """The panels' keys, shown but without panels to act on."""
 
@@ -70,25 +83,34 @@ class BareScreen(App[None]):
             with Vertical(id="browser"):
                 yield Tree("devices", id="device-tree")
                 yield Static("", id="device-source")
-            with TabbedContent(id="tabs", initial="inspector"):
-                for title in TABS:
-                    with TabPane(title, id=title.lower()):
-                        if title == "Inspector":
-                            with VerticalScroll(id="inspector-view"):
-                                yield Static(HINT)
-        yield Log(id="ioctl-log")
-        yield Footer()
+            if "tabs" in self.without:
+                with VerticalScroll(id="inspector-view"):
+                    yield Static(HINT)
+            else:
+                with TabbedContent(id="tabs", initial="inspector"):
+                    for title in TABS:
+                        with TabPane(title, id=title.lower()):
+                            if title == "Inspector":
+                                with VerticalScroll(id="inspector-view"):
+                                    yield Static(HINT)
+        if "log" not in self.without:
+            yield Log(id="ioctl-log")
+        if "footer" not in self.without:
+            yield Footer()
 
     def on_mount(self) -> None:
         from core.discovery import discover
 
         self.query_one("#browser").border_title = "devices"
         traced: list[chokepoint.TraceEntry] = []
-        chokepoint.add_tracer(traced.append)
-        try:
+        if "trace" in self.without:
             devices = discover()
-        finally:
-            chokepoint.remove_tracer(traced.append)
+        else:
+            chokepoint.add_tracer(traced.append)
+            try:
+                devices = discover()
+            finally:
+                chokepoint.remove_tracer(traced.append)
         tree = self.query_one(Tree)
         tree.show_root = False
         tree.guide_depth = 2
@@ -100,18 +122,23 @@ class BareScreen(App[None]):
         tree.root.expand()
         self.query_one("#device-source", Static).update(
             f"{len(devices.nodes)} nodes · {devices.source}")
-        log = self.query_one(Log)
-        log.border_title = "ioctl log"
-        log.write_lines(log_line(entry) for entry in traced)
+        for log in self.query(Log):
+            log.border_title = "ioctl log"
+            log.write_lines(log_line(entry) for entry in traced)
         tree.focus()
 
 
 def main() -> int:
-    if "--demo" in sys.argv[1:]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo", action="store_true", help="the virtual devices")
+    parser.add_argument("--without", action="append", choices=PARTS, default=[],
+                        help="leave this part of the screen out (repeatable)")
+    args = parser.parse_args()
+    if args.demo:
         from mediatui.demo import install_demo
 
         install_demo()
-    BareScreen().run()
+    BareScreen(frozenset(args.without)).run()
     return 0
 
 

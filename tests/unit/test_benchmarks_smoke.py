@@ -111,3 +111,23 @@ def test_startup_parts_splits_a_start_against_the_floor() -> None:
     walls = [float(line.split()[-1]) for line in lines if "whole run, wall" in line]
     assert len(walls) == 3 and all(w > 0 for w in walls)
     assert any("mediatui's other modules" in line for line in lines)
+
+
+def test_screen_parts_times_the_screen_without_each_part() -> None:
+    """benchmarks/screen_parts.py: the bare tree, the whole floor screen and the screen
+    without each part all reached their first frame, and each part got a cost."""
+    proc = subprocess.run([sys.executable, "benchmarks/screen_parts.py", "--demo",
+                           "--reps", "1"], cwd=REPO, capture_output=True, text=True,
+                          timeout=180, check=True)
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("=== first paint by part of the screen (host --demo")
+    assert lines[-1] == "=== end"
+    body = lines[2:-1]
+    assert [line.split("  ")[0] for line in body[:2]] == [
+        "bare Textual Tree app (run.py's peer)", "the whole screen (bare_screen.py)"]
+    assert [line.split()[1] for line in body[2:]] == ["tabs", "log", "footer", "trace"]
+    for line in body:
+        seconds = float(line.rsplit(")", 1)[-1].split()[0] if ")" in line
+                        else line.split()[2])
+        assert seconds > 0, line
+    assert all(line.endswith("%") for line in body[2:])
