@@ -37,6 +37,9 @@ def test_benchmark_vm_rows_smoke() -> None:
                    "TUI first paint", "TUI peak RSS", "stream CPU/frame, 30 fps",
                    "stream CPU/frame, 60 fps", "idle CPU of a 5 fps stream"):
         assert any(w.startswith(prefix) for w in whats), (prefix, whats)
+    # Each TUI row with its Textual floor (bare_screen.py on the real nodes).
+    assert whats.count("  its Textual floor: bare_screen.py") == 2, whats
+    assert whats.count("  mediatui against its Textual floor") == 2, whats
     for row in rows:
         assert row["ours"] and row["peer"], row
         # The idle row's peer (v4l2-ctl at 5 fps) can use no measurable CPU at all.
