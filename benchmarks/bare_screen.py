@@ -7,14 +7,17 @@ Textual's own widgets and nothing of mediatui's: no screen logic, no messages, n
 workers, no device model beyond ``core.discovery.discover``:
 
 * the same layout and the same style sheets (``mediatui/app.tcss``, ``panels.tcss``);
-* a ``Tree`` of the same groups and nodes with the same label text (plain strings: no
-  per-label styling), a ``Static`` saying how many nodes;
+* a ``Tree`` of the same groups and nodes, each node labelled with its path, kind and
+  name in plain strings (mediatui's labels say the same, shorter and styled), a
+  ``Static`` saying how many nodes;
 * a ``TabbedContent`` with the same six tabs, the inspector's hint in the first;
 * a ``Log`` (Textual's line-API log) with one line per ioctl discovery traced, in the
   same words as mediatui's log (time, node, ioctl, summary, result);
 * a ``Footer`` with the same keys shown.
 
-It discovers in ``on_mount``, before the first frame, as the bare tree does. What it
+It discovers in ``on_mount``, before the first frame, as the bare tree does, and, as
+mediatui does (``mediatui.cli``), runs without the cyclic garbage collector until its
+first frame is out. What it
 costs over the bare tree is what Textual costs to draw mediatui's screen; what mediatui
 costs over it is mediatui's own code. ``benchmarks/run.py`` times the three apps in one
 rotation for its first-paint rows.
@@ -31,6 +34,7 @@ ioctl's argument for the log).
 from __future__ import annotations
 
 import argparse
+import gc
 import time
 
 from textual.app import App, ComposeResult
@@ -126,6 +130,8 @@ class BareScreen(App[None]):
             log.border_title = "ioctl log"
             log.write_lines(log_line(entry) for entry in traced)
         tree.focus()
+        if not gc.isenabled():
+            self.call_after_refresh(gc.enable)
 
 
 def main() -> int:
@@ -138,6 +144,7 @@ def main() -> int:
         from mediatui.demo import install_demo
 
         install_demo()
+    gc.disable()  # on again after the first frame (on_mount)
     BareScreen(frozenset(args.without)).run()
     return 0
 

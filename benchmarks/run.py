@@ -6,8 +6,9 @@
 
 Method, for every row:
 
-* each row is a pair, mediatui and a peer, run **alternately** (peer, mediatui, peer,
-  …) ``--reps`` times each (at least 5 for figures), so drift in the machine's load
+* each row is a pair, mediatui and a peer, run **alternately** (peer, mediatui, then
+  mediatui, peer: each round starts one command further on, so neither always runs
+  first) ``--reps`` times each (at least 5 for figures), so drift in the machine's load
   weighs on both alike;
 * whole processes are measured: wall time from ``fork`` to exit (or to the first
   frame, for the TUI rows), CPU as user+sys from the kernel's ``wait4`` accounting,
@@ -45,9 +46,11 @@ what mediatui's own code costs over the screen.
 
 Key → repaint (host rows): ``benchmarks/ui_latency.py`` (its docstring has the method):
 both apps in a pty, keys written at a fixed 50 ms rate alternating next-stream and
-next-queue, the repaint timed by a byte the app writes to a pipe after the refresh that
-follows each key (read with ``select``), at least 500 keys per side over alternating
-rounds; p50/p90/p99 and the largest stall, which must stay under 200 ms.
+next-queue (each stream is one queue in both apps, so next-queue has nothing to redraw:
+it times a key's way to the next refresh under the streams' updates), the repaint timed
+by a byte the app writes to a pipe after the refresh that follows each key (read with
+``select``), at least 500 keys per side over alternating rounds; p50/p90/p99 and the
+largest stall, which must stay under 200 ms.
 
 Stream CPU per frame (VM rows): the whole process's CPU (every thread's on-CPU time in
 ns from /proc/PID/task/*/schedstat; /proc/PID/stat's 10 ms ticks where a kernel has no
@@ -248,20 +251,26 @@ def _vm_hwm_kib(pid: int) -> int | None:
 
 def alternate(reps: int, ours: Callable[[], Sample], peer: Callable[[], Sample]
               ) -> tuple[list[Sample], list[Sample]]:
-    """Run the pair alternately, the peer first; one warm-up of each is thrown away."""
+    """Run the pair alternately, the peer first in the first round (see
+    :func:`alternate_all`); one warm-up of each is thrown away."""
     b, a = alternate_all(reps, peer, ours)
     return a, b
 
 
 def alternate_all(reps: int, *measures: Callable[[], Sample]) -> list[list[Sample]]:
-    """Run the commands in turn, *reps* rounds in the order given, after one warm-up
-    round that is thrown away (page cache, pyc files); their samples, in that order."""
+    """Run the commands in turn, *reps* rounds, after one warm-up round that is thrown
+    away (page cache, pyc files); their samples, in the order given. Each round starts
+    one command further on (round r runs them from the r-th), so that none always runs
+    first or last: in one round of three, the third slot ran 4-15% slower than the
+    first for the same app on these machines."""
     for measure in measures:
         measure()
     out: list[list[Sample]] = [[] for _ in measures]
-    for _ in range(reps):
-        for samples, measure in zip(out, measures, strict=True):
-            samples.append(measure())
+    n = len(measures)
+    for r in range(reps):
+        for k in range(n):
+            i = (r + k) % n
+            out[i].append(measures[i]())
     return out
 
 

@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         line = f"{what:<40} {median:>8.4g} {median / tree:>6.2f}x"
         if what.startswith("  without"):
             part = whole - median
-            line += f" {part * 1000:>8.0f} ms {part / (whole - tree):>12.0%}"
+            share = f"{part / (whole - tree):>12.0%}" if whole > tree else f"{'n/a':>12}"
+            line += f" {part * 1000:>8.0f} ms {share}"
         print(line)
     print("=== end")
     return 0

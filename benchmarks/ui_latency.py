@@ -138,6 +138,7 @@ def child_mediatui() -> None:
             screen = stream_screen.stream_screen(app)
             for path in NODES:
                 spec = StreamSpec((path,), count=BUFFERS, label=Path(path).name)
+                assert len(spec.paths) == QUEUES  # the peer's tabs have as many queues
                 await screen.open_stream(path, spec=spec)
             await asyncio.sleep(2.0)  # streams up and steady
             hook(READY)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_tui_app import _devices, _entry, _node, notifications, settle, sync
 from test_tui_demo import CAMERA, CAPTURE_MPLANE, device, open_node
+from textual.pilot import Pilot
 
 from mediatui.app import make_app
 from mediatui.demo import install_demo, uninstall_demo
@@ -188,6 +189,19 @@ def _first_screen(app: object) -> tuple[list[str], list[tuple[str, str]], int]:
     return tabs, keys, shown
 
 
+async def _footer_composed(pilot: Pilot) -> None:
+    """Settled, and the footer's keys composed (the footer composes them after the
+    screen's bindings are ready, a refresh or more after mount)."""
+    from textual.widgets._footer import FooterKey
+
+    await settle(pilot)
+    for _ in range(100):
+        if pilot.app.screen.query(FooterKey):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the footer composed no keys")
+
+
 @sync
 async def test_the_first_paints_textual_floor_draws_mediatuis_first_screen(demo: None) -> None:
     """benchmarks/bare_screen.py is the first-paint rows' Textual floor: mediatui's
@@ -203,14 +217,14 @@ async def test_the_first_paints_textual_floor_draws_mediatuis_first_screen(demo:
 
     ours = make_app(demo=True)
     async with ours.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
+        await _footer_composed(pilot)
         our_screen = _first_screen(ours)
         our_groups = [str(n.label).split(" (")[0]
                       for n in ours.screen.query_one(DeviceTree).root.children]
         our_lines = ours.screen.query_one(IoctlLog).lines_written
     floor = bare_screen.BareScreen()
     async with floor.run_test(size=(100, 32)) as pilot:
-        await pilot.pause(0.2)
+        await _footer_composed(pilot)
         floor_screen = _first_screen(floor)
         floor_groups = [str(n.label).split(" (")[0]
                         for n in floor.query_one("#device-tree").root.children]
