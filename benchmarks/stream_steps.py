@@ -180,9 +180,13 @@ def main() -> int:
     cases["v4l2-ctl --stream-mmap"] = ["v4l2-ctl", "-d", node, "--stream-mmap=4",
                                        f"--stream-count={frames}"]
     ms: dict[str, list[float]] = {k: [] for k in cases}
+    names = list(cases)
     for n in range(args.reps + 1):  # the first round warms caches and is dropped
-        for name, argv in cases.items():
-            cpu = steady_cpu(argv, node, 1.0, args.window) / args.fps * 1e3
+        # each round starts one command further on (as run.alternate_all), so none
+        # always runs first or last
+        for k in range(len(names)):
+            name = names[(n + k) % len(names)]
+            cpu = steady_cpu(cases[name], node, 1.0, args.window) / args.fps * 1e3
             if n:
                 ms[name].append(cpu)
     peer = statistics.median(ms["v4l2-ctl --stream-mmap"])
