@@ -126,8 +126,12 @@ def test_screen_parts_times_the_screen_without_each_part() -> None:
     assert [line.split("  ")[0] for line in body[:2]] == [
         "bare Textual Tree app (run.py's peer)", "the whole screen (bare_screen.py)"]
     assert [line.split()[1] for line in body[2:]] == ["tabs", "log", "footer", "trace"]
-    for line in body:
-        seconds = float(line.rsplit(")", 1)[-1].split()[0] if ")" in line
-                        else line.split()[2])
-        assert seconds > 0, line
-    assert all(line.endswith("%") for line in body[2:])
+    seconds = [float(line.rsplit(")", 1)[-1].split()[0] if ")" in line
+                     else line.split()[2]) for line in body]
+    assert all(s > 0 for s in seconds), body
+    # Each part's share of the gap between the tree and the whole screen, as a percentage;
+    # n/a exactly when one noisy round left no gap to share (equal as printed, to 4
+    # digits: either).
+    shares = {"%"} if seconds[1] > seconds[0] else {"n/a"} if seconds[1] < seconds[0] \
+        else {"%", "n/a"}
+    assert all(any(line.endswith(x) for x in shares) for line in body[2:]), body
