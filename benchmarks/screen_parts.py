@@ -24,8 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (benchmarks/run.py: the method and the helpers)
-
-PARTS = ("tabs", "log", "footer", "trace")
+from bare_screen import PARTS  # noqa: E402  (what --without can leave out)
 
 
 def main(argv: list[str] | None = None) -> int:

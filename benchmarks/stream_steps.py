@@ -168,7 +168,7 @@ def main() -> int:
     if args.reps < 1:
         parser.error("--reps: at least 1")
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from run import MEDIATUI, PY, _set_fps, _v4l2_node, steady_cpu
+    from run import MEDIATUI, PY, _cpu_sample, _set_fps, _v4l2_node, alternate_all
 
     node = _v4l2_node("vivid-000-vid-cap")
     _set_fps(node, args.fps)
@@ -179,16 +179,11 @@ def main() -> int:
                                         "--count", str(frames), "--quiet"]
     cases["v4l2-ctl --stream-mmap"] = ["v4l2-ctl", "-d", node, "--stream-mmap=4",
                                        f"--stream-count={frames}"]
-    ms: dict[str, list[float]] = {k: [] for k in cases}
-    names = list(cases)
-    for n in range(args.reps + 1):  # the first round warms caches and is dropped
-        # each round starts one command further on (as run.alternate_all), so none
-        # always runs first or last
-        for k in range(len(names)):
-            name = names[(n + k) % len(names)]
-            cpu = steady_cpu(cases[name], node, 1.0, args.window) / args.fps * 1e3
-            if n:
-                ms[name].append(cpu)
+    # run.py's rotation: a warm-up round dropped, each round starting one further on
+    samples = alternate_all(args.reps, *(
+        (lambda a=argv: _cpu_sample(a, node, 1.0, args.window)) for argv in cases.values()))
+    ms = {name: [s.cpu_s / args.fps * 1e3 for s in side]
+          for name, side in zip(cases, samples, strict=True)}
     peer = statistics.median(ms["v4l2-ctl --stream-mmap"])
     print(f"=== per-frame CPU, {args.fps:g} fps, {node}, {args.reps} runs each "
           f"(ms/frame: median, min; ratio of medians)")
