@@ -37,6 +37,7 @@ import argparse
 import gc
 import time
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -86,7 +87,7 @@ class BareScreen(App[None]):
         with Horizontal(id="body"):
             with Vertical(id="browser"):
                 yield Tree("devices", id="device-tree")
-                yield Static("", id="device-source")
+                yield Static("", id="device-source", markup=False)
             if "tabs" in self.without:
                 with VerticalScroll(id="inspector-view"):
                     yield Static(HINT)
@@ -118,14 +119,16 @@ class BareScreen(App[None]):
         tree = self.query_one(Tree)
         tree.show_root = False
         tree.guide_depth = 2
+        # Names come from the devices: Text, never markup (a str label is parsed as it).
         for group in devices.groups:
             label = group.name + (f" ({group.driver})" if group.driver else "")
-            branch = tree.root.add(label, expand=True)
+            branch = tree.root.add(Text(label), expand=True)
             for node in group.nodes:
-                branch.add_leaf(f"  {node.path.removeprefix('/dev/')} {node.kind} {node.name}")
+                branch.add_leaf(Text(f"  {node.path.removeprefix('/dev/')} {node.kind} "
+                                     f"{node.name}"))
         tree.root.expand()
         self.query_one("#device-source", Static).update(
-            f"{len(devices.nodes)} nodes · {devices.source}")
+            Text(f"{len(devices.nodes)} nodes · {devices.source}"))
         for log in self.query(Log):
             log.border_title = "ioctl log"
             log.write_lines(log_line(entry) for entry in traced)
